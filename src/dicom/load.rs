@@ -1,0 +1,104 @@
+//! A validated stack → a [`Volume`]: files decoded in parallel (rayon), each frame written
+//! straight into its slot of the one `f32` array, so peak memory stays close to the volume.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use dicom_object::OpenFileOptions;
+use ndarray::{Array3, ArrayViewMut2, Axis};
+use rayon::prelude::*;
+
+use super::decode::decode_frame;
+use super::header::{header_from_dataset, trim_uid};
+use super::series::{MAX_VOXELS, Series, SliceRef, Stack};
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::volume::Volume;
+
+/// Loads a series into a volume; `progress` counts frames and can cancel.
+pub fn load_series(series: &Series, progress: &Progress) -> Result<Volume> {
+    let stack = series
+        .stack
+        .as_ref()
+        .map_err(|problem| Error::InconsistentSeries {
+            series_uid: series.id.clone(),
+            problem: problem.clone(),
+        })?;
+    load_stack(&series.id, stack, progress)
+}
+
+/// Loads the frames of `stack` in order. `id` names the series in errors.
+pub fn load_stack(id: &str, stack: &Stack, progress: &Progress) -> Result<Volume> {
+    let [columns, rows, slices] = stack.dims;
+    let voxels = (columns as u64) * (rows as u64) * (slices as u64);
+    if voxels > MAX_VOXELS || slices != stack.slices.len() {
+        return Err(Error::Limits {
+            subject: format!("series {id}"),
+            problem: format!("{columns} × {rows} × {slices} voxels"),
+        });
+    }
+    progress.add_total(slices);
+    let mut volume = Array3::<f32>::zeros((slices, rows, columns));
+    let mut by_file: BTreeMap<&Path, Vec<(ArrayViewMut2<'_, f32>, &SliceRef)>> = BTreeMap::new();
+    for (view, slice) in volume.axis_iter_mut(Axis(0)).zip(&stack.slices) {
+        by_file
+            .entry(slice.file.as_path())
+            .or_default()
+            .push((view, slice));
+    }
+    let jobs: Vec<_> = by_file.into_iter().collect();
+    jobs.into_par_iter()
+        .try_for_each(|(path, frames)| load_file(path, frames, [columns, rows], progress))?;
+    Volume::new(volume, stack.geometry, &format!("series {id}"))
+}
+
+/// Decodes the listed frames of one file into their slots.
+fn load_file(
+    path: &Path,
+    frames: Vec<(ArrayViewMut2<'_, f32>, &SliceRef)>,
+    [columns, rows]: [usize; 2],
+    progress: &Progress,
+) -> Result<()> {
+    progress.check()?;
+    let file_len = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    let obj = OpenFileOptions::new()
+        .open_file(path)
+        .map_err(|e| Error::NotDicom {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+    let header = header_from_dataset(
+        path,
+        &obj,
+        trim_uid(&obj.meta().media_storage_sop_class_uid),
+        trim_uid(&obj.meta().transfer_syntax),
+        file_len,
+    )?;
+    let pixel = header.pixel.ok_or_else(|| Error::Decode {
+        path: path.to_owned(),
+        reason: "the file no longer has pixel data".into(),
+    })?;
+    if (pixel.columns as usize, pixel.rows as usize) != (columns, rows) {
+        return Err(Error::InconsistentSeries {
+            series_uid: header.facts.series_uid,
+            problem: format!(
+                "{} is {}×{}, the series {columns}×{rows} (changed since the scan?)",
+                path.display(),
+                pixel.columns,
+                pixel.rows
+            ),
+        });
+    }
+    frames.into_par_iter().try_for_each(|(mut view, slice)| {
+        progress.check()?;
+        let out = view.as_slice_mut().ok_or_else(|| Error::Decode {
+            path: path.to_owned(),
+            reason: "internal: slice not contiguous".into(),
+        })?;
+        decode_frame(path, &obj, &pixel, slice.frame, slice.rescale, out)?;
+        progress.advance(1);
+        Ok(())
+    })
+}

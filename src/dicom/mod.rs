@@ -1,0 +1,24 @@
+//! Reading DICOM: scanning folders into series, turning a series into a [`crate::Volume`].
+//!
+//! | file | job |
+//! |---|---|
+//! | `scan.rs` | folders and DICOMDIRs → patient / study / series index (headers only) |
+//! | `header.rs` | one file's header → pixel layout, per-frame geometry and rescale |
+//! | `series.rs` | a study's headers → ordered, validated stacks |
+//! | `load.rs` | a stack → `Volume`, decoding in parallel |
+//! | `decode.rs` | one frame's pixel data → `f32` values |
+//! | `jpeg12.rs` | 12-bit JPEG extended, which dicom-pixeldata cannot decode |
+//! | `attrs.rs` | forgiving typed attribute access |
+
+pub mod attrs;
+pub mod decode;
+pub mod header;
+mod jpeg12;
+pub mod load;
+pub mod scan;
+pub mod series;
+
+pub use header::{FileHeader, PixelFormat, Rescale, SeriesFacts};
+pub use load::load_series;
+pub use scan::{FileProblem, Patient, Scan, Study, scan_paths};
+pub use series::{Series, SliceRef, Stack};

@@ -1,0 +1,52 @@
+//! The library's error type: one variant per cause, each naming the file or series it is about.
+//!
+//! Messages never carry patient identifiers (names, IDs, birth dates): only paths, UIDs of
+//! series and the technical problem.
+
+use std::path::PathBuf;
+
+/// Every failure the library reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The operating system refused a read or write.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a DICOM Part 10 file, or its structure is broken.
+    #[error("{path}: not a readable DICOM file ({reason})")]
+    NotDicom { path: PathBuf, reason: String },
+    /// Valid DICOM, but something we do not handle (a transfer syntax, a pixel layout).
+    #[error("{path}: unsupported: {what}")]
+    Unsupported { path: PathBuf, what: String },
+    /// The pixel data could not be decoded.
+    #[error("{path}: pixel data could not be decoded: {reason}")]
+    Decode { path: PathBuf, reason: String },
+    /// The files of a series do not form one regular volume.
+    #[error("series {series_uid}: {problem}")]
+    InconsistentSeries { series_uid: String, problem: String },
+    /// Geometry that cannot describe a real acquisition (zero spacing, degenerate orientation).
+    #[error("{subject}: impossible geometry: {problem}")]
+    Geometry { subject: String, problem: String },
+    /// A header asks for more than we are willing to allocate, or less data than declared.
+    #[error("{subject}: refused: {problem}")]
+    Limits { subject: String, problem: String },
+    /// The operation was cancelled by the user.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// Shorthand used across the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O error about `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Tandem: paired MRI follow-up reading for multiple sclerosis.
+//!
+//! The library holds everything but the GUI (it never imports egui or rfd):
+//!
+//! | module | job |
+//! |---|---|
+//! | [`dicom`] | scan folders/DICOMDIRs into series; load a series into a [`Volume`] |
+//! | [`geometry`] | patient LPS geometry: origin, spacing, direction; index ↔ mm |
+//! | [`volume`] | `Volume`: voxels + geometry, built only through validation |
+//! | [`synth`] | the deterministic synthetic MS patient behind `sample_data/` and the tests |
+//! | [`info`] | the `tandem info` report (text and JSON) |
+//! | [`progress`] | progress counting and cancellation for background work |
+//! | [`error`] | the error enum: one variant per cause, naming the file or series |
+//! | [`transform`] | rigid transforms in patient mm |
+//! | [`build_info`] | the exact build, stamped by build.rs |
+
+pub mod build_info;
+pub mod dicom;
+pub mod error;
+pub mod geometry;
+pub mod info;
+pub mod progress;
+pub mod synth;
+pub mod transform;
+pub mod volume;
+
+pub use error::{Error, Result};
+pub use geometry::Geometry;
+pub use volume::Volume;

@@ -1,0 +1,390 @@
+//! The synthetic MS patient: a baseline and a follow-up exam (3D FLAIR and post-contrast 3D
+//! T1 each), with known head motion between them, known plaques and their changes, written as
+//! real DICOM. `sample_data/` is this generator's output; the tests build their fixtures here.
+//!
+//! Deterministic: the same options give byte-identical files on every machine.
+
+mod anatomy;
+pub mod lesions;
+mod noise;
+pub mod writer;
+
+use std::path::Path;
+
+use ndarray::Array3;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::dicom::Rescale;
+use crate::error::{Error, Result};
+use crate::geometry::{Geometry, Mat3, Vec3, add, mat_vec, scale};
+use crate::transform::RigidTransform;
+use crate::volume::Volume;
+pub use anatomy::{Sequence, Tissue, signal_at, tissue_at};
+pub use lesions::{Change, Lesion, sample_lesions};
+pub use writer::Encoding;
+
+/// How large and how compressed the generated exams are.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleOptions {
+    /// Multiplies every voxel spacing (and divides the matrix): 1.0 is the bundled sample
+    /// (1.5 mm isotropic), 2.0 a quick test case (3 mm).
+    pub voxel_scale: f64,
+    /// Sub-samples per axis when rendering (partial-volume realism); 1 is fastest.
+    pub supersample: usize,
+    /// Image noise, as a fraction of white-matter signal.
+    pub noise: f64,
+    pub encoding: Encoding,
+}
+
+impl Default for SampleOptions {
+    fn default() -> Self {
+        Self {
+            voxel_scale: 1.0,
+            supersample: 2,
+            noise: 0.015,
+            encoding: Encoding::JpegLsLossless,
+        }
+    }
+}
+
+/// One series to render: sequence, grid and DICOM identity.
+#[derive(Debug, Clone)]
+pub struct SeriesPlan {
+    pub folder: String,
+    pub description: String,
+    pub sequence: Sequence,
+    pub geometry: Geometry,
+    pub dims: [usize; 3],
+    pub number: i32,
+    pub rescale: Rescale,
+}
+
+/// One exam: a time point with its own head position, frame of reference and series.
+#[derive(Debug, Clone)]
+pub struct ExamPlan {
+    pub label: String,
+    pub followup: bool,
+    pub date: String,
+    pub time: String,
+    /// Head coordinates → this exam's patient coordinates.
+    pub head_pose: RigidTransform,
+    /// Receiver gain: follow-ups are never scaled like their baseline.
+    pub gain: f64,
+    pub series: Vec<SeriesPlan>,
+}
+
+/// What the sample pair contains, for tests and for the reader's curiosity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroundTruth {
+    pub description: String,
+    /// `x_followup = R · x_baseline + t`, patient LPS mm.
+    pub followup_from_baseline: RigidTransform,
+    pub exams: Vec<ExamTruth>,
+    pub lesions: Vec<LesionTruth>,
+    pub summary: SummaryTruth,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExamTruth {
+    pub label: String,
+    pub study_uid: String,
+    pub date: String,
+    pub series: Vec<SeriesTruth>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeriesTruth {
+    pub folder: String,
+    pub series_uid: String,
+    pub description: String,
+    pub dims: [usize; 3],
+    pub geometry: Geometry,
+    pub contrast: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LesionTruth {
+    pub id: u32,
+    pub status: Change,
+    pub region: String,
+    pub enhancing: bool,
+    pub centre_baseline_mm: Vec3,
+    pub centre_followup_mm: Vec3,
+    pub volume_baseline_mm3: f64,
+    pub volume_followup_mm3: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SummaryTruth {
+    pub new: usize,
+    pub enlarging: usize,
+    pub enhancing: usize,
+    pub activity: String,
+}
+
+/// Fixed identity of the synthetic patient.
+const PATIENT_NAME: &str = "SYNTHETIC^MS PATIENT";
+const PATIENT_ID: &str = "TANDEM-SYN-0001";
+
+/// The two exams of the sample pair at the given scale.
+pub fn sample_plan(options: &SampleOptions) -> Vec<ExamPlan> {
+    let s = options.voxel_scale.max(0.25);
+    let n = |count: f64| ((count / s).round() as usize).max(2);
+    let baseline_pose = RigidTransform::from_euler_deg([2.0, 0.0, -1.5], [1.5, -12.0, 38.0]);
+    let followup_pose = RigidTransform::from_euler_deg([-3.5, 2.5, 4.0], [4.5, -16.0, 45.0]);
+    let axial = crate::geometry::IDENTITY;
+    let tilted = tilt_about_x(8.0);
+    let grid = |centre: Vec3, direction: Mat3, spacing: Vec3, dims: [usize; 3]| {
+        // Centre the grid on `centre`, as a technologist centres the field of view.
+        let half = [
+            spacing[0] * (dims[0] as f64 - 1.0) / 2.0,
+            spacing[1] * (dims[1] as f64 - 1.0) / 2.0,
+            spacing[2] * (dims[2] as f64 - 1.0) / 2.0,
+        ];
+        Geometry {
+            origin: add(centre, scale(mat_vec(&direction, half), -1.0)),
+            spacing,
+            direction,
+        }
+    };
+    let iso = 1.5 * s;
+    let base_dims = [n(128.0), n(144.0), n(112.0)];
+    let base_centre = add(baseline_pose.apply([0.0, 0.0, 0.0]), [0.0, 0.0, -6.0]);
+    let follow_centre = add(followup_pose.apply([0.0, 0.0, 0.0]), [2.0, 3.0, -9.0]);
+    let other_dims = [n(120.0), n(136.0), n(104.0)];
+    let other_spacing = [1.6 * s, 1.6 * s, iso];
+    // Stored-value steps of a few units of signal keep the files small; the follow-up scanner
+    // scales differently, as real ones do.
+    let identity_rescale = Rescale {
+        slope: 2.0,
+        intercept: 0.0,
+    };
+    let other_rescale = Rescale {
+        slope: 2.5,
+        intercept: -24.0,
+    };
+    vec![
+        ExamPlan {
+            label: "baseline".into(),
+            followup: false,
+            date: "20250310".into(),
+            time: "091500".into(),
+            head_pose: baseline_pose,
+            gain: 1.0,
+            series: vec![
+                SeriesPlan {
+                    folder: "FLAIR_3D".into(),
+                    description: "3D FLAIR SAG 1.5mm".into(),
+                    sequence: Sequence::Flair,
+                    geometry: grid(base_centre, axial, [iso; 3], base_dims),
+                    dims: base_dims,
+                    number: 3,
+                    rescale: identity_rescale,
+                },
+                SeriesPlan {
+                    folder: "T1_3D_POST".into(),
+                    description: "3D T1 MPRAGE POST GD".into(),
+                    sequence: Sequence::T1Post,
+                    geometry: grid(base_centre, axial, [iso; 3], base_dims),
+                    dims: base_dims,
+                    number: 7,
+                    rescale: identity_rescale,
+                },
+            ],
+        },
+        ExamPlan {
+            label: "followup".into(),
+            followup: true,
+            date: "20260316".into(),
+            time: "143000".into(),
+            head_pose: followup_pose,
+            gain: 1.12,
+            series: vec![
+                SeriesPlan {
+                    folder: "FLAIR_3D".into(),
+                    description: "3D FLAIR 1.5mm".into(),
+                    sequence: Sequence::Flair,
+                    geometry: grid(follow_centre, tilted, [iso; 3], base_dims),
+                    dims: base_dims,
+                    number: 4,
+                    rescale: other_rescale,
+                },
+                SeriesPlan {
+                    folder: "T1_3D_POST".into(),
+                    description: "T1 3D POST CONTRAST".into(),
+                    sequence: Sequence::T1Post,
+                    geometry: grid(follow_centre, axial, other_spacing, other_dims),
+                    dims: other_dims,
+                    number: 9,
+                    rescale: other_rescale,
+                },
+            ],
+        },
+    ]
+}
+
+/// Rotation of the slice stack about the patient's left-right axis (an oblique acquisition).
+fn tilt_about_x(degrees: f64) -> Mat3 {
+    RigidTransform::from_euler_deg([degrees, 0.0, 0.0], [0.0; 3]).matrix
+}
+
+/// Renders one series of one exam.
+pub fn render_series(
+    exam: &ExamPlan,
+    series: &SeriesPlan,
+    lesions: &[Lesion],
+    options: &SampleOptions,
+) -> Result<Volume> {
+    let [ni, nj, nk] = series.dims;
+    let to_head = exam.head_pose.inverse();
+    let ss = options.supersample.max(1);
+    let stream = noise::mix64(u64::from(series.number as u32) ^ (u64::from(exam.followup) << 40));
+    let wm = series.sequence.signal(Tissue::WhiteMatter);
+    let mut voxels = Array3::<f32>::zeros((nk, nj, ni));
+    voxels
+        .axis_iter_mut(ndarray::Axis(0))
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(k, mut plane)| {
+            for ((j, i), out) in plane.indexed_iter_mut() {
+                let mut sum = 0.0;
+                for s in 0..ss * ss * ss {
+                    let offset = |d: usize| (d as f64 + 0.5) / ss as f64 - 0.5;
+                    let idx = [
+                        i as f64 + offset(s % ss),
+                        j as f64 + offset((s / ss) % ss),
+                        k as f64 + offset(s / (ss * ss)),
+                    ];
+                    let head = to_head.apply(series.geometry.index_to_mm(idx));
+                    sum += signal_at(head, series.sequence, lesions, exam.followup);
+                }
+                let clean = sum / (ss * ss * ss) as f64;
+                let p = series.geometry.index_to_mm([i as f64, j as f64, k as f64]);
+                // A smooth receive-coil bias, fixed to the scanner (patient coordinates).
+                let bias = 1.0
+                    + 0.05 * (0.011 * p[0] + 0.3).sin() * (0.009 * p[1] - 0.2).cos()
+                    + 0.03 * (0.013 * p[2]).sin();
+                let sigma = options.noise * wm;
+                let re = clean * bias + sigma * noise::gaussian(noise::voxel_key(stream, i, j, k));
+                let im = sigma * noise::gaussian(noise::voxel_key(stream ^ 0xFF, i, j, k));
+                // Magnitude images: Rician noise, as MR scanners produce.
+                *out = ((re * re + im * im).sqrt() * exam.gain) as f32;
+            }
+        });
+    Volume::new(voxels, series.geometry, &series.folder)
+}
+
+/// Writes the sample pair into `dir/baseline` and `dir/followup`, plus `dir/ground_truth.json`.
+pub fn write_sample_pair(dir: &Path, options: &SampleOptions) -> Result<GroundTruth> {
+    let lesions = sample_lesions();
+    let exams = sample_plan(options);
+    let mut exam_truths = Vec::new();
+    for exam in &exams {
+        let study_uid = noise::uid(&format!("tandem sample study {}", exam.label));
+        let frame_uid = noise::uid(&format!("tandem sample frame {}", exam.label));
+        let mut series_truths = Vec::new();
+        for series in &exam.series {
+            let volume = render_series(exam, series, &lesions, options)?;
+            let series_uid = noise::uid(&format!(
+                "tandem sample series {} {}",
+                exam.label, series.folder
+            ));
+            let contrast = series.sequence == Sequence::T1Post;
+            let header = writer::SeriesHeader {
+                patient_name: PATIENT_NAME.into(),
+                patient_id: PATIENT_ID.into(),
+                patient_birth_date: "19880412".into(),
+                patient_sex: "F".into(),
+                study_uid: study_uid.clone(),
+                study_date: exam.date.clone(),
+                study_time: exam.time.clone(),
+                study_description: "MRI BRAIN MS FOLLOW-UP".into(),
+                accession: format!("SYN{}", exam.date),
+                series_uid: series_uid.clone(),
+                series_number: series.number,
+                series_description: series.description.clone(),
+                frame_of_reference_uid: frame_uid.clone(),
+                contrast_agent: contrast.then(|| "GADOTERATE MEGLUMINE 0.1 mmol/kg".to_owned()),
+                field_strength_t: 3.0,
+                rescale: series.rescale,
+                window: match series.sequence {
+                    Sequence::Flair => (500.0, 900.0),
+                    Sequence::T1Post => (550.0, 1100.0),
+                },
+            };
+            let folder = dir.join(&exam.label).join(&series.folder);
+            writer::write_series(&folder, &volume, &header, options.encoding)?;
+            series_truths.push(SeriesTruth {
+                folder: format!("{}/{}", exam.label, series.folder),
+                series_uid,
+                description: series.description.clone(),
+                dims: series.dims,
+                geometry: series.geometry,
+                contrast,
+            });
+        }
+        exam_truths.push(ExamTruth {
+            label: exam.label.clone(),
+            study_uid,
+            date: exam.date.clone(),
+            series: series_truths,
+        });
+    }
+    let truth = ground_truth(&exams, &lesions, exam_truths)?;
+    let json = serde_json::to_string_pretty(&truth)
+        .map_err(|e| Error::io(dir, std::io::Error::other(e)))?;
+    let path = dir.join("ground_truth.json");
+    std::fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))?;
+    Ok(truth)
+}
+
+fn ground_truth(
+    exams: &[ExamPlan],
+    lesions: &[Lesion],
+    exam_truths: Vec<ExamTruth>,
+) -> Result<GroundTruth> {
+    let (Some(baseline), Some(followup)) = (exams.first(), exams.get(1)) else {
+        return Err(Error::Geometry {
+            subject: "sample plan".into(),
+            problem: "needs two exams".into(),
+        });
+    };
+    let followup_from_baseline = followup.head_pose.then_after(&baseline.head_pose.inverse());
+    let lesions: Vec<LesionTruth> = lesions
+        .iter()
+        .map(|l| LesionTruth {
+            id: l.id,
+            status: l.change,
+            region: l.region.clone(),
+            enhancing: l.enhancing_followup,
+            centre_baseline_mm: baseline.head_pose.apply(l.centre_head_mm),
+            centre_followup_mm: followup.head_pose.apply(l.centre_head_mm),
+            volume_baseline_mm3: l.volume_mm3(false),
+            volume_followup_mm3: l.volume_mm3(true),
+        })
+        .collect();
+    let count = |c: Change| lesions.iter().filter(|l| l.status == c).count();
+    let (new, enlarging) = (count(Change::New), count(Change::Enlarging));
+    let enhancing = lesions.iter().filter(|l| l.enhancing).count();
+    Ok(GroundTruth {
+        description: "Synthetic MS patient made by `tandem synth` (procedural brain phantom). \
+                      Baseline 2025-03-10, follow-up 2026-03-16 with head motion, its own frame of \
+                      reference, an oblique FLAIR, another T1 grid and another rescale."
+            .into(),
+        followup_from_baseline,
+        exams: exam_truths,
+        summary: SummaryTruth {
+            new,
+            enlarging,
+            enhancing,
+            activity: if new + enlarging + enhancing > 0 {
+                "active"
+            } else {
+                "inactive"
+            }
+            .into(),
+        },
+        lesions,
+    })
+}
