@@ -102,3 +102,52 @@ fn load_file(
         Ok(())
     })
 }
+
+/// Every frame of one file, decoded in file order, with no geometry: for files that are not
+/// part of a volume (or to check a decoder against another tool's).
+#[derive(Debug, Clone)]
+pub struct DecodedFile {
+    pub columns: usize,
+    pub rows: usize,
+    /// One `rows × columns` buffer per frame, rescaled.
+    pub frames: Vec<Vec<f32>>,
+}
+
+/// Decodes every frame of `path` (frames in parallel).
+pub fn decode_file(path: &Path) -> Result<DecodedFile> {
+    let file_len = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    let obj = OpenFileOptions::new()
+        .open_file(path)
+        .map_err(|e| Error::NotDicom {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+    let header = header_from_dataset(
+        path,
+        &obj,
+        trim_uid(&obj.meta().media_storage_sop_class_uid),
+        trim_uid(&obj.meta().transfer_syntax),
+        file_len,
+    )?;
+    let pixel = header.pixel.as_ref().ok_or_else(|| Error::Decode {
+        path: path.to_owned(),
+        reason: "no pixel data".into(),
+    })?;
+    let (columns, rows) = (pixel.columns as usize, pixel.rows as usize);
+    let frames = header
+        .frames
+        .par_iter()
+        .map(|frame| {
+            let mut out = vec![0.0f32; columns * rows];
+            decode_frame(path, &obj, pixel, frame.frame, frame.rescale, &mut out)?;
+            Ok(out)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(DecodedFile {
+        columns,
+        rows,
+        frames,
+    })
+}

@@ -19,6 +19,6 @@ pub mod scan;
 pub mod series;
 
 pub use header::{FileHeader, PixelFormat, Rescale, SeriesFacts};
-pub use load::load_series;
+pub use load::{DecodedFile, decode_file, load_series};
 pub use scan::{FileProblem, Patient, Scan, Study, scan_paths};
 pub use series::{Series, SliceRef, Stack};

@@ -1,0 +1,82 @@
+//! Shared helpers for the integration tests: sample pairs made by our generator, and surgery
+//! on DICOM files to make the broken inputs the loader must survive.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
+use dicom_object::{DefaultDicomObject, OpenFileOptions};
+use tandem::synth::{Encoding, GroundTruth, SampleOptions, write_sample_pair};
+
+/// A quick (3 mm) sample pair in a fresh temporary folder.
+pub fn small_pair(encoding: Encoding) -> (tempfile::TempDir, GroundTruth) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SampleOptions {
+        voxel_scale: 2.0,
+        supersample: 1,
+        encoding,
+        ..SampleOptions::default()
+    };
+    let truth = write_sample_pair(dir.path(), &options).unwrap();
+    (dir, truth)
+}
+
+/// The sorted files of a folder.
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Copies a series folder to `to`.
+pub fn copy_series(from: &Path, to: &Path) -> Vec<PathBuf> {
+    std::fs::create_dir_all(to).unwrap();
+    files_in(from)
+        .iter()
+        .map(|f| {
+            let dest = to.join(f.file_name().unwrap());
+            std::fs::copy(f, &dest).unwrap();
+            dest
+        })
+        .collect()
+}
+
+/// Opens, edits and rewrites a DICOM file in place.
+pub fn edit(path: &Path, change: impl FnOnce(&mut DefaultDicomObject)) {
+    let mut obj = OpenFileOptions::new().open_file(path).unwrap();
+    change(&mut obj);
+    obj.write_to_file(path).unwrap();
+}
+
+/// Sets a string-valued attribute.
+pub fn put_str(obj: &mut DefaultDicomObject, tag: Tag, vr: VR, value: &str) {
+    obj.put(DataElement::new(
+        tag,
+        vr,
+        PrimitiveValue::from(value.to_owned()),
+    ));
+}
+
+/// Sets a decimal-string multi-value attribute.
+pub fn put_ds(obj: &mut DefaultDicomObject, tag: Tag, values: &[f64]) {
+    let strs: Vec<String> = values.iter().map(|v| format!("{v}")).collect();
+    obj.put(DataElement::new(
+        tag,
+        VR::DS,
+        PrimitiveValue::Strs(strs.into()),
+    ));
+}
+
+/// Reads a decimal-string multi-value attribute.
+pub fn get_ds(obj: &DefaultDicomObject, tag: Tag) -> Vec<f64> {
+    obj.element(tag).unwrap().to_multi_float64().unwrap()
+}
+
+/// Maximum absolute difference of two vectors.
+pub fn max_diff(a: [f64; 3], b: [f64; 3]) -> f64 {
+    (0..3).map(|i| (a[i] - b[i]).abs()).fold(0.0, f64::max)
+}
