@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use dicom_object::OpenFileOptions;
+use dicom_dictionary_std::tags;
+use dicom_object::{DefaultDicomObject, OpenFileOptions};
 use ndarray::{Array3, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use super::decode::decode_frame;
-use super::header::{header_from_dataset, trim_uid};
+use super::header::{FileHeader, header_from_dataset, trim_uid};
 use super::series::{MAX_VOXELS, Series, SliceRef, Stack};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -52,6 +53,42 @@ pub fn load_stack(id: &str, stack: &Stack, progress: &Progress) -> Result<Volume
     Volume::new(volume, stack.geometry, &format!("series {id}"))
 }
 
+/// Parses a whole file, pixel data included. A file whose header reads but whose body does not
+/// has pixel data shorter than its header declares: said so, rather than "not DICOM".
+fn open_with_pixels(path: &Path) -> Result<(DefaultDicomObject, FileHeader)> {
+    let file_len = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    let obj = match OpenFileOptions::new().open_file(path) {
+        Ok(obj) => obj,
+        Err(e) => {
+            let header_reads = OpenFileOptions::new()
+                .read_until(tags::PIXEL_DATA)
+                .open_file(path)
+                .is_ok();
+            return Err(if header_reads {
+                Error::Limits {
+                    subject: path.display().to_string(),
+                    problem: format!("pixel data shorter than declared (the file ends early: {e})"),
+                }
+            } else {
+                Error::NotDicom {
+                    path: path.to_owned(),
+                    reason: e.to_string(),
+                }
+            });
+        }
+    };
+    let header = header_from_dataset(
+        path,
+        &obj,
+        trim_uid(&obj.meta().media_storage_sop_class_uid),
+        trim_uid(&obj.meta().transfer_syntax),
+        file_len,
+    )?;
+    Ok((obj, header))
+}
+
 /// Decodes the listed frames of one file into their slots.
 fn load_file(
     path: &Path,
@@ -60,22 +97,7 @@ fn load_file(
     progress: &Progress,
 ) -> Result<()> {
     progress.check()?;
-    let file_len = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, e))?
-        .len();
-    let obj = OpenFileOptions::new()
-        .open_file(path)
-        .map_err(|e| Error::NotDicom {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-    let header = header_from_dataset(
-        path,
-        &obj,
-        trim_uid(&obj.meta().media_storage_sop_class_uid),
-        trim_uid(&obj.meta().transfer_syntax),
-        file_len,
-    )?;
+    let (obj, header) = open_with_pixels(path)?;
     let pixel = header.pixel.ok_or_else(|| Error::Decode {
         path: path.to_owned(),
         reason: "the file no longer has pixel data".into(),
@@ -115,22 +137,7 @@ pub struct DecodedFile {
 
 /// Decodes every frame of `path` (frames in parallel).
 pub fn decode_file(path: &Path) -> Result<DecodedFile> {
-    let file_len = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, e))?
-        .len();
-    let obj = OpenFileOptions::new()
-        .open_file(path)
-        .map_err(|e| Error::NotDicom {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-    let header = header_from_dataset(
-        path,
-        &obj,
-        trim_uid(&obj.meta().media_storage_sop_class_uid),
-        trim_uid(&obj.meta().transfer_syntax),
-        file_len,
-    )?;
+    let (obj, header) = open_with_pixels(path)?;
     let pixel = header.pixel.as_ref().ok_or_else(|| Error::Decode {
         path: path.to_owned(),
         reason: "no pixel data".into(),

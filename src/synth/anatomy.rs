@@ -223,7 +223,8 @@ mod tests {
             Tissue::WhiteMatter,
             "centrum semiovale"
         );
-        assert_eq!(tissue_at([0.0, 6.0, 85.0]), Tissue::Skull);
+        assert_eq!(tissue_at([0.0, 6.0, 85.0]), Tissue::Scalp);
+        assert_eq!(tissue_at([0.0, 6.0, 80.0]), Tissue::Skull);
     }
 
     #[test]
