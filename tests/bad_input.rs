@@ -1,6 +1,8 @@
 //! Bad input never crashes and never hides the good input: every malformed file, odd series or
 //! impossible geometry is reported with the file and the problem, and the rest still loads.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -274,7 +276,7 @@ fn corrupted_files_never_panic() {
         }
         for bytes in variants {
             std::fs::write(&target, &bytes).unwrap();
-            let scan = scan_paths(&[target.clone()], &Progress::new());
+            let scan = scan_paths(std::slice::from_ref(&target), &Progress::new());
             for series in scan.all_series() {
                 let _ = load_series(series, &Progress::new());
             }

@@ -3,6 +3,8 @@
 //! lossy ones, with the geometry the files declare. The manifest and the script that made the
 //! files live in tests/fixtures/external/.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -64,7 +66,10 @@ fn decoded_values(case: &Case) -> Result<Vec<f32>, String> {
     let [series] = series.as_slice() else {
         return Err(format!("{} series found", series.len()));
     };
-    assert_eq!(series.transfer_syntaxes, [case.transfer_syntax.clone()]);
+    assert_eq!(
+        series.transfer_syntaxes,
+        std::slice::from_ref(&case.transfer_syntax)
+    );
     let volume = load_series(series, &Progress::new()).map_err(|e| e.to_string())?;
     assert_eq!(volume.dims(), case.dims, "{}", case.name);
     let g = volume.geometry();

@@ -2,6 +2,8 @@
 //! with two exams, every series loads with the geometry it was written with, and the plaques
 //! are where the ground truth says.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use tandem::dicom::{Scan, load_series, scan_paths};

@@ -1,7 +1,26 @@
-//! The reading room (egui). Placeholder until the viewer lands.
+//! The reading room (egui): two exams side by side with a shared slice slider, loading in the
+//! background with progress and cancel. Only this module and its children import egui or rfd.
+//!
+//! | file | job |
+//! |---|---|
+//! | `app.rs` | state (`ExamSlot`, `Activity`) and applying commands |
+//! | `command.rs` | every user request, with its text and tooltip |
+//! | `jobs.rs` | background jobs (thread + channel + progress + cancel) |
+//! | `views/` | widgets as functions: exam panel, series list, slice view |
+
+#[allow(clippy::module_inception)]
+mod app;
+mod command;
+mod jobs;
+mod views;
+
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+pub use app::TandemApp;
 
 /// What the app opens on start.
 pub enum Startup {
@@ -9,6 +28,40 @@ pub enum Startup {
     Exams(PathBuf, PathBuf),
 }
 
-pub fn run(_startup: Startup) -> Result<ExitCode, String> {
-    Err("the viewer is not built yet".into())
+/// The bundled sample pair: beside the executable's source tree, or in the working folder.
+pub fn sample_pair() -> (PathBuf, PathBuf) {
+    let built_in = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    let root = if built_in.is_dir() {
+        built_in
+    } else {
+        PathBuf::from("sample_data")
+    };
+    (root.join("baseline"), root.join("followup"))
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run(startup: Startup) -> Result<ExitCode, String> {
+    let (baseline, followup) = match startup {
+        Startup::SamplePair => sample_pair(),
+        Startup::Exams(b, f) => (b, f),
+    };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Tandem")
+            .with_inner_size([1400.0, 860.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Tandem",
+        options,
+        Box::new(move |cc| {
+            Ok(Box::new(TandemApp::new(
+                &cc.egui_ctx,
+                Some(baseline),
+                Some(followup),
+            )))
+        }),
+    )
+    .map_err(|e| format!("could not open the window: {e}"))?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -39,7 +39,7 @@ impl Sequence {
             (Sequence::Flair, Scalp) => 420.0,
             (Sequence::Flair, Skull) => 40.0,
             (Sequence::Flair, Csf) => 70.0,
-            (Sequence::Flair, GreyMatter) => 560.0,
+            (Sequence::Flair, GreyMatter) => 510.0,
             (Sequence::Flair, WhiteMatter) => 420.0,
             (Sequence::Flair, DeepGrey) => 500.0,
             (Sequence::T1Post, Scalp) => 900.0,

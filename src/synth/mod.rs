@@ -175,7 +175,7 @@ pub fn sample_plan(options: &SampleOptions) -> Vec<ExamPlan> {
             series: vec![
                 SeriesPlan {
                     folder: "FLAIR_3D".into(),
-                    description: "3D FLAIR SAG 1.5mm".into(),
+                    description: "3D FLAIR AX 1.5mm".into(),
                     sequence: Sequence::Flair,
                     geometry: grid(base_centre, axial, [iso; 3], base_dims),
                     dims: base_dims,

@@ -45,7 +45,7 @@ mod tests {
     #[test]
     fn deterministic_and_distributed() {
         assert_eq!(uniform(7), uniform(7));
-        let mean: f64 = (0..10_000).map(|k| gaussian(k)).sum::<f64>() / 10_000.0;
+        let mean: f64 = (0..10_000).map(gaussian).sum::<f64>() / 10_000.0;
         assert!(mean.abs() < 0.05, "{mean}");
         let var: f64 = (0..10_000).map(|k| gaussian(k).powi(2)).sum::<f64>() / 10_000.0;
         assert!((var - 1.0).abs() < 0.05, "{var}");

@@ -1,6 +1,6 @@
 //! Shared helpers for the integration tests: sample pairs made by our generator, and surgery
 //! on DICOM files to make the broken inputs the loader must survive.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 

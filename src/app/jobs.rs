@@ -1,0 +1,154 @@
+//! Background work for the GUI: each job runs on its own named thread, reports progress and
+//! can be cancelled through a shared [`Progress`], and sends one result over a channel. A
+//! generation number lets the app drop the results of jobs it no longer wants.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+use tandem::dicom::{Scan, Series, load_series, scan_paths};
+use tandem::progress::Progress;
+use tandem::volume::Volume;
+
+/// A running job that will produce a `T`.
+pub struct Job<T> {
+    pub generation: u64,
+    pub progress: Arc<Progress>,
+    /// What the job is doing, for the progress bar.
+    pub label: String,
+    receiver: Receiver<Result<T, String>>,
+}
+
+impl<T: Send + 'static> Job<T> {
+    /// Starts `work` on a new thread; `ctx` is asked to repaint when it finishes.
+    pub fn spawn(
+        generation: u64,
+        label: impl Into<String>,
+        ctx: egui::Context,
+        work: impl FnOnce(&Progress) -> Result<T, String> + Send + 'static,
+    ) -> Self {
+        let progress = Arc::new(Progress::new());
+        let (sender, receiver) = channel();
+        let shared = Arc::clone(&progress);
+        let spawned = std::thread::Builder::new()
+            .name(format!("tandem-job-{generation}"))
+            .spawn(move || {
+                let result = work(&shared);
+                // The app may have dropped the job (cancelled): nobody to tell, nothing lost.
+                let _ = sender.send(result);
+                ctx.request_repaint();
+            });
+        let (sender_fallback, receiver_fallback) = channel();
+        let receiver = match spawned {
+            Ok(_) => receiver,
+            Err(e) => {
+                let _ = sender_fallback.send(Err(format!("could not start a worker thread: {e}")));
+                receiver_fallback
+            }
+        };
+        Self {
+            generation,
+            progress,
+            label: label.into(),
+            receiver,
+        }
+    }
+
+    /// The result, once the job has finished.
+    pub fn poll(&self) -> Option<Result<T, String>> {
+        match self.receiver.try_recv() {
+            Ok(result) => Some(result),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(Err("the worker stopped unexpectedly".into())),
+        }
+    }
+
+    pub fn cancel(&self) {
+        self.progress.cancel();
+    }
+}
+
+/// An exam as the viewer holds it: what the scan found, and the series on screen.
+pub struct LoadedExam {
+    pub scan: Scan,
+    pub series_id: String,
+    pub volume: Volume,
+    /// Display window (low, high) from the volume's histogram.
+    pub window: (f32, f32),
+}
+
+/// Scans `path` and loads the preferred series (or `series_id` when given).
+pub fn load_exam(
+    path: PathBuf,
+    series_id: Option<String>,
+    progress: &Progress,
+) -> Result<LoadedExam, String> {
+    let scan = scan_paths(std::slice::from_ref(&path), progress);
+    progress.check().map_err(|e| e.to_string())?;
+    let series = match &series_id {
+        Some(id) => scan.all_series().find(|s| &s.id == id),
+        None => preferred_series(&scan),
+    }
+    .ok_or_else(|| {
+        let problems = scan.problems.len();
+        format!(
+            "{}: no loadable series ({} file(s) read, {problems} problem(s))",
+            path.display(),
+            scan.files_seen
+        )
+    })?;
+    let series_id = series.id.clone();
+    let volume = load_series(series, progress).map_err(|e| e.to_string())?;
+    let window = auto_window(&volume);
+    Ok(LoadedExam {
+        scan,
+        series_id,
+        volume,
+        window,
+    })
+}
+
+/// FLAIR first (the core sequence for new T2 lesions), then any loadable series.
+fn preferred_series(scan: &Scan) -> Option<&Series> {
+    let loadable = || scan.all_series().filter(|s| s.stack.is_ok());
+    let is_flair = |s: &&Series| {
+        s.facts
+            .series_description
+            .as_deref()
+            .is_some_and(|d| d.to_ascii_uppercase().contains("FLAIR"))
+    };
+    loadable().find(is_flair).or_else(|| loadable().next())
+}
+
+/// Window from the minimum (air is black) to the 99.5th percentile of non-background voxels.
+pub fn auto_window(volume: &Volume) -> (f32, f32) {
+    let stats = volume.stats();
+    let (lo, hi) = (stats.min, stats.max);
+    if hi <= lo {
+        return (lo, lo + 1.0);
+    }
+    let bins = 1024usize;
+    let mut histogram = vec![0u64; bins];
+    let scale = (bins - 1) as f32 / (hi - lo);
+    for v in volume.voxels() {
+        let b = ((v - lo) * scale) as usize;
+        if let Some(h) = histogram.get_mut(b.min(bins - 1)) {
+            *h += 1;
+        }
+    }
+    // Ignore the background (the lowest 2% of the range) when choosing the window.
+    let skip = bins / 50;
+    let total: u64 = histogram.iter().skip(skip).sum();
+    let at = |fraction: f64| {
+        let target = (total as f64 * fraction) as u64;
+        let mut seen = 0;
+        for (b, count) in histogram.iter().enumerate().skip(skip) {
+            seen += count;
+            if seen >= target {
+                return lo + b as f32 / scale;
+            }
+        }
+        hi
+    };
+    (lo, at(0.995).max(lo + 1.0))
+}
