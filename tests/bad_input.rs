@@ -294,3 +294,20 @@ fn cancelled_loads_stop_with_cancelled() {
     let result = load_series(scan.all_series().next().unwrap(), &progress);
     assert!(matches!(result, Err(tandem::Error::Cancelled)));
 }
+
+#[test]
+fn a_cut_compressed_frame_is_called_truncated() {
+    let (_pair, dir, files) = flair_copy(Encoding::JpegLsLossless);
+    let victim = &files[30];
+    let bytes = std::fs::read(victim).unwrap();
+    std::fs::write(victim, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let scan = scan(dir.path());
+    let series = scan.all_series().next().unwrap();
+    let error = load_series(series, &Progress::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("IM0031") && error.contains("truncated"),
+        "{error}"
+    );
+}

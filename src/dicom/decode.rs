@@ -91,6 +91,12 @@ pub fn decode_frame(
             reason,
         });
     }
+    if syntax.starts_with(JPEG_FAMILY) {
+        check_codestream_end(obj, frame).map_err(|reason| Error::Decode {
+            path: path.to_owned(),
+            reason,
+        })?;
+    }
     let decoded = match obj.decode_pixel_data_frame(frame) {
         Ok(decoded) => decoded,
         Err(e) => {
@@ -106,6 +112,47 @@ pub fn decode_frame(
         path: path.to_owned(),
         reason: format!("frame {}: {reason}", frame + 1),
     })
+}
+
+/// Prefix of the JPEG, JPEG-LS and JPEG 2000 transfer syntaxes, whose codestreams all end
+/// with the marker FF D9 (EOI / EOC).
+const JPEG_FAMILY: &str = "1.2.840.10008.1.2.4.";
+
+/// Refuses a frame whose codestream does not end with FF D9 (trailing zero padding allowed):
+/// it was cut short, and handing it to a codec gives garbage or, for CharLS, seconds of work.
+fn check_codestream_end(obj: &DefaultDicomObject, frame: u32) -> Result<(), String> {
+    let Some(element) = obj.get(tags::PIXEL_DATA) else {
+        return Ok(());
+    };
+    let Value::PixelSequence(seq) = element.value() else {
+        return Ok(());
+    };
+    let fragments = seq.fragments();
+    let frames = obj
+        .get(tags::NUMBER_OF_FRAMES)
+        .and_then(|e| e.to_int::<u32>().ok())
+        .unwrap_or(1);
+    // The frame's last fragment, where it can be told without the offset table.
+    let last = if frames <= 1 {
+        fragments.last()
+    } else if fragments.len() == frames as usize {
+        fragments.get(frame as usize)
+    } else {
+        return Ok(());
+    };
+    let Some(last) = last else {
+        return Err(format!("frame {} has no compressed data", frame + 1));
+    };
+    let end = last.iter().rposition(|b| *b != 0).unwrap_or(0);
+    let marker = end.checked_sub(1).and_then(|start| last.get(start..=end));
+    if marker == Some(&[0xFF, 0xD9][..]) {
+        Ok(())
+    } else {
+        Err(format!(
+            "compressed frame {} is truncated (its codestream has no end marker)",
+            frame + 1
+        ))
+    }
 }
 
 /// JPEG Extended (Process 2 & 4).
