@@ -1,0 +1,139 @@
+//! The headless commands as a script would use them: `tandem info` (text and JSON, with and
+//! without `--load`), `tandem synth`, `--version`, and exit codes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn tandem(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(args)
+        .output()
+        .expect("tandem runs")
+}
+
+fn sample() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample_data")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn version_names_the_build() {
+    let out = tandem(&["--version"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(env!("CARGO_PKG_VERSION")) && text.contains('('),
+        "{text}"
+    );
+}
+
+#[test]
+fn info_json_describes_every_series() {
+    let out = tandem(&["info", &sample(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let studies = json["patients"][0]["studies"].as_array().unwrap();
+    assert_eq!(studies.len(), 2);
+    let series = studies[1]["series"].as_array().unwrap();
+    assert_eq!(series.len(), 2);
+    let flair = &series[0];
+    for key in [
+        "series_uid",
+        "dims",
+        "spacing_mm",
+        "origin_mm",
+        "direction",
+        "transfer_syntax",
+        "files",
+        "problems",
+    ] {
+        assert!(!flair[key].is_null(), "missing {key}");
+    }
+    assert_eq!(flair["dims"], serde_json::json!([128, 144, 112]));
+    assert_eq!(flair["transfer_syntax"], "1.2.840.10008.1.2.4.80");
+    assert_eq!(flair["files"], 112);
+    // The follow-up FLAIR is tilted 8 degrees about the left-right axis.
+    let tilt = flair["direction"][2][2].as_f64().unwrap();
+    assert!((tilt - 8f64.to_radians().cos()).abs() < 1e-6, "{tilt}");
+    assert!(flair.get("min").is_none(), "no values without --load");
+    assert_eq!(
+        json["problems"].as_array().unwrap().len(),
+        1,
+        "ground_truth.json"
+    );
+}
+
+#[test]
+fn info_load_reports_values_and_time() {
+    let path = format!("{}/followup/T1_3D_POST", sample());
+    let out = tandem(&["info", &path, "--load", "--json"]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let series = &json["patients"][0]["studies"][0]["series"][0];
+    assert!(
+        series["contrast_agent"]
+            .as_str()
+            .unwrap()
+            .contains("GADOTERATE")
+    );
+    let (min, max, mean) = (
+        series["min"].as_f64().unwrap(),
+        series["max"].as_f64().unwrap(),
+        series["mean"].as_f64().unwrap(),
+    );
+    // The follow-up rescale (slope 2.5, intercept -24) is applied.
+    assert!(
+        min >= -24.0 && max > 1000.0 && mean > min && mean < max,
+        "{min} {max} {mean}"
+    );
+    assert!(series["load_seconds"].as_f64().unwrap() > 0.0);
+
+    let text = tandem(&["info", &path, "--load"]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("T1 3D POST CONTRAST") && text.contains("loaded in"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unreadable_paths_fail_with_a_message() {
+    let out = tandem(&["info", "/definitely/not/here"]);
+    assert!(!out.status.success());
+    let junk = tempfile::tempdir().unwrap();
+    std::fs::write(junk.path().join("a.txt"), "x").unwrap();
+    let out = tandem(&["info", junk.path().to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing readable"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("a.txt"));
+}
+
+#[test]
+fn synth_writes_a_pair_info_can_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("case");
+    let out = tandem(&["synth", "--out", out_dir.to_str().unwrap(), "--scale", "3"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out_dir.join("ground_truth.json").is_file());
+    let out = tandem(&["info", out_dir.to_str().unwrap(), "--json", "--load"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let studies = json["patients"][0]["studies"].as_array().unwrap();
+    assert_eq!(studies.len(), 2);
+    for study in studies {
+        for series in study["series"].as_array().unwrap() {
+            assert_eq!(series["loadable"], true);
+        }
+    }
+}
