@@ -99,7 +99,11 @@ pub fn load_exam(
     })?;
     let series_id = series.id.clone();
     let volume = load_series(series, progress).map_err(|e| e.to_string())?;
-    let window = auto_window(&volume);
+    // The scanner's suggested window when there is one, else one from the histogram.
+    let window = match series.facts.window {
+        Some([center, width]) => ((center - width / 2.0) as f32, (center + width / 2.0) as f32),
+        None => auto_window(&volume),
+    };
     Ok(LoadedExam {
         scan,
         series_id,

@@ -82,6 +82,8 @@ pub struct SeriesFacts {
     pub field_strength_t: Option<f64>,
     pub slice_thickness_mm: Option<f64>,
     pub manufacturer: Option<String>,
+    /// The display window the scanner suggests (Window Center, Window Width), in rescaled units.
+    pub window: Option<[f64; 2]>,
 }
 
 /// Everything read from one file's header.
@@ -206,6 +208,13 @@ fn series_facts(obj: &DataSet) -> Option<SeriesFacts> {
             })
         }),
         manufacturer: text(obj, tags::MANUFACTURER),
+        window: match (
+            float(obj, tags::WINDOW_CENTER),
+            float(obj, tags::WINDOW_WIDTH),
+        ) {
+            (Some(center), Some(width)) if width > 0.0 => Some([center, width]),
+            _ => None,
+        },
     })
 }
 

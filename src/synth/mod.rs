@@ -309,8 +309,8 @@ pub fn write_sample_pair(dir: &Path, options: &SampleOptions) -> Result<GroundTr
                 field_strength_t: 3.0,
                 rescale: series.rescale,
                 window: match series.sequence {
-                    Sequence::Flair => (500.0, 900.0),
-                    Sequence::T1Post => (550.0, 1100.0),
+                    Sequence::Flair => (460.0, 640.0),
+                    Sequence::T1Post => (520.0, 900.0),
                 },
             };
             let folder = dir.join(&exam.label).join(&series.folder);
