@@ -7,6 +7,8 @@
 //! | [`dicom`] | scan folders/DICOMDIRs into series; load a series into a [`Volume`] |
 //! | [`geometry`] | patient LPS geometry: origin, spacing, direction; index ↔ mm |
 //! | [`volume`] | `Volume`: voxels + geometry, built only through validation |
+//! | [`register`] | rigid registration of the follow-up onto the baseline (multi-resolution, robust) |
+//! | [`resample`] | trilinear/nearest resampling onto a reference grid; the registration pyramid |
 //! | [`synth`] | the deterministic synthetic MS patient behind `sample_data/` and the tests |
 //! | [`info`] | the `tandem info` report (text and JSON) |
 //! | [`progress`] | progress counting and cancellation for background work |
@@ -20,6 +22,8 @@ pub mod error;
 pub mod geometry;
 pub mod info;
 pub mod progress;
+pub mod register;
+pub mod resample;
 pub mod synth;
 pub mod transform;
 pub mod volume;

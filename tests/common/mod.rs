@@ -21,6 +21,19 @@ pub fn small_pair(encoding: Encoding) -> (tempfile::TempDir, GroundTruth) {
     (dir, truth)
 }
 
+/// A sample pair at any voxel scale (1.0 is the bundled 1.5 mm sample).
+pub fn pair_at(voxel_scale: f64, encoding: Encoding) -> (tempfile::TempDir, GroundTruth) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SampleOptions {
+        voxel_scale,
+        supersample: 2,
+        encoding,
+        ..SampleOptions::default()
+    };
+    let truth = write_sample_pair(dir.path(), &options).unwrap();
+    (dir, truth)
+}
+
 /// The sorted files of a folder.
 pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
