@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use tandem::compare::{CompareOptions, compare};
 use tandem::dicom::{load_series, scan_paths};
 use tandem::info::InfoReport;
 use tandem::progress::Progress;
@@ -53,6 +54,26 @@ enum Command {
         #[arg(long)]
         uncompressed: bool,
     },
+    /// Compare two exams: register, diff, find new/enlarging lesions and new enhancement;
+    /// writes OUT/report.json and prints the summary.
+    Compare {
+        baseline: PathBuf,
+        followup: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Compare only this baseline series (Series Instance UID, as `tandem info` lists it).
+        #[arg(long, requires = "followup_series")]
+        baseline_series: Option<String>,
+        /// Compare only this follow-up series.
+        #[arg(long, requires = "baseline_series")]
+        followup_series: Option<String>,
+        /// Treat the chosen series as post-contrast (new hyperintensity = new enhancement).
+        #[arg(long, conflicts_with = "no_contrast")]
+        contrast: bool,
+        /// Treat the chosen series as not contrast-enhanced.
+        #[arg(long)]
+        no_contrast: bool,
+    },
     /// Load each series folder RUNS times and print one JSON line of timings per folder.
     BenchLoad {
         #[arg(required = true)]
@@ -76,6 +97,27 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             uncompressed,
         }) => synth(out, scale, uncompressed),
         Some(Command::BenchLoad { paths, runs }) => bench_load(&paths, runs),
+        Some(Command::Compare {
+            baseline,
+            followup,
+            out,
+            baseline_series,
+            followup_series,
+            contrast,
+            no_contrast,
+        }) => {
+            let options = CompareOptions {
+                baseline_series,
+                followup_series,
+                contrast: match (contrast, no_contrast) {
+                    (true, _) => Some(true),
+                    (_, true) => Some(false),
+                    _ => None,
+                },
+                ..CompareOptions::default()
+            };
+            compare_command(&baseline, &followup, &out, &options)
+        }
     }
 }
 
@@ -116,6 +158,28 @@ fn synth(out: PathBuf, scale: f64, uncompressed: bool) -> Result<ExitCode, Strin
         truth.lesions.len(),
         out.display(),
         start.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compare_command(
+    baseline: &std::path::Path,
+    followup: &std::path::Path,
+    out: &std::path::Path,
+    options: &CompareOptions,
+) -> Result<ExitCode, String> {
+    let report =
+        compare(baseline, followup, options, &Progress::new()).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n";
+    tandem::fsutil::write_atomic(&out.join("report.json"), json.as_bytes())
+        .map_err(|e| e.to_string())?;
+    print_out(&report.summary_text())?;
+    eprintln!(
+        "wrote {} ({} lesion(s), {:.1} s)",
+        out.join("report.json").display(),
+        report.lesions.len(),
+        report.timings_s.total
     );
     Ok(ExitCode::SUCCESS)
 }

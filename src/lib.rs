@@ -5,11 +5,16 @@
 //! | module | job |
 //! |---|---|
 //! | [`dicom`] | scan folders/DICOMDIRs into series; load a series into a [`Volume`] |
+//! | [`fsutil`] | atomic file writes (temporary file, then rename) |
 //! | [`geometry`] | patient LPS geometry: origin, spacing, direction; index ↔ mm |
 //! | [`volume`] | `Volume`: voxels + geometry, built only through validation |
 //! | [`register`] | rigid registration of the follow-up onto the baseline (multi-resolution, robust) |
 //! | [`resample`] | trilinear/nearest resampling onto a reference grid; the registration pyramid |
 //! | [`synth`] | the deterministic synthetic MS patient behind `sample_data/` and the tests |
+//! | [`compare`] | the whole comparison: pairing, registration, detection, matching, the report |
+//! | [`change`] | the voxel-diff core: brain mask, normalisation, difference and z-score maps, regions |
+//! | [`lesion`] | lesions matched across exams: new, enlarging, persistent, shrinking, resolved |
+//! | [`morphology`] | components (26-connected), erosion/dilation, hole filling, Gaussian smoothing |
 //! | [`info`] | the `tandem info` report (text and JSON) |
 //! | [`progress`] | progress counting and cancellation for background work |
 //! | [`error`] | the error enum: one variant per cause, naming the file or series |
@@ -17,10 +22,15 @@
 //! | [`build_info`] | the exact build, stamped by build.rs |
 
 pub mod build_info;
+pub mod change;
+pub mod compare;
 pub mod dicom;
 pub mod error;
+pub mod fsutil;
 pub mod geometry;
 pub mod info;
+pub mod lesion;
+pub mod morphology;
 pub mod progress;
 pub mod register;
 pub mod resample;

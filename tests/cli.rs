@@ -137,3 +137,62 @@ fn synth_writes_a_pair_info_can_read() {
         }
     }
 }
+
+#[test]
+fn compare_writes_a_report_and_prints_the_summary() {
+    let out = tempfile::tempdir().unwrap();
+    let result = tandem(&[
+        "compare",
+        &format!("{}/baseline", sample()),
+        &format!("{}/followup", sample()),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let text = String::from_utf8(result.stdout).unwrap();
+    assert!(
+        text.contains("New T2/FLAIR lesions: 2") && text.contains("ACTIVE"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["registration"]["matrix"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        json["registration"]["offset_mm"].as_array().unwrap().len(),
+        3
+    );
+    assert_eq!(json["summary"]["activity"], "active");
+    assert_eq!(json["summary"]["new"], 2);
+    let lesion = &json["lesions"][0];
+    for key in ["id", "status", "enhancing", "centroid_mm", "volume_mm3"] {
+        assert!(!lesion[key].is_null(), "lesion lacks {key}");
+    }
+    assert!(
+        json["settings"]["enlarging_rule"]
+            .as_str()
+            .unwrap()
+            .contains("50%")
+    );
+    assert!(
+        json["tandem"]
+            .as_str()
+            .unwrap()
+            .contains(env!("CARGO_PKG_VERSION"))
+    );
+    assert!(json["baseline"]["study_uid"].is_string() && json["followup"]["date"] == "20260316");
+
+    let failed = tandem(&[
+        "compare",
+        "/nope/a",
+        "/nope/b",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("tandem:"));
+}

@@ -121,3 +121,17 @@ pub fn sample_lesions() -> Vec<Lesion> {
         ),
     ]
 }
+
+/// The plaques present at baseline, unchanged at follow-up: a patient with stable disease.
+pub fn stable_lesions() -> Vec<Lesion> {
+    sample_lesions()
+        .into_iter()
+        .filter(|l| l.radii_baseline_mm.is_some())
+        .map(|mut l| {
+            l.change = Change::Persistent;
+            l.radii_followup_mm = l.radii_baseline_mm;
+            l.enhancing_followup = false;
+            l
+        })
+        .collect()
+}

@@ -35,6 +35,9 @@ pub struct SampleOptions {
     /// Image noise, as a fraction of white-matter signal.
     pub noise: f64,
     pub encoding: Encoding,
+    /// `false`: the follow-up shows the same plaques as the baseline (no new, enlarging or
+    /// enhancing lesion), for the no-change tests. Motion, noise and scanner differences stay.
+    pub lesion_changes: bool,
 }
 
 impl Default for SampleOptions {
@@ -44,6 +47,7 @@ impl Default for SampleOptions {
             supersample: 2,
             noise: 0.015,
             encoding: Encoding::JpegLsLossless,
+            lesion_changes: true,
         }
     }
 }
@@ -277,7 +281,11 @@ pub fn render_series(
 
 /// Writes the sample pair into `dir/baseline` and `dir/followup`, plus `dir/ground_truth.json`.
 pub fn write_sample_pair(dir: &Path, options: &SampleOptions) -> Result<GroundTruth> {
-    let lesions = sample_lesions();
+    let lesions = if options.lesion_changes {
+        sample_lesions()
+    } else {
+        lesions::stable_lesions()
+    };
     let exams = sample_plan(options);
     let mut exam_truths = Vec::new();
     for exam in &exams {

@@ -93,3 +93,18 @@ pub fn get_ds(obj: &DefaultDicomObject, tag: Tag) -> Vec<f64> {
 pub fn max_diff(a: [f64; 3], b: [f64; 3]) -> f64 {
     (0..3).map(|i| (a[i] - b[i]).abs()).fold(0.0, f64::max)
 }
+
+/// A pair whose follow-up shows the same plaques as the baseline (motion, noise, other grid and
+/// scanner scaling remain).
+pub fn stable_pair(voxel_scale: f64) -> (tempfile::TempDir, GroundTruth) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SampleOptions {
+        voxel_scale,
+        supersample: 2,
+        encoding: Encoding::ExplicitLittleEndian,
+        lesion_changes: false,
+        ..SampleOptions::default()
+    };
+    let truth = write_sample_pair(dir.path(), &options).unwrap();
+    (dir, truth)
+}

@@ -1,0 +1,719 @@
+//! The comparison: from two exam folders to the findings a follow-up report must state.
+//!
+//! Pairs series across the exams by sequence, registers each pair (follow-up onto baseline),
+//! resamples, runs the voxel-diff core, finds lesions at each exam and matches them, measures
+//! new enhancement on post-contrast T1, and sums it up: new T2/FLAIR lesions, enlarging lesions,
+//! new enhancing lesions, active or inactive.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ndarray::Array3;
+use serde::Serialize;
+
+use crate::change::{
+    ChangeSettings, Region, change_maps, intensity_z, keep_regions_reaching, regions,
+};
+use crate::dicom::{Scan, Series, Study, load_series, scan_paths};
+use crate::error::{Error, Result};
+use crate::geometry::{Mat3, Vec3, norm, sub};
+use crate::lesion::{Status, TrackedLesion, match_lesions};
+use crate::progress::Progress;
+use crate::register::{Registration, RegistrationSettings, register_rigid};
+use crate::resample::{Interpolation, resample};
+use crate::volume::Volume;
+
+/// What kind of sequence a series is, as far as the comparison cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SequenceKind {
+    Flair,
+    T1Post,
+    T1Pre,
+    T2,
+    Other,
+}
+
+/// Guesses the sequence from the series' description and contrast agent.
+pub fn classify(series: &Series) -> SequenceKind {
+    let d = series
+        .facts
+        .series_description
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    let post_words = ["POST", "+C", " GD", "GAD", "CONTRAST", "C+"];
+    let post = series.facts.contrast_agent.is_some() || post_words.iter().any(|w| d.contains(w));
+    if d.contains("FLAIR") {
+        SequenceKind::Flair
+    } else if d.contains("T1") || d.contains("MPRAGE") || d.contains("SPGR") {
+        if post {
+            SequenceKind::T1Post
+        } else {
+            SequenceKind::T1Pre
+        }
+    } else if d.contains("T2") {
+        SequenceKind::T2
+    } else if post {
+        SequenceKind::T1Post
+    } else {
+        SequenceKind::Other
+    }
+}
+
+/// What the caller may choose.
+#[derive(Debug, Clone, Default)]
+pub struct CompareOptions {
+    pub settings: ChangeSettings,
+    pub registration: RegistrationSettings,
+    /// Compare only this baseline series (with `followup_series`).
+    pub baseline_series: Option<String>,
+    pub followup_series: Option<String>,
+    /// Treat the chosen pair as post-contrast (or not), whatever the headers say.
+    pub contrast: Option<bool>,
+}
+
+/// The comparison's result: `report.json`'s content.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub tandem: String,
+    pub baseline: ExamRef,
+    pub followup: ExamRef,
+    pub comparability: Comparability,
+    /// The registration of the first (primary) pair, as asked by the report schema.
+    pub registration: RegistrationReport,
+    pub pairs: Vec<PairReport>,
+    pub lesions: Vec<LesionReport>,
+    pub enhancement: Vec<EnhancementReport>,
+    pub settings: SettingsReport,
+    pub summary: Summary,
+    pub timings_s: Timings,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExamRef {
+    pub path: PathBuf,
+    pub study_uid: String,
+    pub date: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparability {
+    pub comparable: bool,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistrationReport {
+    /// `x_followup = matrix · x_baseline + offset_mm` (rows).
+    pub matrix: Mat3,
+    pub offset_mm: Vec3,
+    pub correlation: f64,
+    pub overlap: f64,
+    pub rotation_deg: f64,
+    pub translation_mm: f64,
+    pub reliable: bool,
+    pub warnings: Vec<String>,
+}
+
+impl From<&Registration> for RegistrationReport {
+    fn from(r: &Registration) -> Self {
+        Self {
+            matrix: r.transform.matrix,
+            offset_mm: r.transform.offset_mm,
+            correlation: r.correlation,
+            overlap: r.overlap,
+            rotation_deg: r.rotation_deg,
+            translation_mm: r.translation_mm,
+            reliable: r.warnings.is_empty(),
+            warnings: r.warnings.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesRef {
+    pub series_uid: String,
+    pub description: Option<String>,
+    pub date: Option<String>,
+    pub dims: [usize; 3],
+    pub spacing_mm: Vec3,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PairReport {
+    pub kind: SequenceKind,
+    pub baseline: SeriesRef,
+    pub followup: SeriesRef,
+    pub registration: RegistrationReport,
+    /// Robust spread of the difference in the brain (baseline units).
+    pub noise_sigma: f32,
+    pub brain_volume_ml: f64,
+    /// Regions of significant increase on the subtraction map.
+    pub candidates: Vec<Region>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Volumes {
+    pub baseline: f64,
+    pub followup: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LesionReport {
+    pub id: u32,
+    pub status: Status,
+    pub enhancing: bool,
+    /// Baseline patient LPS mm.
+    pub centroid_mm: Vec3,
+    pub volume_mm3: Volumes,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnhancementReport {
+    pub centroid_mm: Vec3,
+    pub volume_mm3: f64,
+    pub peak_z: f32,
+    /// The FLAIR/T2 lesion it belongs to, when one is found there.
+    pub lesion_id: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsReport {
+    #[serde(flatten)]
+    pub change: ChangeSettings,
+    pub enlarging_rule: String,
+    pub registration: RegistrationSettings,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub comparison_date: Option<String>,
+    pub new: usize,
+    pub enlarging: usize,
+    pub enhancing: usize,
+    /// "active" or "inactive".
+    pub activity: String,
+    /// Whether contrast-enhanced series were compared at all.
+    pub contrast_compared: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    pub scan: f64,
+    pub load: f64,
+    pub register: f64,
+    pub detect: f64,
+    pub total: f64,
+}
+
+/// Two series to compare.
+#[derive(Debug, Clone)]
+pub struct SeriesPair<'a> {
+    pub kind: SequenceKind,
+    pub baseline: &'a Series,
+    pub followup: &'a Series,
+}
+
+/// Pairs loadable series across two exams by sequence kind (FLAIR first), most similar grid
+/// first when a kind has several.
+pub fn pair_series<'a>(baseline: &'a Study, followup: &'a Study) -> Vec<SeriesPair<'a>> {
+    let loadable = |s: &&'a Series| s.stack.is_ok();
+    let mut pairs = Vec::new();
+    for kind in [SequenceKind::Flair, SequenceKind::T2, SequenceKind::T1Post] {
+        let b: Vec<&Series> = baseline
+            .series
+            .iter()
+            .filter(loadable)
+            .filter(|s| classify(s) == kind)
+            .collect();
+        let f: Vec<&Series> = followup
+            .series
+            .iter()
+            .filter(loadable)
+            .filter(|s| classify(s) == kind)
+            .collect();
+        let best = b
+            .iter()
+            .flat_map(|bs| f.iter().map(move |fs| (*bs, *fs)))
+            .min_by(|x, y| grid_distance(x.0, x.1).total_cmp(&grid_distance(y.0, y.1)));
+        if let Some((b, f)) = best {
+            pairs.push(SeriesPair {
+                kind,
+                baseline: b,
+                followup: f,
+            });
+        }
+    }
+    pairs
+}
+
+/// How different two series' grids are (spacing and slice count), for pairing.
+fn grid_distance(a: &Series, b: &Series) -> f64 {
+    match (&a.stack, &b.stack) {
+        (Ok(sa), Ok(sb)) => {
+            norm(sub(sa.geometry.spacing, sb.geometry.spacing))
+                + (sa.dims[2] as f64 - sb.dims[2] as f64).abs() / 100.0
+        }
+        _ => f64::INFINITY,
+    }
+}
+
+/// The single study of a scan (the latest when there are several, with a warning).
+fn exam_study<'a>(scan: &'a Scan, path: &Path, warnings: &mut Vec<String>) -> Result<&'a Study> {
+    let studies: Vec<&Study> = scan.all_studies().collect();
+    if studies.len() > 1 {
+        warnings.push(format!(
+            "{} holds {} studies; using the latest",
+            path.display(),
+            studies.len()
+        ));
+    }
+    studies
+        .last()
+        .copied()
+        .ok_or_else(|| Error::InconsistentSeries {
+            series_uid: path.display().to_string(),
+            problem: format!(
+                "no readable study ({} files, {} problems)",
+                scan.files_seen,
+                scan.problems.len()
+            ),
+        })
+}
+
+/// Runs the whole comparison.
+pub fn compare(
+    baseline_path: &Path,
+    followup_path: &Path,
+    options: &CompareOptions,
+    progress: &Progress,
+) -> Result<Report> {
+    let start = Instant::now();
+    let mut timings = Timings::default();
+    let baseline_scan = scan_paths(&[baseline_path.to_path_buf()], progress);
+    let followup_scan = scan_paths(&[followup_path.to_path_buf()], progress);
+    timings.scan = start.elapsed().as_secs_f64();
+    let mut warnings = Vec::new();
+    let baseline_study = exam_study(&baseline_scan, baseline_path, &mut warnings)?;
+    let followup_study = exam_study(&followup_scan, followup_path, &mut warnings)?;
+    let pairs = chosen_pairs(
+        &baseline_scan,
+        &followup_scan,
+        baseline_study,
+        followup_study,
+        options,
+    )?;
+    warnings.extend(comparability_warnings(&pairs));
+
+    let mut pair_reports = Vec::new();
+    let mut lesions: Vec<TrackedLesion> = Vec::new();
+    let mut lesion_maps: Option<(Array3<u32>, crate::geometry::Geometry)> = None;
+    let mut enhancement = Vec::new();
+    let mut contrast_compared = false;
+    for pair in &pairs {
+        progress.check()?;
+        let t = Instant::now();
+        let baseline = load_series(pair.baseline, progress)?;
+        let followup = load_series(pair.followup, progress)?;
+        timings.load += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let registration = register_rigid(&baseline, &followup, &options.registration, progress)?;
+        timings.register += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let outcome = detect(
+            &baseline,
+            &followup,
+            &registration,
+            pair.kind,
+            &options.settings,
+        );
+        timings.detect += t.elapsed().as_secs_f64();
+        let post = match options.contrast {
+            Some(c) => c,
+            None => pair.kind == SequenceKind::T1Post,
+        };
+        if post {
+            contrast_compared = true;
+            enhancement.extend(outcome.candidates.iter().map(|c| EnhancementReport {
+                centroid_mm: c.centroid_mm,
+                volume_mm3: c.volume_mm3,
+                peak_z: c.peak,
+                lesion_id: None,
+            }));
+        } else if lesion_maps.is_none() {
+            lesions = outcome.lesions;
+            lesion_maps = Some((outcome.followup_lesions, *baseline.geometry()));
+        }
+        pair_reports.push(PairReport {
+            kind: pair.kind,
+            baseline: series_ref(pair.baseline, &baseline),
+            followup: series_ref(pair.followup, &followup),
+            registration: RegistrationReport::from(&registration),
+            noise_sigma: outcome.noise_sigma,
+            brain_volume_ml: outcome.brain_volume_ml,
+            candidates: outcome.candidates,
+        });
+    }
+    link_enhancement(&mut enhancement, &mut lesions, lesion_maps.as_ref());
+    if lesion_maps.is_none() {
+        // Only post-contrast series: each new enhancing focus is a new lesion.
+        lesions = enhancement_as_lesions(&mut enhancement);
+    }
+    let registration = pair_reports
+        .first()
+        .map(|p| p.registration.clone())
+        .ok_or_else(|| Error::InconsistentSeries {
+            series_uid: "comparison".into(),
+            problem: "nothing was compared".into(),
+        })?;
+    for p in &pair_reports {
+        for w in &p.registration.warnings {
+            warnings.push(format!("{:?} pair: {w}", p.kind));
+        }
+    }
+    let count = |s: Status| lesions.iter().filter(|l| l.status == s).count();
+    let (new, enlarging) = (count(Status::New), count(Status::Enlarging));
+    let enhancing = enhancement.len();
+    timings.total = start.elapsed().as_secs_f64();
+    Ok(Report {
+        tandem: crate::build_info::describe(),
+        baseline: exam_ref(baseline_path, baseline_study),
+        followup: exam_ref(followup_path, followup_study),
+        comparability: Comparability {
+            comparable: registration.reliable,
+            warnings,
+        },
+        registration,
+        pairs: pair_reports,
+        lesions: lesions.iter().map(lesion_report).collect(),
+        enhancement,
+        settings: SettingsReport {
+            enlarging_rule: options.settings.enlarging_rule(),
+            change: options.settings.clone(),
+            registration: options.registration.clone(),
+        },
+        summary: Summary {
+            comparison_date: baseline_study.date.clone(),
+            new,
+            enlarging,
+            enhancing,
+            activity: if new + enlarging + enhancing > 0 {
+                "active"
+            } else {
+                "inactive"
+            }
+            .into(),
+            contrast_compared,
+        },
+        timings_s: timings,
+    })
+}
+
+fn chosen_pairs<'a>(
+    baseline_scan: &'a Scan,
+    followup_scan: &'a Scan,
+    baseline_study: &'a Study,
+    followup_study: &'a Study,
+    options: &CompareOptions,
+) -> Result<Vec<SeriesPair<'a>>> {
+    match (&options.baseline_series, &options.followup_series) {
+        (None, None) => {
+            let pairs = pair_series(baseline_study, followup_study);
+            if pairs.is_empty() {
+                return Err(Error::InconsistentSeries {
+                    series_uid: "comparison".into(),
+                    problem: "nothing comparable: no FLAIR, T2 or post-contrast T1 series in both \
+                              exams (choose series with --baseline-series/--followup-series)"
+                        .into(),
+                });
+            }
+            Ok(pairs)
+        }
+        (Some(b), Some(f)) => {
+            let find = |scan: &'a Scan, id: &str| {
+                scan.all_series()
+                    .find(|s| s.id == id)
+                    .ok_or_else(|| Error::InconsistentSeries {
+                        series_uid: id.to_owned(),
+                        problem: "no such series in the exam".into(),
+                    })
+            };
+            let baseline = find(baseline_scan, b)?;
+            let followup = find(followup_scan, f)?;
+            Ok(vec![SeriesPair {
+                kind: classify(baseline),
+                baseline,
+                followup,
+            }])
+        }
+        _ => Err(Error::InconsistentSeries {
+            series_uid: "comparison".into(),
+            problem: "give both --baseline-series and --followup-series, or neither".into(),
+        }),
+    }
+}
+
+/// Warnings a reader needs before trusting the comparison (CLINICAL.md: warn, do not refuse).
+fn comparability_warnings(pairs: &[SeriesPair<'_>]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for pair in pairs {
+        let (b, f) = (&pair.baseline.facts, &pair.followup.facts);
+        if let (Some(x), Some(y)) = (b.field_strength_t, f.field_strength_t)
+            && (x - y).abs() > 0.1
+        {
+            warnings.push(format!(
+                "{:?}: field strength changed ({x} T → {y} T)",
+                pair.kind
+            ));
+        }
+        if b.manufacturer != f.manufacturer {
+            warnings.push(format!("{:?}: scanner manufacturer changed", pair.kind));
+        }
+        if let (Ok(sb), Ok(sf)) = (&pair.baseline.stack, &pair.followup.stack) {
+            let (tb, tf) = (sb.geometry.spacing[2], sf.geometry.spacing[2]);
+            if (tb - tf).abs() > 0.5 {
+                warnings.push(format!(
+                    "{:?}: slice spacing differs ({tb:.1} mm vs {tf:.1} mm)",
+                    pair.kind
+                ));
+            }
+            if tb.max(tf) > 3.0 {
+                warnings.push(format!(
+                    "{:?}: slices thicker than 3 mm; small lesions may be missed",
+                    pair.kind
+                ));
+            }
+        }
+    }
+    warnings
+}
+
+/// What detection found for one pair.
+struct Outcome {
+    candidates: Vec<Region>,
+    lesions: Vec<TrackedLesion>,
+    followup_lesions: Array3<u32>,
+    noise_sigma: f32,
+    brain_volume_ml: f64,
+}
+
+/// Resample, diff, find candidates; for non-contrast pairs also lesions at each exam, matched.
+fn detect(
+    baseline: &Volume,
+    followup: &Volume,
+    registration: &Registration,
+    kind: SequenceKind,
+    settings: &ChangeSettings,
+) -> Outcome {
+    let geometry = *baseline.geometry();
+    let mut resampled = resample(
+        followup,
+        &geometry,
+        baseline.dims(),
+        &registration.transform,
+        Interpolation::Linear,
+        f32::NAN,
+    );
+    let covered = resampled.mapv(|v| !v.is_nan());
+    resampled.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
+    let maps = change_maps(baseline.voxels(), &resampled, &covered, &geometry, settings);
+    let (change_labels, candidates) = regions(
+        &maps.z,
+        &geometry,
+        settings.z_seed,
+        settings.z_grow,
+        settings.min_volume_mm3,
+    );
+    // A new lesion or new enhancement is bright at follow-up: an increase that stays at the
+    // level of normal tissue (a sulcus or a fold sampled differently) is not one.
+    let followup_z = intensity_z(&maps.followup, &maps.brain);
+    let (change_labels, candidates) = keep_regions_reaching(
+        &change_labels,
+        candidates,
+        &followup_z,
+        settings.hyperintense_z,
+    );
+    let voxel_ml = geometry.spacing.iter().product::<f64>() / 1000.0;
+    let brain_volume_ml = maps.brain.iter().filter(|b| **b).count() as f64 * voxel_ml;
+    let (lesions, followup_lesions) = if kind == SequenceKind::T1Post {
+        (Vec::new(), Array3::zeros(baseline.voxels().dim()))
+    } else {
+        let find = |z: &Array3<f32>| {
+            regions(
+                z,
+                &geometry,
+                settings.lesion_z_seed,
+                settings.lesion_z_grow,
+                settings.min_volume_mm3,
+            )
+        };
+        let (b_labels, b_regions) = find(&intensity_z(baseline.voxels(), &maps.brain));
+        let (f_labels, f_regions) = find(&followup_z);
+        let lesions = match_lesions(
+            (&b_labels, &b_regions),
+            (&f_labels, &f_regions),
+            &change_labels,
+            settings,
+        );
+        (lesions, f_labels)
+    };
+    let mut outcome = Outcome {
+        candidates,
+        lesions,
+        followup_lesions,
+        noise_sigma: maps.noise_sigma,
+        brain_volume_ml,
+    };
+    // Only positive change is a candidate for a new or growing hyperintensity.
+    outcome.candidates.retain(|c| c.peak > 0.0);
+    outcome
+}
+
+/// Marks lesions whose follow-up extent holds (or lies within 3 mm of) an enhancing focus.
+fn link_enhancement(
+    enhancement: &mut [EnhancementReport],
+    lesions: &mut [TrackedLesion],
+    maps: Option<&(Array3<u32>, crate::geometry::Geometry)>,
+) {
+    let Some((labels, geometry)) = maps else {
+        return;
+    };
+    for focus in enhancement.iter_mut() {
+        let idx = geometry.mm_to_index(focus.centroid_mm);
+        let reach = (3.0 / geometry.spacing[0]).ceil() as isize;
+        let mut found = None;
+        'search: for dk in -reach..=reach {
+            for dj in -reach..=reach {
+                for di in -reach..=reach {
+                    let p = [
+                        idx[0].round() as isize + di,
+                        idx[1].round() as isize + dj,
+                        idx[2].round() as isize + dk,
+                    ];
+                    if p.iter().any(|v| *v < 0) {
+                        continue;
+                    }
+                    if let Some(&l) = labels.get((p[2] as usize, p[1] as usize, p[0] as usize))
+                        && l > 0
+                    {
+                        found = Some(l);
+                        break 'search;
+                    }
+                }
+            }
+        }
+        if let Some(label) = found
+            && let Some(lesion) = lesions
+                .iter_mut()
+                .find(|l| l.followup_labels.contains(&label))
+        {
+            lesion.enhancing = true;
+            focus.lesion_id = Some(lesion.id);
+        }
+    }
+}
+
+fn enhancement_as_lesions(enhancement: &mut [EnhancementReport]) -> Vec<TrackedLesion> {
+    enhancement
+        .iter_mut()
+        .enumerate()
+        .map(|(n, e)| {
+            e.lesion_id = Some(n as u32 + 1);
+            TrackedLesion {
+                id: n as u32 + 1,
+                status: Status::New,
+                enhancing: true,
+                centroid_mm: e.centroid_mm,
+                volume_baseline_mm3: 0.0,
+                volume_followup_mm3: e.volume_mm3,
+                baseline_labels: Vec::new(),
+                followup_labels: Vec::new(),
+                notes: vec!["found on post-contrast T1 only".into()],
+            }
+        })
+        .collect()
+}
+
+fn lesion_report(l: &TrackedLesion) -> LesionReport {
+    LesionReport {
+        id: l.id,
+        status: l.status,
+        enhancing: l.enhancing,
+        centroid_mm: l.centroid_mm,
+        volume_mm3: Volumes {
+            baseline: l.volume_baseline_mm3,
+            followup: l.volume_followup_mm3,
+        },
+        notes: l.notes.clone(),
+    }
+}
+
+fn exam_ref(path: &Path, study: &Study) -> ExamRef {
+    ExamRef {
+        path: path.to_path_buf(),
+        study_uid: study.uid.clone(),
+        date: study.date.clone(),
+        description: study.description.clone(),
+    }
+}
+
+fn series_ref(series: &Series, volume: &Volume) -> SeriesRef {
+    SeriesRef {
+        series_uid: series.id.clone(),
+        description: series.facts.series_description.clone(),
+        date: series.facts.series_date.clone(),
+        dims: volume.dims(),
+        spacing_mm: volume.geometry().spacing,
+    }
+}
+
+impl Report {
+    /// The short summary a radiologist would write.
+    pub fn summary_text(&self) -> String {
+        let date = |d: &Option<String>| d.as_deref().map_or("(no date)".to_owned(), pretty_date);
+        let mut out = format!(
+            "Comparison: follow-up of {} compared with {}{}.\n",
+            date(&self.followup.date),
+            date(&self.baseline.date),
+            if self.comparability.warnings.is_empty() {
+                ", comparable".to_owned()
+            } else {
+                format!(
+                    ", comparable with reservations: {}",
+                    self.comparability.warnings.join("; ")
+                )
+            }
+        );
+        let s = &self.summary;
+        out += &format!("New T2/FLAIR lesions: {}.\n", s.new);
+        out += &format!(
+            "Enlarging T2/FLAIR lesions: {} (rule: {}).\n",
+            s.enlarging, self.settings.enlarging_rule
+        );
+        if s.contrast_compared {
+            out += &format!("New gadolinium-enhancing lesions: {}.\n", s.enhancing);
+        } else {
+            out +=
+                "Gadolinium-enhancing lesions: not assessed (no post-contrast series compared).\n";
+        }
+        out += &format!(
+            "Impression: radiologically {}.\n",
+            if s.activity == "active" {
+                "ACTIVE disease"
+            } else {
+                "inactive (no new or enlarging T2 lesions, no new enhancement)"
+            }
+        );
+        out
+    }
+}
+
+fn pretty_date(date: &str) -> String {
+    match (date.get(0..4), date.get(4..6), date.get(6..8)) {
+        (Some(y), Some(m), Some(d)) if date.len() == 8 => format!("{y}-{m}-{d}"),
+        _ => date.to_owned(),
+    }
+}

@@ -1,0 +1,218 @@
+//! The comparison core end to end on synthetic pairs with known motion and known lesions: it
+//! must find what the ground truth holds, flag nothing else, and say "inactive" when nothing
+//! changed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use tandem::compare::{CompareOptions, Report, compare};
+use tandem::geometry::{norm, sub};
+use tandem::lesion::Status;
+use tandem::progress::Progress;
+use tandem::register::mean_displacement;
+use tandem::synth::{Change, GroundTruth};
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data")
+}
+
+fn truth_of(dir: &Path) -> GroundTruth {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("ground_truth.json")).unwrap()).unwrap()
+}
+
+fn run(dir: &Path) -> Report {
+    compare(
+        &dir.join("baseline"),
+        &dir.join("followup"),
+        &CompareOptions::default(),
+        &Progress::new(),
+    )
+    .unwrap()
+}
+
+fn status_of(change: Change) -> Status {
+    match change {
+        Change::New => Status::New,
+        Change::Enlarging => Status::Enlarging,
+        Change::Persistent => Status::Persistent,
+        Change::Shrinking => Status::Shrinking,
+        Change::Resolved => Status::Resolved,
+    }
+}
+
+#[test]
+fn the_sample_pair_is_read_as_the_ground_truth_says() {
+    let dir = sample();
+    let truth = truth_of(&dir);
+    let report = run(&dir);
+
+    assert_eq!(report.summary.new, 2, "{:#?}", report.lesions);
+    assert_eq!(report.summary.enlarging, 1);
+    assert_eq!(report.summary.enhancing, 2);
+    assert_eq!(report.summary.activity, "active");
+    assert!(report.summary.contrast_compared);
+    assert_eq!(report.summary.comparison_date.as_deref(), Some("20250310"));
+
+    // Every true lesion found, with its status, its volumes within 25%, enhancement where due.
+    for expected in &truth.lesions {
+        let found = report
+            .lesions
+            .iter()
+            .find(|l| norm(sub(l.centroid_mm, expected.centre_baseline_mm)) < 3.0)
+            .unwrap_or_else(|| panic!("lesion {} not found: {:#?}", expected.id, report.lesions));
+        assert_eq!(
+            found.status,
+            status_of(expected.status),
+            "lesion {}",
+            expected.id
+        );
+        assert_eq!(
+            found.enhancing, expected.enhancing,
+            "lesion {}",
+            expected.id
+        );
+        for (ours, theirs) in [
+            (found.volume_mm3.baseline, expected.volume_baseline_mm3),
+            (found.volume_mm3.followup, expected.volume_followup_mm3),
+        ] {
+            if theirs == 0.0 {
+                assert_eq!(ours, 0.0);
+            } else {
+                let error = (ours - theirs).abs() / theirs;
+                assert!(
+                    error <= 0.25,
+                    "lesion {}: {ours} mm³ vs {theirs} mm³",
+                    expected.id
+                );
+            }
+        }
+    }
+    // No false positives: nothing else is reported at all.
+    assert_eq!(
+        report.lesions.len(),
+        truth.lesions.len(),
+        "{:#?}",
+        report.lesions
+    );
+    assert!(report.enhancement.iter().all(|e| e.lesion_id.is_some()));
+
+    // The registration recovered the known motion.
+    let transform = tandem::transform::RigidTransform {
+        matrix: report.registration.matrix,
+        offset_mm: report.registration.offset_mm,
+    };
+    let points: Vec<_> = truth.lesions.iter().map(|l| l.centre_baseline_mm).collect();
+    let error = mean_displacement(&transform, &truth.followup_from_baseline, &points);
+    assert!(error <= 0.1, "registration error {error} mm");
+    assert!(
+        report.comparability.comparable,
+        "{:?}",
+        report.comparability.warnings
+    );
+
+    let text = report.summary_text();
+    for needle in [
+        "New T2/FLAIR lesions: 2",
+        "Enlarging T2/FLAIR lesions: 1",
+        "enhancing lesions: 2",
+        "ACTIVE",
+    ] {
+        assert!(text.contains(needle), "{text}");
+    }
+}
+
+#[test]
+fn the_same_exam_twice_has_no_change() {
+    let baseline = sample().join("baseline");
+    let report = compare(
+        &baseline,
+        &baseline,
+        &CompareOptions::default(),
+        &Progress::new(),
+    )
+    .unwrap();
+    assert_eq!(report.summary.activity, "inactive");
+    assert!(
+        report.pairs.iter().all(|p| p.candidates.is_empty()),
+        "{:#?}",
+        report.pairs
+    );
+    assert!(
+        report
+            .lesions
+            .iter()
+            .all(|l| l.status == Status::Persistent)
+    );
+    assert!(report.registration.translation_mm < 0.01);
+}
+
+#[test]
+fn stable_disease_with_motion_and_noise_is_inactive() {
+    let (dir, truth) = common::stable_pair(1.0);
+    let report = run(dir.path());
+    assert_eq!(report.summary.new, 0, "{:#?}", report.lesions);
+    assert_eq!(report.summary.enlarging, 0, "{:#?}", report.lesions);
+    assert_eq!(report.summary.enhancing, 0, "{:#?}", report.enhancement);
+    assert_eq!(report.summary.activity, "inactive");
+    // The plaques are still there, persistent.
+    let persistent = report
+        .lesions
+        .iter()
+        .filter(|l| l.status == Status::Persistent)
+        .count();
+    assert_eq!(persistent, truth.lesions.len(), "{:#?}", report.lesions);
+    assert!(
+        report.pairs.iter().all(|p| p.candidates.is_empty()),
+        "{:#?}",
+        report.pairs
+    );
+}
+
+#[test]
+fn choosing_series_by_uid_and_refusing_nonsense() {
+    let dir = sample();
+    let truth = truth_of(&dir);
+    let options = CompareOptions {
+        baseline_series: Some(truth.exams[0].series[1].series_uid.clone()),
+        followup_series: Some(truth.exams[1].series[1].series_uid.clone()),
+        ..CompareOptions::default()
+    };
+    let report = compare(
+        &dir.join("baseline"),
+        &dir.join("followup"),
+        &options,
+        &Progress::new(),
+    )
+    .unwrap();
+    assert_eq!(report.pairs.len(), 1);
+    // Post-contrast T1 only: each new enhancing focus is a new, enhancing lesion.
+    assert_eq!(report.summary.enhancing, 2);
+    assert_eq!(report.summary.new, 2);
+    assert!(report.lesions.iter().all(|l| l.enhancing));
+
+    let bad = CompareOptions {
+        baseline_series: Some("1.2.3".into()),
+        followup_series: Some("4.5.6".into()),
+        ..CompareOptions::default()
+    };
+    let error = compare(
+        &dir.join("baseline"),
+        &dir.join("followup"),
+        &bad,
+        &Progress::new(),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("no such series"), "{error}");
+    let empty = tempfile::tempdir().unwrap();
+    let error = compare(
+        empty.path(),
+        &dir.join("followup"),
+        &CompareOptions::default(),
+        &Progress::new(),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("no readable study"), "{error}");
+}
