@@ -181,6 +181,14 @@ fn compare_command(
         report.lesions.len(),
         report.timings_s.total
     );
+    if !report.registration.reliable {
+        // The report is written for inspection, but a script must not take it at face value.
+        eprintln!(
+            "tandem: registration failed: {}",
+            report.registration.warnings.join("; ")
+        );
+        return Ok(ExitCode::from(2));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
