@@ -175,20 +175,12 @@ pub fn change_maps(
     // Slow gain differences (coil bias, receiver gain) out: divide the follow-up by the ratio
     // of heavily smoothed exams. Lesions are too small to move a 15 mm smoothing.
     let sigma_vox = geometry.spacing.map(|s| settings.bias_sigma_mm / s);
-    let smooth_b = masked_gaussian(baseline, &brain, sigma_vox);
-    let smooth_f = masked_gaussian(followup, &brain, sigma_vox);
+    let ratio = smooth_ratio(baseline, followup, &brain, sigma_vox);
     let mut normalised = followup.clone();
     Zip::from(&mut normalised)
-        .and(&smooth_b)
-        .and(&smooth_f)
+        .and(&ratio)
         .and(&brain)
-        .par_for_each(|f, sb, sf, b| {
-            *f = if *b && *sf > 1e-3 {
-                *f * (sb / sf)
-            } else {
-                0.0
-            };
-        });
+        .par_for_each(|f, r, b| *f = if *b { *f * r } else { 0.0 });
     let mut difference = Array3::<f32>::zeros(baseline.dim());
     Zip::from(&mut difference)
         .and(&normalised)
@@ -212,6 +204,75 @@ pub fn change_maps(
         z,
         noise_sigma,
     }
+}
+
+/// `smooth(baseline) / smooth(follow-up)` inside the mask, smoothing with a Gaussian of
+/// `sigma_vox`. A field this smooth is computed on a coarser grid (block sums, a few voxels per
+/// σ) and interpolated back: the same result for a fraction of the work.
+fn smooth_ratio(
+    baseline: &Array3<f32>,
+    followup: &Array3<f32>,
+    mask: &Mask,
+    sigma_vox: [f64; 3],
+) -> Array3<f32> {
+    let factor = sigma_vox.map(|s| ((s / 3.0).floor() as usize).max(1));
+    let coarse_sigma = [
+        sigma_vox[0] / factor[0] as f64,
+        sigma_vox[1] / factor[1] as f64,
+        sigma_vox[2] / factor[2] as f64,
+    ];
+    let (nk, nj, ni) = baseline.dim();
+    let [fi, fj, fk] = factor;
+    let coarse_dim = (nk.div_ceil(fk), nj.div_ceil(fj), ni.div_ceil(fi));
+    let mut sum_b = Array3::<f32>::zeros(coarse_dim);
+    let mut sum_f = Array3::<f32>::zeros(coarse_dim);
+    let mut count = Array3::<f32>::zeros(coarse_dim);
+    for (((k, j, i), m), (b, f)) in mask
+        .indexed_iter()
+        .zip(baseline.iter().zip(followup.iter()))
+    {
+        if *m {
+            let c = (k / fk, j / fj, i / fi);
+            sum_b[c] += b;
+            sum_f[c] += f;
+            count[c] += 1.0;
+        }
+    }
+    let coarse_mask = count.mapv(|c| c > 0.0);
+    let smooth_b = masked_gaussian(&sum_b, &coarse_mask, coarse_sigma);
+    let smooth_f = masked_gaussian(&sum_f, &coarse_mask, coarse_sigma);
+    let mut ratio = Array3::<f32>::from_elem(coarse_dim, 1.0);
+    Zip::from(&mut ratio)
+        .and(&smooth_b)
+        .and(&smooth_f)
+        .for_each(|r, b, f| {
+            if *f > 1e-3 && *b > 0.0 {
+                *r = b / f;
+            }
+        });
+    // Back to the full grid: block (c) covers voxels c·f .. c·f + f − 1, centred at
+    // c·f + (f − 1)/2.
+    let view = ratio.view();
+    let mut out = Array3::<f32>::ones((nk, nj, ni));
+    out.axis_iter_mut(ndarray::Axis(0))
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(k, mut plane)| {
+            let z = (k as f64 - (fk as f64 - 1.0) / 2.0) / fk as f64;
+            for ((j, i), r) in plane.indexed_iter_mut() {
+                let y = (j as f64 - (fj as f64 - 1.0) / 2.0) / fj as f64;
+                let x = (i as f64 - (fi as f64 - 1.0) / 2.0) / fi as f64;
+                let (cx, cy, cz) = (
+                    x.clamp(0.0, (view.dim().2 - 1) as f64),
+                    y.clamp(0.0, (view.dim().1 - 1) as f64),
+                    z.clamp(0.0, (view.dim().0 - 1) as f64),
+                );
+                if let Some(v) = crate::resample::trilinear(&view, cx, cy, cz) {
+                    *r = v;
+                }
+            }
+        });
+    out
 }
 
 /// Hyperintensity z-scores of an exam against its own brain: centred on the median, scaled by
