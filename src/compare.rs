@@ -84,7 +84,11 @@ pub struct Report {
     pub registration: RegistrationReport,
     pub pairs: Vec<PairReport>,
     pub lesions: Vec<LesionReport>,
+    /// New enhancement: hyperintensity new on post-contrast T1 since the baseline's.
     pub enhancement: Vec<EnhancementReport>,
+    /// Enhancement at follow-up measured as post- minus pre-contrast T1 (when the follow-up has
+    /// both); `null` otherwise.
+    pub enhancement_post_minus_pre: Option<Vec<EnhancementReport>>,
     pub settings: SettingsReport,
     pub summary: Summary,
     pub timings_s: Timings,
@@ -194,6 +198,9 @@ pub struct Summary {
     pub new: usize,
     pub enlarging: usize,
     pub enhancing: usize,
+    /// How `enhancing` was counted: "post_minus_pre" (every enhancing lesion at follow-up) or
+    /// "new_since_baseline" (new enhancement on post-contrast T1 against the baseline's).
+    pub enhancing_method: String,
     /// "active" or "inactive".
     pub activity: String,
     /// Whether contrast-enhanced series were compared at all.
@@ -358,6 +365,30 @@ pub fn compare(
         });
     }
     link_enhancement(&mut enhancement, &mut lesions, lesion_maps.as_ref());
+    let to_baseline = pair_reports
+        .iter()
+        .find(|p| p.kind == SequenceKind::T1Post)
+        .or(pair_reports.first())
+        .map(|p| {
+            crate::transform::RigidTransform {
+                matrix: p.registration.matrix,
+                offset_mm: p.registration.offset_mm,
+            }
+            .inverse()
+        });
+    let mut post_minus_pre = match (&to_baseline, options.baseline_series.is_none()) {
+        (Some(to_baseline), true) => {
+            let t = Instant::now();
+            let found = post_minus_pre(followup_study, to_baseline, options, progress)?;
+            timings.detect += t.elapsed().as_secs_f64();
+            found
+        }
+        _ => None,
+    };
+    if let Some(foci) = post_minus_pre.as_mut() {
+        contrast_compared = true;
+        link_enhancement(foci, &mut lesions, lesion_maps.as_ref());
+    }
     if lesion_maps.is_none() {
         // Only post-contrast series: each new enhancing focus is a new lesion.
         lesions = enhancement_as_lesions(&mut enhancement);
@@ -376,7 +407,10 @@ pub fn compare(
     }
     let count = |s: Status| lesions.iter().filter(|l| l.status == s).count();
     let (new, enlarging) = (count(Status::New), count(Status::Enlarging));
-    let enhancing = enhancement.len();
+    let (enhancing, enhancing_method) = match &post_minus_pre {
+        Some(foci) => (foci.len(), "post_minus_pre"),
+        None => (enhancement.len(), "new_since_baseline"),
+    };
     timings.total = start.elapsed().as_secs_f64();
     Ok(Report {
         tandem: crate::build_info::describe(),
@@ -390,6 +424,7 @@ pub fn compare(
         pairs: pair_reports,
         lesions: lesions.iter().map(lesion_report).collect(),
         enhancement,
+        enhancement_post_minus_pre: post_minus_pre,
         settings: SettingsReport {
             enlarging_rule: options.settings.enlarging_rule(),
             change: options.settings.clone(),
@@ -400,6 +435,7 @@ pub fn compare(
             new,
             enlarging,
             enhancing,
+            enhancing_method: enhancing_method.into(),
             activity: if new + enlarging + enhancing > 0 {
                 "active"
             } else {
@@ -570,6 +606,62 @@ fn detect(
     // Only positive change is a candidate for a new or growing hyperintensity.
     outcome.candidates.retain(|c| c.peak > 0.0);
     outcome
+}
+
+/// Enhancement at follow-up as post- minus pre-contrast T1, when the follow-up exam has both:
+/// the pre-contrast series is registered onto the post-contrast one (same session, small
+/// motion), subtracted, and bright new signal kept. Foci are returned in baseline mm.
+fn post_minus_pre(
+    followup: &Study,
+    to_baseline: &crate::transform::RigidTransform,
+    options: &CompareOptions,
+    progress: &Progress,
+) -> Result<Option<Vec<EnhancementReport>>> {
+    let find = |kind| {
+        followup
+            .series
+            .iter()
+            .find(|s| s.stack.is_ok() && classify(s) == kind)
+    };
+    let (Some(pre), Some(post)) = (find(SequenceKind::T1Pre), find(SequenceKind::T1Post)) else {
+        return Ok(None);
+    };
+    let pre = load_series(pre, progress)?;
+    let post = load_series(post, progress)?;
+    let registration = register_rigid(&post, &pre, &options.registration, progress)?;
+    let geometry = *post.geometry();
+    let mut pre_on_post = resample(
+        &pre,
+        &geometry,
+        post.dims(),
+        &registration.transform,
+        Interpolation::Linear,
+        f32::NAN,
+    );
+    let covered = pre_on_post.mapv(|v| !v.is_nan());
+    pre_on_post.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
+    let settings = &options.settings;
+    let maps = change_maps(&pre_on_post, post.voxels(), &covered, &geometry, settings);
+    let (labels, foci) = regions(
+        &maps.z,
+        &geometry,
+        settings.z_seed,
+        settings.z_grow,
+        settings.min_volume_mm3,
+    );
+    let post_z = intensity_z(&maps.followup, &maps.brain);
+    let (_, foci) = keep_regions_reaching(&labels, foci, &post_z, settings.hyperintense_z);
+    Ok(Some(
+        foci.iter()
+            .filter(|f| f.peak > 0.0)
+            .map(|f| EnhancementReport {
+                centroid_mm: to_baseline.apply(f.centroid_mm),
+                volume_mm3: f.volume_mm3,
+                peak_z: f.peak,
+                lesion_id: None,
+            })
+            .collect(),
+    ))
 }
 
 /// Marks lesions whose follow-up extent holds (or lies within 3 mm of) an enhancing focus.

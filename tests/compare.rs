@@ -216,3 +216,32 @@ fn choosing_series_by_uid_and_refusing_nonsense() {
     .unwrap_err();
     assert!(error.to_string().contains("no readable study"), "{error}");
 }
+
+#[test]
+fn post_minus_pre_counts_enhancement_when_the_followup_has_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = tandem::synth::SampleOptions {
+        voxel_scale: 1.0,
+        encoding: tandem::synth::Encoding::ExplicitLittleEndian,
+        followup_t1_pre: true,
+        ..Default::default()
+    };
+    let truth = tandem::synth::write_sample_pair(dir.path(), &options).unwrap();
+    let report = run(dir.path());
+    let foci = report
+        .enhancement_post_minus_pre
+        .as_ref()
+        .expect("pre and post found");
+    assert_eq!(foci.len(), 2, "{foci:#?}");
+    assert_eq!(report.summary.enhancing, 2);
+    assert_eq!(report.summary.enhancing_method, "post_minus_pre");
+    for lesion in truth.lesions.iter().filter(|l| l.enhancing) {
+        assert!(
+            foci.iter()
+                .any(|f| norm(sub(f.centroid_mm, lesion.centre_baseline_mm)) < 3.0),
+            "lesion {} enhancement not found: {foci:#?}",
+            lesion.id
+        );
+    }
+    assert!(foci.iter().all(|f| f.lesion_id.is_some()));
+}

@@ -28,13 +28,20 @@ pub enum Sequence {
     Flair,
     /// 3D T1 after gadolinium: white brighter than grey, plaques dark, active plaques bright.
     T1Post,
+    /// The same 3D T1 before gadolinium: no plaque enhances.
+    T1Pre,
 }
 
 impl Sequence {
     /// Signal of each tissue (arbitrary units, about 0..1200).
     pub fn signal(self, tissue: Tissue) -> f64 {
         use Tissue::*;
-        match (self, tissue) {
+        let sequence = if self == Sequence::T1Pre {
+            Sequence::T1Post
+        } else {
+            self
+        };
+        match (sequence, tissue) {
             (_, Air) => 0.0,
             (Sequence::Flair, Scalp) => 420.0,
             (Sequence::Flair, Skull) => 40.0,
@@ -48,6 +55,7 @@ impl Sequence {
             (Sequence::T1Post, GreyMatter) => 480.0,
             (Sequence::T1Post, WhiteMatter) => 700.0,
             (Sequence::T1Post, DeepGrey) => 560.0,
+            (Sequence::T1Pre, _) => 0.0,
         }
     }
 
@@ -57,6 +65,7 @@ impl Sequence {
             (Sequence::Flair, _) => 860.0,
             (Sequence::T1Post, false) => 400.0,
             (Sequence::T1Post, true) => 1100.0,
+            (Sequence::T1Pre, _) => 400.0,
         }
     }
 }

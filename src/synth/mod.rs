@@ -38,6 +38,8 @@ pub struct SampleOptions {
     /// `false`: the follow-up shows the same plaques as the baseline (no new, enlarging or
     /// enhancing lesion), for the no-change tests. Motion, noise and scanner differences stay.
     pub lesion_changes: bool,
+    /// Also write a pre-contrast 3D T1 in the follow-up exam (same grid as its post-contrast T1).
+    pub followup_t1_pre: bool,
 }
 
 impl Default for SampleOptions {
@@ -48,6 +50,7 @@ impl Default for SampleOptions {
             noise: 0.015,
             encoding: Encoding::JpegLsLossless,
             lesion_changes: true,
+            followup_t1_pre: false,
         }
     }
 }
@@ -168,7 +171,7 @@ pub fn sample_plan(options: &SampleOptions) -> Vec<ExamPlan> {
         slope: 2.5,
         intercept: -24.0,
     };
-    vec![
+    let mut exams = vec![
         ExamPlan {
             label: "baseline".into(),
             followup: false,
@@ -225,7 +228,21 @@ pub fn sample_plan(options: &SampleOptions) -> Vec<ExamPlan> {
                 },
             ],
         },
-    ]
+    ];
+    if options.followup_t1_pre
+        && let Some(followup) = exams.get_mut(1)
+    {
+        followup.series.push(SeriesPlan {
+            folder: "T1_3D_PRE".into(),
+            description: "T1 3D PRE".into(),
+            sequence: Sequence::T1Pre,
+            geometry: grid(follow_centre, axial, other_spacing, other_dims),
+            dims: other_dims,
+            number: 8,
+            rescale: other_rescale,
+        });
+    }
+    exams
 }
 
 /// Rotation of the slice stack about the patient's left-right axis (an oblique acquisition).
@@ -318,7 +335,7 @@ pub fn write_sample_pair(dir: &Path, options: &SampleOptions) -> Result<GroundTr
                 rescale: series.rescale,
                 window: match series.sequence {
                     Sequence::Flair => (460.0, 640.0),
-                    Sequence::T1Post => (520.0, 900.0),
+                    Sequence::T1Post | Sequence::T1Pre => (520.0, 900.0),
                 },
             };
             let folder = dir.join(&exam.label).join(&series.folder);
