@@ -291,13 +291,45 @@ fn exam_study<'a>(scan: &'a Scan, path: &Path, warnings: &mut Vec<String>) -> Re
         })
 }
 
-/// Runs the whole comparison.
+/// One compared pair's images on the baseline grid, for viewers.
+pub struct PairView {
+    pub kind: SequenceKind,
+    pub baseline: Volume,
+    /// The follow-up resampled onto the baseline grid (0 where it has no data).
+    pub followup: Volume,
+    /// Noise-normalised change (follow-up minus baseline), 0 outside the brain.
+    pub z: Array3<f32>,
+    /// Follow-up lesion labels (matching `TrackedLesion::followup_labels`); zeros for
+    /// post-contrast pairs.
+    pub followup_lesions: Array3<u32>,
+    /// Display windows (centre, width) the scanner suggested for each series, if any.
+    pub baseline_window: Option<[f64; 2]>,
+    pub followup_window: Option<[f64; 2]>,
+}
+
+/// The report plus the images it was made from.
+pub struct Comparison {
+    pub report: Report,
+    pub views: Vec<PairView>,
+}
+
+/// Runs the whole comparison (the report only).
 pub fn compare(
     baseline_path: &Path,
     followup_path: &Path,
     options: &CompareOptions,
     progress: &Progress,
 ) -> Result<Report> {
+    compare_full(baseline_path, followup_path, options, progress).map(|c| c.report)
+}
+
+/// Runs the whole comparison, keeping each pair's images on the baseline grid.
+pub fn compare_full(
+    baseline_path: &Path,
+    followup_path: &Path,
+    options: &CompareOptions,
+    progress: &Progress,
+) -> Result<Comparison> {
     let start = Instant::now();
     let mut timings = Timings::default();
     let baseline_scan = scan_paths(&[baseline_path.to_path_buf()], progress);
@@ -316,6 +348,7 @@ pub fn compare(
     warnings.extend(comparability_warnings(&pairs));
 
     let mut pair_reports = Vec::new();
+    let mut views = Vec::new();
     let mut lesions: Vec<TrackedLesion> = Vec::new();
     let mut lesion_maps: Option<(Array3<u32>, crate::geometry::Geometry)> = None;
     let mut enhancement = Vec::new();
@@ -351,13 +384,24 @@ pub fn compare(
                 lesion_id: None,
             }));
         } else if lesion_maps.is_none() {
-            lesions = outcome.lesions;
-            lesion_maps = Some((outcome.followup_lesions, *baseline.geometry()));
+            lesions = outcome.lesions.clone();
+            lesion_maps = Some((outcome.followup_lesions.clone(), *baseline.geometry()));
         }
+        let geometry = *baseline.geometry();
+        let subject = format!("{:?} pair", pair.kind);
+        views.push(PairView {
+            kind: pair.kind,
+            followup: Volume::new(outcome.resampled.clone(), geometry, &subject)?,
+            baseline,
+            z: outcome.z.clone(),
+            followup_lesions: outcome.followup_lesions.clone(),
+            baseline_window: pair.baseline.facts.window,
+            followup_window: pair.followup.facts.window,
+        });
         pair_reports.push(PairReport {
             kind: pair.kind,
-            baseline: series_ref(pair.baseline, &baseline),
-            followup: series_ref(pair.followup, &followup),
+            baseline: series_ref(pair.baseline, views.last().map(|v| &v.baseline)),
+            followup: series_ref(pair.followup, Some(&followup)),
             registration: RegistrationReport::from(&registration),
             noise_sigma: outcome.noise_sigma,
             brain_volume_ml: outcome.brain_volume_ml,
@@ -412,7 +456,7 @@ pub fn compare(
         None => (enhancement.len(), "new_since_baseline"),
     };
     timings.total = start.elapsed().as_secs_f64();
-    Ok(Report {
+    let report = Report {
         tandem: crate::build_info::describe(),
         baseline: exam_ref(baseline_path, baseline_study),
         followup: exam_ref(followup_path, followup_study),
@@ -445,7 +489,8 @@ pub fn compare(
             contrast_compared,
         },
         timings_s: timings,
-    })
+    };
+    Ok(Comparison { report, views })
 }
 
 fn chosen_pairs<'a>(
@@ -529,6 +574,8 @@ fn comparability_warnings(pairs: &[SeriesPair<'_>]) -> Vec<String> {
 
 /// What detection found for one pair.
 struct Outcome {
+    resampled: Array3<f32>,
+    z: Array3<f32>,
     candidates: Vec<Region>,
     lesions: Vec<TrackedLesion>,
     followup_lesions: Array3<u32>,
@@ -597,6 +644,8 @@ fn detect(
         (lesions, f_labels)
     };
     let mut outcome = Outcome {
+        z: maps.z,
+        resampled,
         candidates,
         lesions,
         followup_lesions,
@@ -752,13 +801,13 @@ fn exam_ref(path: &Path, study: &Study) -> ExamRef {
     }
 }
 
-fn series_ref(series: &Series, volume: &Volume) -> SeriesRef {
+fn series_ref(series: &Series, volume: Option<&Volume>) -> SeriesRef {
     SeriesRef {
         series_uid: series.id.clone(),
         description: series.facts.series_description.clone(),
         date: series.facts.series_date.clone(),
-        dims: volume.dims(),
-        spacing_mm: volume.geometry().spacing,
+        dims: volume.map_or([0; 3], Volume::dims),
+        spacing_mm: volume.map_or([0.0; 3], |v| v.geometry().spacing),
     }
 }
 

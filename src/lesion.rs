@@ -101,7 +101,10 @@ pub fn match_lesions(
             continue;
         };
         let vol_f = region.volume_mm3;
-        let vol_b: f64 = matched.iter().map(|b| volume(b_regions, *b)).sum();
+        // A fold, not `sum()`: an empty float sum is −0.0, which prints as "-0".
+        let vol_b = matched
+            .iter()
+            .fold(0.0, |acc, b| acc + volume(b_regions, *b));
         let significant = changed.get(f as usize).copied().unwrap_or(false);
         let status = if matched.is_empty() {
             if significant {

@@ -4,16 +4,56 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, channel};
 
 use egui::Ui;
+use tandem::compare::Comparison;
 
-use super::command::{Command, Side};
-use super::jobs::{Job, LoadedExam, load_exam};
-use super::views::{exam_panel_ui, series_list_ui};
+use super::command::{Command, Decision, Side};
+use super::jobs::{Job, LoadedExam, load_exam, run_comparison};
+use super::review::Review;
+use super::views::{
+    SliceTexture, compare_views_ui, exam_panel_ui, lesion_table_ui, series_list_ui,
+};
 
-/// What is happening to one side right now.
-pub enum Activity {
+/// What is happening to a piece of state right now.
+pub enum Activity<T> {
     Idle,
-    Loading(Job<LoadedExam>),
+    Running(Job<T>),
     Failed(String),
+}
+
+impl<T: Send + 'static> Activity<T> {
+    pub fn is_running(&self) -> bool {
+        matches!(self, Activity::Running(_))
+    }
+
+    /// Takes a finished job's result; leaves `Idle` or `Failed` behind.
+    fn poll(&mut self) -> Option<(u64, T)> {
+        let Activity::Running(job) = self else {
+            return None;
+        };
+        let result = job.poll()?;
+        let generation = job.generation;
+        match result {
+            Ok(value) => {
+                *self = Activity::Idle;
+                Some((generation, value))
+            }
+            Err(message) if message == "cancelled" => {
+                *self = Activity::Idle;
+                None
+            }
+            Err(message) => {
+                *self = Activity::Failed(message);
+                None
+            }
+        }
+    }
+
+    fn cancel(&mut self) {
+        if let Activity::Running(job) = self {
+            job.cancel();
+            *self = Activity::Idle;
+        }
+    }
 }
 
 /// One exam of the pair: what is shown, and any work in progress.
@@ -24,8 +64,8 @@ pub struct ExamSlot {
     pub shown: Option<LoadedExam>,
     /// Changes whenever `shown` does (texture cache key).
     pub shown_generation: u64,
-    pub activity: Activity,
-    pub texture: super::views::SliceTexture,
+    pub activity: Activity<LoadedExam>,
+    pub texture: SliceTexture,
 }
 
 impl ExamSlot {
@@ -36,20 +76,26 @@ impl ExamSlot {
             shown: None,
             shown_generation: 0,
             activity: Activity::Idle,
-            texture: Default::default(),
+            texture: SliceTexture::default(),
         }
     }
 
     pub fn is_loading(&self) -> bool {
-        matches!(self.activity, Activity::Loading(_))
+        self.activity.is_running()
     }
 }
 
 /// The reading room.
 pub struct TandemApp {
     pub exams: [ExamSlot; 2],
-    /// Position through the stack, 0..=1, shared by both views.
+    /// Position through the stack, 0..=1, shared by all views.
     pub slice_fraction: f32,
+    /// The comparison of the two exams, once run, and the reader's work on it.
+    pub review: Option<Review>,
+    pub comparison: Activity<Comparison>,
+    /// Start a comparison as soon as both exams are open.
+    pub auto_compare: bool,
+    pub compare_textures: [SliceTexture; 3],
     commands: Vec<Command>,
     next_generation: u64,
     browse: Option<Receiver<(Side, PathBuf)>>,
@@ -61,6 +107,10 @@ impl TandemApp {
         let mut app = Self {
             exams: [ExamSlot::new(Side::Baseline), ExamSlot::new(Side::Followup)],
             slice_fraction: 0.5,
+            review: None,
+            comparison: Activity::Idle,
+            auto_compare: true,
+            compare_textures: Default::default(),
             commands: Vec::new(),
             next_generation: 1,
             browse: None,
@@ -85,9 +135,14 @@ impl TandemApp {
         &self.exams[side.index()]
     }
 
-    /// True while any exam is loading.
+    /// True while anything runs in the background.
     pub fn busy(&self) -> bool {
-        self.exams.iter().any(ExamSlot::is_loading)
+        self.exams.iter().any(ExamSlot::is_loading) || self.comparison.is_running()
+    }
+
+    fn generation(&mut self) -> u64 {
+        self.next_generation += 1;
+        self.next_generation
     }
 
     fn apply_commands(&mut self, ctx: &egui::Context) {
@@ -100,11 +155,34 @@ impl TandemApp {
                         self.start_load(ctx, side, path, Some(id));
                     }
                 }
-                Command::CancelLoad(side) => {
-                    let slot = &mut self.exams[side.index()];
-                    if let Activity::Loading(job) = &slot.activity {
-                        job.cancel();
-                        slot.activity = Activity::Idle;
+                Command::CancelLoad(side) => self.exams[side.index()].activity.cancel(),
+                Command::RunComparison => self.start_comparison(ctx),
+                Command::CancelComparison => {
+                    self.comparison.cancel();
+                    self.auto_compare = false;
+                }
+                Command::SelectLesion(id) => self.select_lesion(id),
+                Command::NextLesion | Command::PreviousLesion => {
+                    let forward = command == Command::NextLesion;
+                    if let Some(id) = self.review.as_ref().and_then(|r| r.step(forward)) {
+                        self.select_lesion(id);
+                    }
+                }
+                Command::ConfirmSelected | Command::RejectSelected => {
+                    let decision = if command == Command::ConfirmSelected {
+                        Decision::Confirmed
+                    } else {
+                        Decision::Rejected
+                    };
+                    if let Some(review) = &mut self.review
+                        && let Some(id) = review.selected
+                    {
+                        review.decisions.insert(id, decision);
+                    }
+                }
+                Command::SetCursor(x, y) => {
+                    if let Some(review) = &mut self.review {
+                        review.cursor = Some((x, y));
                     }
                 }
             }
@@ -118,17 +196,54 @@ impl TandemApp {
         path: PathBuf,
         series: Option<String>,
     ) {
-        let generation = self.next_generation;
-        self.next_generation += 1;
+        let generation = self.generation();
         let slot = &mut self.exams[side.index()];
-        if let Activity::Loading(old) = &slot.activity {
-            old.cancel();
-        }
+        slot.activity.cancel();
         slot.path = Some(path.clone());
         let label = format!("Loading {}", path.display());
-        slot.activity = Activity::Loading(Job::spawn(generation, label, ctx.clone(), move |p| {
+        slot.activity = Activity::Running(Job::spawn(generation, label, ctx.clone(), move |p| {
             load_exam(path, series, p)
         }));
+        // A new exam makes the old comparison meaningless.
+        self.comparison.cancel();
+        self.review = None;
+    }
+
+    fn start_comparison(&mut self, ctx: &egui::Context) {
+        let (Some(baseline), Some(followup)) =
+            (self.exams[0].path.clone(), self.exams[1].path.clone())
+        else {
+            return;
+        };
+        let generation = self.generation();
+        self.comparison.cancel();
+        self.comparison = Activity::Running(Job::spawn(
+            generation,
+            "Registering and comparing",
+            ctx.clone(),
+            move |p| run_comparison(baseline, followup, p),
+        ));
+    }
+
+    /// Moves every view to a lesion: its slice, and the cursor on its centre.
+    fn select_lesion(&mut self, id: u32) {
+        let Some(review) = &mut self.review else {
+            return;
+        };
+        let Some(lesion) = review.report().lesions.iter().find(|l| l.id == id) else {
+            return;
+        };
+        let centre = lesion.centroid_mm;
+        review.selected = Some(id);
+        let Some(view) = review.comparison.views.get(review.view) else {
+            return;
+        };
+        let index = view.baseline.geometry().mm_to_index(centre);
+        let slices = view.baseline.dims()[2];
+        review.cursor = Some((index[0], index[1]));
+        if slices > 1 {
+            self.slice_fraction = (index[2].round() / (slices - 1) as f64).clamp(0.0, 1.0) as f32;
+        }
     }
 
     /// Opens a native folder dialog on a helper thread, so the window keeps drawing.
@@ -158,22 +273,34 @@ impl TandemApp {
             self.browse = None;
         }
         for slot in &mut self.exams {
-            let Activity::Loading(job) = &slot.activity else {
-                continue;
-            };
-            let Some(result) = job.poll() else {
-                continue;
-            };
-            let generation = job.generation;
-            slot.activity = match result {
-                Ok(exam) => {
-                    slot.shown = Some(exam);
-                    slot.shown_generation = generation;
-                    Activity::Idle
-                }
-                Err(message) if message == "cancelled" => Activity::Idle,
-                Err(message) => Activity::Failed(message),
-            };
+            if let Some((generation, exam)) = slot.activity.poll() {
+                slot.shown = Some(exam);
+                slot.shown_generation = generation;
+            }
+        }
+        if let Some((generation, comparison)) = self.comparison.poll() {
+            self.review = Some(Review::new(comparison, generation));
+        }
+        let both_open = self
+            .exams
+            .iter()
+            .all(|s| s.shown.is_some() && !s.is_loading());
+        let idle = matches!(self.comparison, Activity::Idle);
+        if self.auto_compare && both_open && idle && self.review.is_none() {
+            self.commands.push(Command::RunComparison);
+        }
+    }
+
+    fn keyboard(&mut self, ctx: &egui::Context) {
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        for command in Command::with_shortcuts() {
+            if let Some(key) = command.shortcut()
+                && ctx.input(|i| i.key_pressed(key))
+            {
+                self.commands.push(command);
+            }
         }
     }
 
@@ -193,6 +320,8 @@ impl TandemApp {
                         self.commands.push(command);
                     }
                 }
+                ui.separator();
+                self.comparison_controls(ui);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     ui.weak(format!("build {}", tandem::build_info::DESCRIBE));
                 });
@@ -205,12 +334,12 @@ impl TandemApp {
                     .show_value(false);
                 ui.spacing_mut().slider_width = (ui.available_width() - 80.0).max(100.0);
                 ui.add(slider)
-                    .on_hover_text("Moves both exams through their stacks together");
+                    .on_hover_text("Moves every view through the stack together");
             });
         });
         egui::Panel::left("series")
             .resizable(true)
-            .default_size(280.0)
+            .default_size(260.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     for slot in &self.exams {
@@ -219,20 +348,77 @@ impl TandemApp {
                     }
                 });
             });
+        if let Some(review) = &self.review {
+            egui::Panel::right("lesions")
+                .resizable(true)
+                .default_size(380.0)
+                .show(ui, |ui| lesion_table_ui(ui, review, &mut self.commands));
+        }
         let fraction = self.slice_fraction;
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.columns(2, |columns| {
-                for (column, slot) in columns.iter_mut().zip(self.exams.iter_mut()) {
-                    exam_panel_ui(column, slot, fraction, &mut self.commands);
-                }
-            });
+        egui::CentralPanel::default().show(ui, |ui| match &self.review {
+            Some(review) => compare_views_ui(
+                ui,
+                review,
+                fraction,
+                &mut self.compare_textures,
+                &mut self.commands,
+            ),
+            None => {
+                ui.columns(2, |columns| {
+                    for (column, slot) in columns.iter_mut().zip(self.exams.iter_mut()) {
+                        exam_panel_ui(column, slot, fraction, &mut self.commands);
+                    }
+                });
+            }
         });
+    }
+
+    fn comparison_controls(&mut self, ui: &mut Ui) {
+        match &self.comparison {
+            Activity::Running(job) => {
+                ui.add(
+                    egui::ProgressBar::new(job.progress.fraction())
+                        .desired_width(160.0)
+                        .text(job.label.clone()),
+                );
+                let cancel = Command::CancelComparison;
+                if ui
+                    .button(cancel.text())
+                    .on_hover_text(cancel.tooltip())
+                    .clicked()
+                {
+                    self.commands.push(cancel);
+                }
+            }
+            Activity::Failed(message) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("Comparison failed: {message}"),
+                );
+                let run = Command::RunComparison;
+                if ui.button(run.text()).on_hover_text(run.tooltip()).clicked() {
+                    self.commands.push(run);
+                }
+            }
+            Activity::Idle => {
+                let run = Command::RunComparison;
+                let ready = self.exams.iter().all(|s| s.shown.is_some());
+                if ui
+                    .add_enabled(ready, egui::Button::new(run.text()))
+                    .on_hover_text(run.tooltip())
+                    .clicked()
+                {
+                    self.commands.push(run);
+                }
+            }
+        }
     }
 }
 
 impl eframe::App for TandemApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll();
+        self.keyboard(ctx);
         self.apply_commands(ctx);
         if self.busy() {
             // Keep the progress bars moving.

@@ -156,3 +156,18 @@ pub fn auto_window(volume: &Volume) -> (f32, f32) {
     };
     (lo, at(0.995).max(lo + 1.0))
 }
+
+/// Runs the comparison of two exam folders (scan, load, register, diff, match).
+pub fn run_comparison(
+    baseline: PathBuf,
+    followup: PathBuf,
+    progress: &Progress,
+) -> Result<tandem::compare::Comparison, String> {
+    tandem::compare::compare_full(
+        &baseline,
+        &followup,
+        &tandem::compare::CompareOptions::default(),
+        progress,
+    )
+    .map_err(|e| e.to_string())
+}

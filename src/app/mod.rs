@@ -12,6 +12,7 @@
 mod app;
 mod command;
 mod jobs;
+mod review;
 mod views;
 
 #[cfg(test)]

@@ -26,9 +26,21 @@ fn sample_app() -> Harness<'static, TandemApp> {
         .build_eframe(move |cc| TandemApp::new(&cc.egui_ctx, Some(baseline), Some(followup)))
 }
 
+/// The sample pair, exams only: the comparison is not started by itself.
+fn exams_only() -> Harness<'static, TandemApp> {
+    let (baseline, followup) = super::sample_pair();
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 860.0))
+        .build_eframe(move |cc| {
+            let mut app = TandemApp::new(&cc.egui_ctx, Some(baseline), Some(followup));
+            app.auto_compare = false;
+            app
+        })
+}
+
 #[test]
 fn opens_the_sample_pair_and_shows_both_exams() {
-    let mut harness = sample_app();
+    let mut harness = exams_only();
     wait_until_loaded(&mut harness);
     for side in Side::BOTH {
         let slot = harness.state().exam(side);
@@ -52,7 +64,7 @@ fn opens_the_sample_pair_and_shows_both_exams() {
 
 #[test]
 fn the_slice_slider_moves_both_views() {
-    let mut harness = sample_app();
+    let mut harness = exams_only();
     wait_until_loaded(&mut harness);
     assert_eq!(
         harness
@@ -81,7 +93,7 @@ fn the_slice_slider_moves_both_views() {
 
 #[test]
 fn choosing_another_series_loads_it() {
-    let mut harness = sample_app();
+    let mut harness = exams_only();
     wait_until_loaded(&mut harness);
     harness
         .get_by_label_contains("3D T1 MPRAGE POST GD +C")
@@ -98,7 +110,7 @@ fn choosing_another_series_loads_it() {
 
 #[test]
 fn cancelling_a_load_keeps_the_window_usable() {
-    let mut harness = sample_app();
+    let mut harness = exams_only();
     assert!(harness.state().exam(Side::Baseline).is_loading());
     let cancel = harness
         .query_all_by_label("Cancel")
@@ -138,4 +150,107 @@ fn a_folder_without_dicom_says_so() {
         .build_eframe(move |cc| TandemApp::new(&cc.egui_ctx, Some(path), None));
     wait_until_loaded(&mut harness);
     harness.get_by_label_contains("no loadable series");
+}
+
+/// Steps until the comparison of the sample pair is on screen.
+fn wait_until_compared(harness: &mut Harness<'_, TandemApp>) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while harness.state().review.is_none() {
+        assert!(Instant::now() < deadline, "comparison took too long");
+        if let super::app::Activity::Failed(message) = &harness.state().comparison {
+            panic!("comparison failed: {message}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    harness.run_steps(3);
+}
+
+#[test]
+fn the_comparison_runs_by_itself_and_lists_the_lesions() {
+    let mut harness = sample_app();
+    wait_until_compared(&mut harness);
+    harness.get_by_label("New T2/FLAIR lesions: 2");
+    harness.get_by_label("Enlarging lesions: 1");
+    harness.get_by_label("Enhancing lesions: 2");
+    harness.get_by_label("Radiologically ACTIVE");
+    for id in 1..=6 {
+        harness.get_by_label(&format!("Lesion {id}"));
+    }
+    harness.get_by_label("Baseline view");
+    harness.get_by_label("Follow-up (registered) view");
+    harness.get_by_label("Change view");
+}
+
+#[test]
+fn clicking_a_lesion_moves_the_views_there() {
+    let mut harness = sample_app();
+    wait_until_compared(&mut harness);
+    let (id, centre) = {
+        let review = harness.state().review.as_ref().unwrap();
+        let lesion = review
+            .report()
+            .lesions
+            .iter()
+            .find(|l| l.status == tandem::lesion::Status::New)
+            .unwrap();
+        (lesion.id, lesion.centroid_mm)
+    };
+    harness.get_by_label(&format!("Lesion {id}")).click();
+    harness.run_steps(3);
+    let state = harness.state();
+    let review = state.review.as_ref().unwrap();
+    assert_eq!(review.selected, Some(id));
+    let view = &review.comparison.views[review.view];
+    let index = view.baseline.geometry().mm_to_index(centre);
+    let (x, y) = review.cursor.expect("cursor placed");
+    assert!((x - index[0]).abs() < 1e-6 && (y - index[1]).abs() < 1e-6);
+    let slices = view.baseline.dims()[2];
+    let k = (state.slice_fraction * (slices - 1) as f32).round();
+    assert!(
+        (f64::from(k) - index[2]).abs() <= 0.5,
+        "slice {k} vs lesion at {}",
+        index[2]
+    );
+    harness.get_by_label_contains(&format!("slice {} of {slices}", k as usize + 1));
+}
+
+#[test]
+fn confirming_and_rejecting_update_the_summary() {
+    let mut harness = sample_app();
+    wait_until_compared(&mut harness);
+    // N selects the first flagged lesion, C confirms it.
+    harness.key_press(egui::Key::N);
+    harness.run_steps(2);
+    let first = harness
+        .state()
+        .review
+        .as_ref()
+        .unwrap()
+        .selected
+        .expect("a lesion selected");
+    harness.key_press(egui::Key::C);
+    harness.run_steps(2);
+    let review = harness.state().review.as_ref().unwrap();
+    assert_eq!(review.decision(first), super::command::Decision::Confirmed);
+
+    // Reject both new (enhancing) lesions with the buttons: the summary follows.
+    let new_ids: Vec<u32> = review
+        .report()
+        .lesions
+        .iter()
+        .filter(|l| l.status == tandem::lesion::Status::New)
+        .map(|l| l.id)
+        .collect();
+    for id in new_ids {
+        harness.get_by_label(&format!("Lesion {id}")).click();
+        harness.run_steps(2);
+        harness.get_by_label("Reject").click();
+        harness.run_steps(2);
+    }
+    harness.get_by_label("New T2/FLAIR lesions: 0");
+    harness.get_by_label("Enhancing lesions: 0");
+    // The enlarging lesion still makes the scan active.
+    harness.get_by_label("Enlarging lesions: 1");
+    harness.get_by_label("Radiologically ACTIVE");
 }

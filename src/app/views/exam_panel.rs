@@ -11,7 +11,7 @@ pub fn exam_panel_ui(ui: &mut Ui, slot: &mut ExamSlot, fraction: f32, commands: 
     ui.vertical(|ui| {
         ui.heading(slot.side.title());
         match &slot.activity {
-            Activity::Loading(job) => {
+            Activity::Running(job) => {
                 ui.horizontal(|ui| {
                     ui.add(
                         egui::ProgressBar::new(job.progress.fraction())

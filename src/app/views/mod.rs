@@ -1,10 +1,14 @@
 //! Widgets as functions: each draws from the app's state and pushes commands; none owns domain
 //! logic.
 
+mod compare_views;
 mod exam_panel;
+mod lesion_table;
 mod series_list;
 mod slice_view;
 
+pub use compare_views::compare_views_ui;
 pub use exam_panel::exam_panel_ui;
+pub use lesion_table::lesion_table_ui;
 pub use series_list::series_list_ui;
 pub use slice_view::SliceTexture;

@@ -1,24 +1,30 @@
-//! One exam's slice on screen: the image, scaled to its true aspect (pixel spacing), with the
-//! radiological convention of the acquisition grid (first row at the top, first column left).
+//! A slice on screen: the image scaled to its true aspect (pixel spacing), in the acquisition
+//! grid's orientation (first row at the top, first column left: patient right on screen left
+//! for axial series), with an optional crosshair. Textures are cached per view and rebuilt only
+//! when what they show changes.
 
-use egui::{ColorImage, TextureHandle, TextureOptions, Ui};
-use ndarray::Axis;
+use egui::{Color32, ColorImage, Pos2, Sense, Stroke, TextureHandle, TextureOptions, Ui};
+use ndarray::{Array3, Axis};
 use tandem::volume::Volume;
 
-/// Texture of the slice last shown, so scrolling only rebuilds what changed.
+/// Texture of what a view showed last, keyed by whatever identifies its content.
 #[derive(Default)]
 pub struct SliceTexture {
-    key: Option<(usize, u64)>,
+    key: Option<u64>,
     texture: Option<TextureHandle>,
 }
 
 /// Greyscale pixels of slice `k`, windowed to `window`.
 pub fn slice_image(volume: &Volume, k: usize, window: (f32, f32)) -> ColorImage {
-    let [columns, rows, slices] = volume.dims();
+    grey_image(volume.voxels(), k, window)
+}
+
+fn grey_image(voxels: &Array3<f32>, k: usize, window: (f32, f32)) -> ColorImage {
+    let (slices, rows, columns) = voxels.dim();
     let k = k.min(slices.saturating_sub(1));
     let (lo, hi) = window;
     let scale = 255.0 / (hi - lo).max(f32::EPSILON);
-    let plane = volume.voxels().index_axis(Axis(0), k);
+    let plane = voxels.index_axis(Axis(0), k);
     let pixels: Vec<u8> = plane
         .iter()
         .map(|v| ((v - lo) * scale).clamp(0.0, 255.0) as u8)
@@ -26,7 +32,115 @@ pub fn slice_image(volume: &Volume, k: usize, window: (f32, f32)) -> ColorImage 
     ColorImage::from_gray([columns, rows], &pixels)
 }
 
-/// Draws slice `k` of `volume` filling the available space at the right aspect.
+/// Slice `k` of `base` in grey with the change map `z` laid over it: warm colours for increase
+/// (new or growing hyperintensity), cool for decrease, transparent below `threshold`.
+pub fn change_image(
+    base: &Volume,
+    z: &Array3<f32>,
+    k: usize,
+    window: (f32, f32),
+    threshold: f32,
+) -> ColorImage {
+    let mut image = slice_image(base, k, window);
+    let k = k.min(z.dim().0.saturating_sub(1));
+    let plane = z.index_axis(Axis(0), k);
+    for (pixel, value) in image.pixels.iter_mut().zip(plane.iter()) {
+        let strength = ((value.abs() - threshold) / (3.0 * threshold)).clamp(0.0, 1.0);
+        if value.abs() < threshold {
+            continue;
+        }
+        let colour = if *value > 0.0 {
+            Color32::from_rgb(255, (200.0 * (1.0 - strength)) as u8, 0)
+        } else {
+            Color32::from_rgb(0, 120, 255)
+        };
+        let alpha = 0.45 + 0.5 * strength;
+        *pixel = blend(*pixel, colour, alpha);
+    }
+    image
+}
+
+fn blend(under: Color32, over: Color32, alpha: f32) -> Color32 {
+    let mix = |a: u8, b: u8| (f32::from(a) * (1.0 - alpha) + f32::from(b) * alpha) as u8;
+    Color32::from_rgb(
+        mix(under.r(), over.r()),
+        mix(under.g(), over.g()),
+        mix(under.b(), over.b()),
+    )
+}
+
+/// What a drawn view reports back.
+pub struct ViewResponse {
+    /// Pixel (column, row) under a click, if the view was clicked.
+    pub clicked_pixel: Option<(f64, f64)>,
+}
+
+/// Draws an image of `columns × rows` pixels of `spacing_mm`, rebuilding the texture with
+/// `build` only when `key` changes; draws a crosshair at pixel `cursor` when given.
+#[allow(clippy::too_many_arguments)]
+pub fn image_view_ui(
+    ui: &mut Ui,
+    id: &str,
+    cache: &mut SliceTexture,
+    key: u64,
+    size_px: [usize; 2],
+    spacing_mm: [f64; 2],
+    cursor: Option<(f64, f64)>,
+    build: impl FnOnce() -> ColorImage,
+) -> Option<ViewResponse> {
+    if cache.key != Some(key) || cache.texture.is_none() {
+        let image = build();
+        match &mut cache.texture {
+            Some(texture) => texture.set(image, TextureOptions::LINEAR),
+            None => cache.texture = Some(ui.ctx().load_texture(id, image, TextureOptions::LINEAR)),
+        }
+        cache.key = Some(key);
+    }
+    let texture = cache.texture.as_ref()?;
+    let size_mm = egui::vec2(
+        (size_px[0] as f64 * spacing_mm[0]) as f32,
+        (size_px[1] as f64 * spacing_mm[1]) as f32,
+    );
+    let available = ui.available_size();
+    let zoom = (available.x / size_mm.x)
+        .min(available.y / size_mm.y)
+        .max(0.01);
+    let inner = ui.centered_and_justified(|ui| {
+        ui.add(
+            egui::Image::new((texture.id(), size_mm * zoom))
+                .alt_text(id)
+                .sense(Sense::click()),
+        )
+    });
+    let response = inner.inner;
+    // The layout hands the image the whole cell; the picture is centred in it at its own size.
+    let rect = egui::Rect::from_center_size(response.rect.center(), size_mm * zoom);
+    let to_pixel = |p: Pos2| {
+        (
+            f64::from((p.x - rect.min.x) / rect.width()) * size_px[0] as f64 - 0.5,
+            f64::from((p.y - rect.min.y) / rect.height()) * size_px[1] as f64 - 0.5,
+        )
+    };
+    let clicked_pixel = response
+        .clicked()
+        .then(|| response.interact_pointer_pos())
+        .flatten()
+        .filter(|p| rect.contains(*p))
+        .map(to_pixel);
+    if let Some((x, y)) = cursor {
+        let sx = rect.min.x + ((x + 0.5) / size_px[0] as f64) as f32 * rect.width();
+        let sy = rect.min.y + ((y + 0.5) / size_px[1] as f64) as f32 * rect.height();
+        let stroke = Stroke::new(1.0, Color32::from_rgba_unmultiplied(80, 255, 80, 160));
+        let painter = ui.painter_at(rect);
+        painter.line_segment([Pos2::new(rect.min.x, sy), Pos2::new(sx - 6.0, sy)], stroke);
+        painter.line_segment([Pos2::new(sx + 6.0, sy), Pos2::new(rect.max.x, sy)], stroke);
+        painter.line_segment([Pos2::new(sx, rect.min.y), Pos2::new(sx, sy - 6.0)], stroke);
+        painter.line_segment([Pos2::new(sx, sy + 6.0), Pos2::new(sx, rect.max.y)], stroke);
+    }
+    Some(ViewResponse { clicked_pixel })
+}
+
+/// Draws slice `k` of `volume` (the exam's own grid), as before a comparison exists.
 pub fn slice_view_ui(
     ui: &mut Ui,
     id: &str,
@@ -36,31 +150,17 @@ pub fn slice_view_ui(
     window: (f32, f32),
     generation: u64,
 ) {
-    let key = (k, generation);
-    if cache.key != Some(key) || cache.texture.is_none() {
-        let image = slice_image(volume, k, window);
-        match &mut cache.texture {
-            Some(texture) => texture.set(image, TextureOptions::LINEAR),
-            None => {
-                cache.texture = Some(ui.ctx().load_texture(id, image, TextureOptions::LINEAR));
-            }
-        }
-        cache.key = Some(key);
-    }
-    let Some(texture) = &cache.texture else {
-        return;
-    };
     let [columns, rows, _] = volume.dims();
     let spacing = volume.geometry().spacing;
-    let size_mm = egui::vec2(
-        (columns as f64 * spacing[0]) as f32,
-        (rows as f64 * spacing[1]) as f32,
+    let key = generation.wrapping_mul(1_000_003).wrapping_add(k as u64);
+    image_view_ui(
+        ui,
+        id,
+        cache,
+        key,
+        [columns, rows],
+        [spacing[0], spacing[1]],
+        None,
+        || slice_image(volume, k, window),
     );
-    let available = ui.available_size();
-    let zoom = (available.x / size_mm.x)
-        .min(available.y / size_mm.y)
-        .max(0.01);
-    ui.centered_and_justified(|ui| {
-        ui.add(egui::Image::new((texture.id(), size_mm * zoom)).alt_text(id));
-    });
 }

@@ -1,0 +1,123 @@
+//! The lesion table and the live summary: every lesion of the comparison with its status,
+//! enhancement, volumes and the reader's decision; click a row to go there.
+
+use egui::{Color32, RichText, Ui};
+use tandem::lesion::Status;
+
+use crate::app::command::{Command, Decision};
+use crate::app::review::Review;
+
+/// Draws the summary, the decision buttons and the table.
+pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
+    summary_ui(ui, review);
+    ui.separator();
+    ui.horizontal(|ui| {
+        for command in Command::with_shortcuts() {
+            let enabled = match command {
+                Command::ConfirmSelected | Command::RejectSelected => review.selected.is_some(),
+                _ => !review.flagged().is_empty(),
+            };
+            if ui
+                .add_enabled(enabled, egui::Button::new(command.text()))
+                .on_hover_text(command.tooltip())
+                .clicked()
+            {
+                commands.push(command);
+            }
+        }
+    });
+    ui.separator();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        egui::Grid::new("lesion table")
+            .striped(true)
+            .num_columns(6)
+            .show(ui, |ui| {
+                for heading in [
+                    "Lesion",
+                    "Status",
+                    "Gd+",
+                    "Baseline mm³",
+                    "Follow-up mm³",
+                    "Reader",
+                ] {
+                    ui.strong(heading);
+                }
+                ui.end_row();
+                for lesion in &review.report().lesions {
+                    let selected = review.selected == Some(lesion.id);
+                    let row = Command::SelectLesion(lesion.id);
+                    if ui
+                        .selectable_label(selected, row.text())
+                        .on_hover_text(row.tooltip())
+                        .clicked()
+                    {
+                        commands.push(row);
+                    }
+                    ui.label(status_text(lesion.status));
+                    ui.label(if lesion.enhancing { "yes" } else { "" });
+                    ui.label(format!("{:.0}", lesion.volume_mm3.baseline));
+                    ui.label(format!("{:.0}", lesion.volume_mm3.followup));
+                    let decision = review.decision(lesion.id);
+                    let flagged = lesion.status.is_activity() || lesion.enhancing;
+                    ui.label(if flagged { decision.label() } else { "" });
+                    ui.end_row();
+                }
+            });
+    });
+}
+
+fn status_text(status: Status) -> RichText {
+    let (text, colour) = match status {
+        Status::New => ("new", Color32::from_rgb(255, 120, 60)),
+        Status::Enlarging => ("enlarging", Color32::from_rgb(255, 190, 60)),
+        Status::Persistent => ("persistent", Color32::GRAY),
+        Status::Shrinking => ("shrinking", Color32::from_rgb(120, 170, 255)),
+        Status::Resolved => ("resolved", Color32::from_rgb(120, 170, 255)),
+    };
+    RichText::new(text).color(colour)
+}
+
+/// What the report will say, with the reader's decisions applied.
+fn summary_ui(ui: &mut Ui, review: &Review) {
+    let summary = review.summary();
+    let report = review.report();
+    ui.heading("Summary");
+    let date = |d: &Option<String>| match d.as_deref() {
+        Some(d) if d.len() == 8 && d.is_ascii() => {
+            format!("{}-{}-{}", &d[0..4], &d[4..6], &d[6..8])
+        }
+        Some(d) => d.to_owned(),
+        None => "(no date)".into(),
+    };
+    ui.label(format!(
+        "Follow-up {} vs baseline {}",
+        date(&report.followup.date),
+        date(&report.baseline.date)
+    ));
+    if !report.comparability.warnings.is_empty() {
+        for warning in &report.comparability.warnings {
+            ui.colored_label(ui.visuals().warn_fg_color, warning);
+        }
+    }
+    ui.label(format!("New T2/FLAIR lesions: {}", summary.new));
+    ui.label(format!("Enlarging lesions: {}", summary.enlarging));
+    if summary.contrast_compared {
+        ui.label(format!("Enhancing lesions: {}", summary.enhancing));
+    } else {
+        ui.label("Enhancing lesions: not assessed");
+    }
+    let (text, colour) = if summary.active {
+        ("Radiologically ACTIVE", Color32::from_rgb(255, 120, 60))
+    } else {
+        ("Radiologically inactive", Color32::from_rgb(120, 200, 120))
+    };
+    ui.label(RichText::new(text).strong().color(colour));
+    let pending = review
+        .flagged()
+        .iter()
+        .filter(|id| review.decision(**id) == Decision::Pending)
+        .count();
+    if pending > 0 {
+        ui.weak(format!("{pending} flag(s) awaiting your decision"));
+    }
+}
