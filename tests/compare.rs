@@ -245,3 +245,38 @@ fn post_minus_pre_counts_enhancement_when_the_followup_has_both() {
     }
     assert!(foci.iter().all(|f| f.lesion_id.is_some()));
 }
+
+#[test]
+fn ten_degrees_and_ten_millimetres_on_the_same_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = tandem::synth::SampleOptions {
+        voxel_scale: 1.0,
+        encoding: tandem::synth::Encoding::ExplicitLittleEndian,
+        followup_on_baseline_grid: true,
+        // About 10° of rotation in all and 10 mm of shift.
+        followup_motion: Some(([6.0, -5.0, 6.5], [6.0, -6.0, 5.0])),
+        ..Default::default()
+    };
+    let truth = tandem::synth::write_sample_pair(dir.path(), &options).unwrap();
+    let (bl, fu) = (&truth.exams[0].series[0], &truth.exams[1].series[0]);
+    assert_eq!(bl.geometry, fu.geometry, "same grid");
+    let report = run(dir.path());
+    let transform = tandem::transform::RigidTransform {
+        matrix: report.registration.matrix,
+        offset_mm: report.registration.offset_mm,
+    };
+    let angle = tandem::register::rotation_angle_deg(&truth.followup_from_baseline.matrix);
+    assert!(angle > 9.5 && angle <= 10.5, "{angle}°");
+    let points: Vec<_> = truth.lesions.iter().map(|l| l.centre_baseline_mm).collect();
+    let error = mean_displacement(&transform, &truth.followup_from_baseline, &points);
+    assert!(error <= 0.1, "registration error {error} mm");
+    assert_eq!(report.summary.new, 2, "{:#?}", report.lesions);
+    assert_eq!(report.summary.enlarging, 1, "{:#?}", report.lesions);
+    assert_eq!(report.summary.enhancing, 2, "{:#?}", report.enhancement);
+    assert_eq!(
+        report.lesions.len(),
+        truth.lesions.len(),
+        "{:#?}",
+        report.lesions
+    );
+}

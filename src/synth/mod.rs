@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dicom::Rescale;
 use crate::error::{Error, Result};
-use crate::geometry::{Geometry, Mat3, Vec3, add, mat_vec, scale};
+use crate::geometry::{Geometry, Mat3, Vec3, add, mat_vec, scale, sub};
 use crate::transform::RigidTransform;
 use crate::volume::Volume;
 pub use anatomy::{Sequence, Tissue, signal_at, tissue_at};
@@ -40,6 +40,12 @@ pub struct SampleOptions {
     pub lesion_changes: bool,
     /// Also write a pre-contrast 3D T1 in the follow-up exam (same grid as its post-contrast T1).
     pub followup_t1_pre: bool,
+    /// Put the follow-up on exactly the baseline's grids (same matrix, origin, orientation):
+    /// only the head moves.
+    pub followup_on_baseline_grid: bool,
+    /// Replace the sample's head motion: rotation (degrees about x, y, z, about the baseline
+    /// head centre) and translation (mm) of the follow-up head relative to the baseline.
+    pub followup_motion: Option<(Vec3, Vec3)>,
 }
 
 impl Default for SampleOptions {
@@ -51,6 +57,8 @@ impl Default for SampleOptions {
             encoding: Encoding::JpegLsLossless,
             lesion_changes: true,
             followup_t1_pre: false,
+            followup_on_baseline_grid: false,
+            followup_motion: None,
         }
     }
 }
@@ -139,7 +147,19 @@ pub fn sample_plan(options: &SampleOptions) -> Vec<ExamPlan> {
     let s = options.voxel_scale.max(0.25);
     let n = |count: f64| ((count / s).round() as usize).max(2);
     let baseline_pose = RigidTransform::from_euler_deg([2.0, 0.0, -1.5], [1.5, -12.0, 38.0]);
-    let followup_pose = RigidTransform::from_euler_deg([-3.5, 2.5, 4.0], [4.5, -16.0, 45.0]);
+    let followup_pose = match options.followup_motion {
+        None => RigidTransform::from_euler_deg([-3.5, 2.5, 4.0], [4.5, -16.0, 45.0]),
+        Some((angles, shift)) => {
+            // Rotate about the head centre as it lay at baseline, then shift.
+            let centre = baseline_pose.apply([0.0; 3]);
+            let about_centre = RigidTransform::from_euler_deg(angles, [0.0; 3]);
+            let motion = RigidTransform {
+                matrix: about_centre.matrix,
+                offset_mm: add(sub(centre, about_centre.apply(centre)), shift),
+            };
+            motion.then_after(&baseline_pose)
+        }
+    };
     let axial = crate::geometry::IDENTITY;
     let tilted = tilt_about_x(8.0);
     let grid = |centre: Vec3, direction: Mat3, spacing: Vec3, dims: [usize; 3]| {
@@ -159,8 +179,17 @@ pub fn sample_plan(options: &SampleOptions) -> Vec<ExamPlan> {
     let base_dims = [n(128.0), n(144.0), n(112.0)];
     let base_centre = add(baseline_pose.apply([0.0, 0.0, 0.0]), [0.0, 0.0, -6.0]);
     let follow_centre = add(followup_pose.apply([0.0, 0.0, 0.0]), [2.0, 3.0, -9.0]);
-    let other_dims = [n(120.0), n(136.0), n(104.0)];
-    let other_spacing = [1.6 * s, 1.6 * s, iso];
+    let same_grid = options.followup_on_baseline_grid;
+    let (follow_centre, tilted, other_dims_f, other_spacing_f) = if same_grid {
+        (base_centre, axial, base_dims, [iso; 3])
+    } else {
+        (
+            follow_centre,
+            tilted,
+            [n(120.0), n(136.0), n(104.0)],
+            [1.6 * s, 1.6 * s, iso],
+        )
+    };
     // Stored-value steps of a few units of signal keep the files small; the follow-up scanner
     // scales differently, as real ones do.
     let identity_rescale = Rescale {
@@ -221,8 +250,8 @@ pub fn sample_plan(options: &SampleOptions) -> Vec<ExamPlan> {
                     folder: "T1_3D_POST".into(),
                     description: "T1 3D POST CONTRAST".into(),
                     sequence: Sequence::T1Post,
-                    geometry: grid(follow_centre, axial, other_spacing, other_dims),
-                    dims: other_dims,
+                    geometry: grid(follow_centre, axial, other_spacing_f, other_dims_f),
+                    dims: other_dims_f,
                     number: 9,
                     rescale: other_rescale,
                 },
@@ -236,8 +265,8 @@ pub fn sample_plan(options: &SampleOptions) -> Vec<ExamPlan> {
             folder: "T1_3D_PRE".into(),
             description: "T1 3D PRE".into(),
             sequence: Sequence::T1Pre,
-            geometry: grid(follow_centre, axial, other_spacing, other_dims),
-            dims: other_dims,
+            geometry: grid(follow_centre, axial, other_spacing_f, other_dims_f),
+            dims: other_dims_f,
             number: 8,
             rescale: other_rescale,
         });
