@@ -95,7 +95,9 @@ pub struct TandemApp {
     pub comparison: Activity<Comparison>,
     /// Start a comparison as soon as both exams are open.
     pub auto_compare: bool,
-    pub compare_textures: [SliceTexture; 3],
+    pub compare_textures: Vec<SliceTexture>,
+    /// The keyboard and mouse help is showing.
+    pub help: bool,
     commands: Vec<Command>,
     next_generation: u64,
     browse: Option<Receiver<(Side, PathBuf)>>,
@@ -110,7 +112,8 @@ impl TandemApp {
             review: None,
             comparison: Activity::Idle,
             auto_compare: true,
-            compare_textures: Default::default(),
+            compare_textures: Vec::new(),
+            help: false,
             commands: Vec::new(),
             next_generation: 1,
             browse: None,
@@ -180,11 +183,66 @@ impl TandemApp {
                         review.decisions.insert(id, decision);
                     }
                 }
-                Command::SetCursor(x, y) => {
+                Command::SetCursor(cursor) => {
                     if let Some(review) = &mut self.review {
-                        review.cursor = Some((x, y));
+                        review.set_cursor(cursor);
                     }
                 }
+                Command::Scroll(plane, steps) => {
+                    if let Some(review) = &mut self.review
+                        && let Some(view) = review.comparison.views.get(review.view)
+                    {
+                        let axes = super::views::plane_axes(view.baseline.geometry(), plane);
+                        let mut cursor = review.cursor;
+                        cursor[axes.through] = cursor[axes.through].round() + f64::from(steps);
+                        review.set_cursor(cursor);
+                    }
+                }
+                Command::SetLayout(layout) => {
+                    if let Some(review) = &mut self.review {
+                        review.layout = layout;
+                    }
+                }
+                Command::SetPlane(plane) => {
+                    if let Some(review) = &mut self.review {
+                        review.plane = plane;
+                    }
+                }
+                Command::DragWindow(exam, dx, dy) => {
+                    if let Some(review) = &mut self.review {
+                        review.drag_window(exam, dx, dy);
+                    }
+                }
+                Command::WindowPreset(preset) => {
+                    if let Some(review) = &mut self.review {
+                        review.apply_window_preset(preset);
+                    }
+                }
+                Command::Zoom(factor) => {
+                    if let Some(review) = &mut self.review {
+                        review.zoom = (review.zoom * factor).clamp(1.0, 16.0);
+                    }
+                }
+                Command::ResetZoom => {
+                    if let Some(review) = &mut self.review {
+                        review.zoom = 1.0;
+                        review.pan = [0.0; 2];
+                    }
+                }
+                Command::Pan(dx, dy) => {
+                    if let Some(review) = &mut self.review {
+                        review.pan = [
+                            (review.pan[0] + dx).clamp(-0.5, 0.5),
+                            (review.pan[1] + dy).clamp(-0.5, 0.5),
+                        ];
+                    }
+                }
+                Command::ToggleOverlay => {
+                    if let Some(review) = &mut self.review {
+                        review.overlay = !review.overlay;
+                    }
+                }
+                Command::ToggleHelp => self.help = !self.help,
             }
         }
     }
@@ -239,11 +297,7 @@ impl TandemApp {
             return;
         };
         let index = view.baseline.geometry().mm_to_index(centre);
-        let slices = view.baseline.dims()[2];
-        review.cursor = Some((index[0], index[1]));
-        if slices > 1 {
-            self.slice_fraction = (index[2].round() / (slices - 1) as f64).clamp(0.0, 1.0) as f32;
-        }
+        review.set_cursor(index);
     }
 
     /// Opens a native folder dialog on a helper thread, so the window keeps drawing.
@@ -327,14 +381,32 @@ impl TandemApp {
                 });
             });
         });
+        // With a comparison on screen the slider moves the cursor through the axial slices of
+        // the comparison grid; before, it moves both exams through their own stacks.
+        let axial = self.review.as_ref().and_then(|r| {
+            let view = r.comparison.views.get(r.view)?;
+            let axes =
+                super::views::plane_axes(view.baseline.geometry(), super::views::Plane::Axial);
+            Some((axes.through, r.dims()[axes.through]))
+        });
+        if let (Some(review), Some((axis, n))) = (&self.review, axial) {
+            self.slice_fraction = (review.cursor[axis] / (n.max(2) - 1) as f64) as f32;
+        }
         egui::Panel::bottom("navigation").show(ui, |ui| {
             ui.horizontal(|ui| {
                 let slider = egui::Slider::new(&mut self.slice_fraction, 0.0..=1.0)
                     .text("Slice")
                     .show_value(false);
                 ui.spacing_mut().slider_width = (ui.available_width() - 80.0).max(100.0);
-                ui.add(slider)
-                    .on_hover_text("Moves every view through the stack together");
+                let moved = ui
+                    .add(slider)
+                    .on_hover_text("Moves every view through the stack together")
+                    .changed();
+                if moved && let (Some(review), Some((axis, n))) = (&mut self.review, axial) {
+                    let mut cursor = review.cursor;
+                    cursor[axis] = (f64::from(self.slice_fraction) * (n.max(2) - 1) as f64).round();
+                    review.set_cursor(cursor);
+                }
             });
         });
         egui::Panel::left("series")
@@ -355,14 +427,13 @@ impl TandemApp {
                 .show(ui, |ui| lesion_table_ui(ui, review, &mut self.commands));
         }
         let fraction = self.slice_fraction;
+        if self.help {
+            help_window(ui.ctx(), &mut self.help);
+        }
         egui::CentralPanel::default().show(ui, |ui| match &self.review {
-            Some(review) => compare_views_ui(
-                ui,
-                review,
-                fraction,
-                &mut self.compare_textures,
-                &mut self.commands,
-            ),
+            Some(review) => {
+                compare_views_ui(ui, review, &mut self.compare_textures, &mut self.commands)
+            }
             None => {
                 ui.columns(2, |columns| {
                     for (column, slot) in columns.iter_mut().zip(self.exams.iter_mut()) {
@@ -413,6 +484,35 @@ impl TandemApp {
             }
         }
     }
+}
+
+/// Every shortcut and mouse gesture, from the commands themselves.
+fn help_window(ctx: &egui::Context, open: &mut bool) {
+    egui::Window::new("Keyboard and mouse")
+        .open(open)
+        .collapsible(false)
+        .show(ctx, |ui| {
+            egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+                for command in Command::with_shortcuts() {
+                    if let Some(key) = command.shortcut() {
+                        ui.strong(key.name());
+                        ui.label(command.tooltip());
+                        ui.end_row();
+                    }
+                }
+                for (gesture, meaning) in [
+                    ("Click", "Place the cursor (all views follow)"),
+                    ("Mouse wheel", "Next / previous slice in that view's plane"),
+                    ("Ctrl + wheel", "Zoom every view"),
+                    ("Drag", "Pan every view"),
+                    ("Right-drag", "Window: left/right width, up/down level"),
+                ] {
+                    ui.strong(gesture);
+                    ui.label(meaning);
+                    ui.end_row();
+                }
+            });
+        });
 }
 
 impl eframe::App for TandemApp {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use egui::Key;
 
+pub use super::views::Plane;
+
 /// Which exam of the pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -72,8 +74,60 @@ pub enum Command {
     /// Record the reader's decision on the selected lesion.
     ConfirmSelected,
     RejectSelected,
-    /// Put the cursor at pixel (column, row) of the current slice (comparison grid).
-    SetCursor(f64, f64),
+    /// Put the cursor at a grid index (column, row, slice) of the comparison grid.
+    SetCursor([f64; 3]),
+    /// Move the cursor `steps` slices through a plane (mouse wheel over its view).
+    Scroll(Plane, i32),
+    /// Arrange the views.
+    SetLayout(Layout),
+    /// The plane shown side by side and in the single view.
+    SetPlane(Plane),
+    /// Adjust the window of one exam (0 baseline, 1 follow-up) by a right-drag (pixels).
+    DragWindow(usize, f32, f32),
+    /// Set both exams' windows from a preset.
+    WindowPreset(WindowPreset),
+    /// Zoom all views by a factor (ctrl + wheel), or back to fit.
+    Zoom(f32),
+    ResetZoom,
+    /// Pan all views by a fraction of the image (drag).
+    Pan(f32, f32),
+    /// Show or hide the change-map overlay.
+    ToggleOverlay,
+    /// Show or hide the keyboard help.
+    ToggleHelp,
+}
+
+/// How the comparison's views are arranged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Layout {
+    /// Baseline, registered follow-up and change side by side, in one plane.
+    #[default]
+    SideBySide,
+    /// 2×2: baseline axial, follow-up axial, follow-up coronal, follow-up sagittal.
+    Planes,
+    /// One large view: the follow-up with the change overlay, in one plane.
+    Single,
+}
+
+impl Layout {
+    pub const ALL: [Layout; 3] = [Layout::SideBySide, Layout::Planes, Layout::Single];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::SideBySide => "1×3",
+            Layout::Planes => "2×2",
+            Layout::Single => "Single",
+        }
+    }
+}
+
+/// Window presets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowPreset {
+    /// What the scanner suggested (Window Center/Width), else Auto.
+    Scanner,
+    /// From each exam's histogram.
+    Auto,
 }
 
 impl Command {
@@ -91,6 +145,17 @@ impl Command {
             Command::ConfirmSelected => "Confirm".into(),
             Command::RejectSelected => "Reject".into(),
             Command::SetCursor(..) => "Set cursor".into(),
+            Command::Scroll(..) => "Scroll".into(),
+            Command::SetLayout(layout) => layout.name().into(),
+            Command::SetPlane(plane) => plane.name().into(),
+            Command::DragWindow(..) => "Window".into(),
+            Command::WindowPreset(WindowPreset::Scanner) => "Scanner window".into(),
+            Command::WindowPreset(WindowPreset::Auto) => "Auto window".into(),
+            Command::Zoom(_) => "Zoom".into(),
+            Command::ResetZoom => "Fit".into(),
+            Command::Pan(..) => "Pan".into(),
+            Command::ToggleOverlay => "Change overlay".into(),
+            Command::ToggleHelp => "Help".into(),
         }
     }
 
@@ -109,6 +174,21 @@ impl Command {
             Command::ConfirmSelected => "Confirm the selected lesion's flag",
             Command::RejectSelected => "Reject the selected lesion's flag (not counted)",
             Command::SetCursor(..) => "Click a view to move the cursor",
+            Command::Scroll(..) => "Mouse wheel over a view moves through its slices",
+            Command::SetLayout(Layout::SideBySide) => "Baseline, follow-up and change side by side",
+            Command::SetLayout(Layout::Planes) => {
+                "Baseline axial with follow-up in all three planes"
+            }
+            Command::SetLayout(Layout::Single) => "One large view of the follow-up",
+            Command::SetPlane(_) => "The plane of the side-by-side and single views",
+            Command::DragWindow(..) => "Right-drag a view: left/right width, up/down level",
+            Command::WindowPreset(WindowPreset::Scanner) => "The window the scanner suggested",
+            Command::WindowPreset(WindowPreset::Auto) => "A window from each exam's histogram",
+            Command::Zoom(_) => "Ctrl + mouse wheel zooms every view",
+            Command::ResetZoom => "Fit the images to their views",
+            Command::Pan(..) => "Drag a view to pan every view",
+            Command::ToggleOverlay => "Show or hide the change map over the follow-up",
+            Command::ToggleHelp => "Keyboard and mouse help",
         };
         match self.shortcut() {
             Some(key) => format!("{text} ({})", key.name()),
@@ -123,17 +203,35 @@ impl Command {
             Command::PreviousLesion => Some(Key::P),
             Command::ConfirmSelected => Some(Key::C),
             Command::RejectSelected => Some(Key::R),
+            Command::SetLayout(Layout::SideBySide) => Some(Key::Num1),
+            Command::SetLayout(Layout::Planes) => Some(Key::Num2),
+            Command::SetLayout(Layout::Single) => Some(Key::Num3),
+            Command::ToggleOverlay => Some(Key::O),
+            Command::ResetZoom => Some(Key::F),
+            Command::ToggleHelp => Some(Key::F1),
             _ => None,
         }
     }
 
-    /// Commands reachable by keyboard, for the input loop and the help text.
-    pub fn with_shortcuts() -> [Command; 4] {
+    /// The lesion-review commands, in toolbar order.
+    pub fn review_commands() -> [Command; 4] {
         [
             Command::NextLesion,
             Command::PreviousLesion,
             Command::ConfirmSelected,
             Command::RejectSelected,
         ]
+    }
+
+    /// Commands reachable by keyboard, for the input loop and the help overlay.
+    pub fn with_shortcuts() -> Vec<Command> {
+        let mut all = Self::review_commands().to_vec();
+        all.extend(Layout::ALL.map(Command::SetLayout));
+        all.extend([
+            Command::ToggleOverlay,
+            Command::ResetZoom,
+            Command::ToggleHelp,
+        ]);
+        all
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use tandem::compare::{Comparison, Report};
 use tandem::lesion::Status;
 
-use super::command::Decision;
+use super::command::{Decision, Layout, Plane, WindowPreset};
 
 /// A finished comparison under review.
 pub struct Review {
@@ -15,10 +15,19 @@ pub struct Review {
     pub view: usize,
     pub selected: Option<u32>,
     pub decisions: BTreeMap<u32, Decision>,
-    /// Cursor pixel (column, row) on the comparison grid.
-    pub cursor: Option<(f64, f64)>,
+    /// Cursor: grid index (column, row, slice) on the comparison grid, shared by all views.
+    pub cursor: [f64; 3],
     /// Changes whenever the comparison does (texture cache keys).
     pub generation: u64,
+    pub layout: Layout,
+    pub plane: Plane,
+    /// Zoom factor (1 = fit) and pan (fraction of the image) shared by all views.
+    pub zoom: f32,
+    pub pan: [f32; 2],
+    /// Display windows (low, high) of the baseline and the follow-up.
+    pub windows: [(f32, f32); 2],
+    /// Change map drawn over the follow-up.
+    pub overlay: bool,
 }
 
 /// The counts a follow-up report states, with the reader's rejections taken out.
@@ -33,13 +42,72 @@ pub struct LiveSummary {
 
 impl Review {
     pub fn new(comparison: Comparison, generation: u64) -> Self {
-        Self {
+        let cursor = comparison
+            .views
+            .first()
+            .map_or([0.0; 3], |v| v.baseline.dims().map(|d| (d / 2) as f64));
+        let mut review = Self {
             comparison,
             view: 0,
             selected: None,
             decisions: BTreeMap::new(),
-            cursor: None,
+            cursor,
             generation,
+            layout: Layout::default(),
+            plane: Plane::Axial,
+            zoom: 1.0,
+            pan: [0.0; 2],
+            windows: [(0.0, 1.0); 2],
+            overlay: true,
+        };
+        review.apply_window_preset(WindowPreset::Scanner);
+        review
+    }
+
+    /// Sets both windows from a preset.
+    pub fn apply_window_preset(&mut self, preset: WindowPreset) {
+        let Some(view) = self.comparison.views.get(self.view) else {
+            return;
+        };
+        let pick = |volume: &tandem::volume::Volume, suggested: Option<[f64; 2]>| match (
+            preset, suggested,
+        ) {
+            (WindowPreset::Scanner, Some([centre, width])) => {
+                ((centre - width / 2.0) as f32, (centre + width / 2.0) as f32)
+            }
+            _ => super::jobs::auto_window(volume),
+        };
+        self.windows = [
+            pick(&view.baseline, view.baseline_window),
+            pick(&view.followup, view.followup_window),
+        ];
+    }
+
+    /// Right-drag on a view: horizontal changes the width, vertical the level (centre).
+    pub fn drag_window(&mut self, exam: usize, dx: f32, dy: f32) {
+        if let Some((lo, hi)) = self.windows.get_mut(exam).map(|w| (w.0, w.1)) {
+            let width = (hi - lo).max(1.0);
+            let centre = (lo + hi) / 2.0 - dy * width / 200.0;
+            let width = (width * (1.0 + dx / 200.0)).max(1.0);
+            if let Some(w) = self.windows.get_mut(exam) {
+                *w = (centre - width / 2.0, centre + width / 2.0);
+            }
+        }
+    }
+
+    /// Grid dimensions `[i, j, k]` of the comparison grid.
+    pub fn dims(&self) -> [usize; 3] {
+        self.comparison
+            .views
+            .get(self.view)
+            .map_or([1; 3], |v| v.baseline.dims())
+    }
+
+    /// Keeps the cursor inside the grid.
+    pub fn set_cursor(&mut self, cursor: [f64; 3]) {
+        let dims = self.dims();
+        for a in 0..3 {
+            self.cursor[a] = cursor[a].clamp(0.0, (dims[a].max(1) - 1) as f64);
         }
     }
 

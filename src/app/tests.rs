@@ -177,9 +177,9 @@ fn the_comparison_runs_by_itself_and_lists_the_lesions() {
     for id in 1..=6 {
         harness.get_by_label(&format!("Lesion {id}"));
     }
-    harness.get_by_label("Baseline view");
-    harness.get_by_label("Follow-up (registered) view");
-    harness.get_by_label("Change view");
+    harness.get_by_label("Baseline · Axial view");
+    harness.get_by_label("Follow-up (registered) · Axial view");
+    harness.get_by_label("Change · Axial view");
 }
 
 #[test]
@@ -203,8 +203,13 @@ fn clicking_a_lesion_moves_the_views_there() {
     assert_eq!(review.selected, Some(id));
     let view = &review.comparison.views[review.view];
     let index = view.baseline.geometry().mm_to_index(centre);
-    let (x, y) = review.cursor.expect("cursor placed");
-    assert!((x - index[0]).abs() < 1e-6 && (y - index[1]).abs() < 1e-6);
+    for a in 0..3 {
+        assert!(
+            (review.cursor[a] - index[a]).abs() < 1e-6,
+            "{:?} vs {index:?}",
+            review.cursor
+        );
+    }
     let slices = view.baseline.dims()[2];
     let k = (state.slice_fraction * (slices - 1) as f32).round();
     assert!(
@@ -212,7 +217,74 @@ fn clicking_a_lesion_moves_the_views_there() {
         "slice {k} vs lesion at {}",
         index[2]
     );
-    harness.get_by_label_contains(&format!("slice {} of {slices}", k as usize + 1));
+    harness.get_by_label_contains(&format!(
+        "voxel ({}, {}, {})",
+        index[0].round() as usize + 1,
+        index[1].round() as usize + 1,
+        index[2].round() as usize + 1
+    ));
+}
+
+#[test]
+fn layouts_planes_window_and_zoom() {
+    let mut harness = sample_app();
+    wait_until_compared(&mut harness);
+    harness.get_by_label("Baseline · Axial view");
+    // 2×2: baseline axial and the follow-up in all three planes.
+    harness.key_press(egui::Key::Num2);
+    harness.run_steps(3);
+    for plane in ["Axial", "Coronal", "Sagittal"] {
+        harness.get_by_label(&format!("Change · {plane} view"));
+    }
+    // Single view, sagittal.
+    harness.get_by_label("1×3").click();
+    harness.run_steps(2);
+    harness.get_by_label("Sagittal").click();
+    harness.run_steps(2);
+    harness.get_by_label("Baseline · Sagittal view");
+    harness.get_by_label("Single").click();
+    harness.run_steps(2);
+    harness.get_by_label("Change · Sagittal view");
+    assert!(harness.query_by_label("Baseline · Sagittal view").is_none());
+    // Window: Auto differs from the scanner's, and back.
+    let scanner = harness.state().review.as_ref().unwrap().windows;
+    harness.get_by_label("Auto window").click();
+    harness.run_steps(2);
+    assert_ne!(harness.state().review.as_ref().unwrap().windows, scanner);
+    harness.get_by_label("Scanner window").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().review.as_ref().unwrap().windows, scanner);
+    // Right-drag changes the window of the exam under the pointer.
+    harness
+        .state_mut()
+        .push(Command::DragWindow(1, 40.0, -20.0));
+    harness.run_steps(2);
+    let dragged = harness.state().review.as_ref().unwrap().windows;
+    assert_eq!(dragged[0], scanner[0]);
+    assert!(
+        dragged[1].1 - dragged[1].0 > scanner[1].1 - scanner[1].0,
+        "wider"
+    );
+    // Zoom in, then F fits again.
+    harness.state_mut().push(Command::Zoom(2.0));
+    harness.run_steps(2);
+    assert_eq!(harness.state().review.as_ref().unwrap().zoom, 2.0);
+    harness.key_press(egui::Key::F);
+    harness.run_steps(2);
+    assert_eq!(harness.state().review.as_ref().unwrap().zoom, 1.0);
+    // Scrolling a sagittal view moves the cursor left-right, not through axial slices.
+    let before = harness.state().review.as_ref().unwrap().cursor;
+    harness
+        .state_mut()
+        .push(Command::Scroll(super::views::Plane::Sagittal, 3));
+    harness.run_steps(2);
+    let after = harness.state().review.as_ref().unwrap().cursor;
+    assert_eq!(after[0], before[0].round() + 3.0);
+    assert_eq!((after[1], after[2]), (before[1], before[2]));
+    // F1 shows the help.
+    harness.key_press(egui::Key::F1);
+    harness.run_steps(2);
+    harness.get_by_label("Keyboard and mouse");
 }
 
 #[test]

@@ -1,107 +1,308 @@
 //! The comparison on screen: baseline, follow-up registered onto the baseline grid, and the
-//! change map over the baseline, all on one grid, so one slice index and one cursor serve all
-//! three. A status line gives the cursor in mm and the values under it.
+//! change map, in the layout and planes the reader chose. Every view shares one cursor (a grid
+//! index, so a position in baseline mm), one zoom and pan; the mouse wheel moves through a
+//! view's slices, ctrl + wheel zooms, drag pans, right-drag sets the window.
 
-use egui::Ui;
+use std::hash::{Hash, Hasher};
 
-use super::slice_view::{SliceTexture, change_image, image_view_ui, slice_image};
-use crate::app::command::Command;
+use egui::{Color32, ColorImage, PointerButton, Ui};
+use ndarray::Array3;
+use tandem::compare::PairView;
+
+use super::plane::{Plane, extract, image_size, pixel_mm, plane_axes, to_grid, to_screen};
+use super::slice_view::{SliceTexture, image_view_ui};
+use crate::app::command::{Command, Layout};
 use crate::app::review::Review;
 
 /// z-score from which change is coloured.
 const CHANGE_SHOWN_FROM: f32 = 5.0;
 
-/// Draws the three linked views.
+/// What a view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Content {
+    Baseline,
+    Followup,
+    /// The follow-up with the change map over it (or the baseline, in the 1×3 layout).
+    Change,
+}
+
+impl Content {
+    fn title(self) -> &'static str {
+        match self {
+            Content::Baseline => "Baseline",
+            Content::Followup => "Follow-up (registered)",
+            Content::Change => "Change",
+        }
+    }
+}
+
+/// The views of each layout: what, in which plane.
+fn views_of(layout: Layout, plane: Plane) -> Vec<(Content, Plane)> {
+    match layout {
+        Layout::SideBySide => vec![
+            (Content::Baseline, plane),
+            (Content::Followup, plane),
+            (Content::Change, plane),
+        ],
+        Layout::Planes => vec![
+            (Content::Baseline, Plane::Axial),
+            (Content::Change, Plane::Axial),
+            (Content::Change, Plane::Coronal),
+            (Content::Change, Plane::Sagittal),
+        ],
+        Layout::Single => vec![(Content::Change, plane)],
+    }
+}
+
+/// Draws the layout's views and the controls above them.
 pub fn compare_views_ui(
     ui: &mut Ui,
     review: &Review,
-    fraction: f32,
-    textures: &mut [SliceTexture; 3],
+    textures: &mut Vec<SliceTexture>,
     commands: &mut Vec<Command>,
 ) {
     let Some(view) = review.comparison.views.get(review.view) else {
         ui.label("The comparison produced no images.");
         return;
     };
-    let [columns, rows, slices] = view.baseline.dims();
-    let k = ((fraction * slices.saturating_sub(1) as f32).round() as usize).min(slices - 1);
-    let spacing = view.baseline.geometry().spacing;
-    let baseline_window = window_of(&view.baseline, view.baseline_window);
-    let followup_window = window_of(&view.followup, view.followup_window);
-    let key = review
-        .generation
-        .wrapping_mul(1_000_003)
-        .wrapping_add(k as u64);
-    status_line(ui, review, k);
-    let titles = ["Baseline", "Follow-up (registered)", "Change"];
-    ui.columns(3, |cols| {
-        for (n, col) in cols.iter_mut().enumerate() {
-            col.vertical(|ui| {
-                ui.strong(titles[n]);
-                let id = format!("{} view", titles[n]);
-                let drawn = image_view_ui(
-                    ui,
-                    &id,
-                    &mut textures[n],
-                    key,
-                    [columns, rows],
-                    [spacing[0], spacing[1]],
-                    review.cursor,
-                    || match n {
-                        0 => slice_image(&view.baseline, k, baseline_window),
-                        1 => slice_image(&view.followup, k, followup_window),
-                        _ => change_image(
-                            &view.baseline,
-                            &view.z,
-                            k,
-                            baseline_window,
-                            CHANGE_SHOWN_FROM,
-                        ),
-                    },
-                );
-                if let Some((x, y)) = drawn.and_then(|d| d.clicked_pixel) {
-                    commands.push(Command::SetCursor(x, y));
+    controls(ui, review, commands);
+    status_line(ui, review, view);
+    let views = views_of(review.layout, review.plane);
+    textures.resize_with(views.len(), SliceTexture::default);
+    let columns = match review.layout {
+        Layout::SideBySide => 3,
+        Layout::Planes => 2,
+        Layout::Single => 1,
+    };
+    let rows = views.len().div_ceil(columns);
+    let height = ui.available_height() / rows as f32;
+    for (row, chunk) in views.chunks(columns).enumerate() {
+        ui.allocate_ui(egui::vec2(ui.available_width(), height), |ui| {
+            ui.columns(columns, |cols| {
+                for (n, (col, (content, plane))) in cols.iter_mut().zip(chunk).enumerate() {
+                    let index = row * columns + n;
+                    if let Some(texture) = textures.get_mut(index) {
+                        one_view(col, review, view, *content, *plane, texture, commands);
+                    }
                 }
             });
+        });
+    }
+}
+
+fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        for layout in Layout::ALL {
+            let command = Command::SetLayout(layout);
+            if ui
+                .selectable_label(review.layout == layout, command.text())
+                .on_hover_text(command.tooltip())
+                .clicked()
+            {
+                commands.push(command);
+            }
+        }
+        ui.separator();
+        for plane in Plane::ALL {
+            let command = Command::SetPlane(plane);
+            if ui
+                .selectable_label(review.plane == plane, command.text())
+                .on_hover_text(command.tooltip())
+                .clicked()
+            {
+                commands.push(command);
+            }
+        }
+        ui.separator();
+        for command in [
+            Command::WindowPreset(crate::app::command::WindowPreset::Scanner),
+            Command::WindowPreset(crate::app::command::WindowPreset::Auto),
+            Command::ResetZoom,
+        ] {
+            if ui
+                .button(command.text())
+                .on_hover_text(command.tooltip())
+                .clicked()
+            {
+                commands.push(command);
+            }
+        }
+        let toggle = Command::ToggleOverlay;
+        if ui
+            .selectable_label(review.overlay, toggle.text())
+            .on_hover_text(toggle.tooltip())
+            .clicked()
+        {
+            commands.push(toggle);
         }
     });
 }
 
-/// Cursor position in mm and the values under it.
-fn status_line(ui: &mut Ui, review: &Review, k: usize) {
-    let Some(view) = review.comparison.views.get(review.view) else {
+#[allow(clippy::too_many_arguments)]
+fn one_view(
+    ui: &mut Ui,
+    review: &Review,
+    view: &PairView,
+    content: Content,
+    plane: Plane,
+    texture: &mut SliceTexture,
+    commands: &mut Vec<Command>,
+) {
+    let geometry = view.baseline.geometry();
+    let dims = view.baseline.dims();
+    let axes = plane_axes(geometry, plane);
+    let through = review.cursor[axes.through].round() as usize;
+    let exam = usize::from(content != Content::Baseline);
+    let window = review.windows.get(exam).copied().unwrap_or((0.0, 1.0));
+    // In the 1×3 layout the change map lies over the baseline, beside both exams; elsewhere it
+    // lies over the follow-up, where new lesions are.
+    let under = match (content, review.layout) {
+        (Content::Baseline, _) | (Content::Change, Layout::SideBySide) => &view.baseline,
+        _ => &view.followup,
+    };
+    let overlay = content == Content::Change && review.overlay;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (
+        review.generation,
+        content,
+        plane,
+        through,
+        overlay,
+        review.layout,
+    )
+        .hash(&mut hasher);
+    (window.0.to_bits(), window.1.to_bits()).hash(&mut hasher);
+    let key = hasher.finish();
+    let title = format!("{} · {}", content.title(), plane.name());
+    ui.strong(&title);
+    let size = image_size(&axes, dims);
+    let cursor = to_screen(&axes, dims, review.cursor);
+    let drawn = image_view_ui(
+        ui,
+        &format!("{} view", title),
+        texture,
+        key,
+        size,
+        pixel_mm(&axes, geometry),
+        Some(cursor),
+        review.zoom,
+        review.pan,
+        || {
+            let grey = extract(under.voxels(), &axes, through);
+            let z = overlay.then(|| extract(&view.z, &axes, through));
+            compose(size, &grey, z.as_deref(), window)
+        },
+    );
+    let Some(drawn) = drawn else {
         return;
     };
-    let slices = view.baseline.dims()[2];
-    let text = match review.cursor {
-        Some((x, y)) => {
-            let mm = view.baseline.geometry().index_to_mm([x, y, k as f64]);
-            let (i, j) = (x.round().max(0.0) as usize, y.round().max(0.0) as usize);
-            let value = |v: Option<f32>| v.map_or("—".to_owned(), |v| format!("{v:.0}"));
-            let z = view.z.get((k, j, i)).copied();
-            format!(
-                "slice {} of {slices} · cursor ({:.1}, {:.1}, {:.1}) mm LPS · baseline {} · follow-up {} · z {}",
-                k + 1,
-                mm[0],
-                mm[1],
-                mm[2],
-                value(view.baseline.get(i, j, k)),
-                value(view.followup.get(i, j, k)),
-                z.map_or("—".to_owned(), |z| format!("{z:.1}"))
-            )
+    if let Some((x, y)) = drawn.clicked_pixel {
+        commands.push(Command::SetCursor(to_grid(
+            &axes,
+            dims,
+            x,
+            y,
+            review.cursor[axes.through],
+        )));
+    }
+    let response = &drawn.response;
+    if response.hovered() {
+        // Wheel events, not the smoothed scroll: one notch is one slice.
+        let (scroll, ctrl) = ui.input(|i| {
+            i.events
+                .iter()
+                .fold((0.0f32, false), |(sum, ctrl), event| match event {
+                    egui::Event::MouseWheel {
+                        delta, modifiers, ..
+                    } => (sum + delta.y, ctrl || modifiers.command),
+                    _ => (sum, ctrl),
+                })
+        });
+        if scroll != 0.0 {
+            if ctrl {
+                commands.push(Command::Zoom(if scroll > 0.0 { 1.15 } else { 1.0 / 1.15 }));
+            } else {
+                commands.push(Command::Scroll(plane, if scroll > 0.0 { 1 } else { -1 }));
+            }
         }
-        None => format!(
-            "slice {} of {slices} · click a view to place the cursor",
-            k + 1
-        ),
-    };
-    ui.label(text);
+    }
+    if response.dragged_by(PointerButton::Secondary) {
+        let d = response.drag_delta();
+        commands.push(Command::DragWindow(exam, d.x, d.y));
+    } else if response.dragged_by(PointerButton::Primary) {
+        let d = response.drag_delta();
+        let rect = drawn.rect;
+        commands.push(Command::Pan(
+            -d.x / rect.width() / review.zoom,
+            -d.y / rect.height() / review.zoom,
+        ));
+    }
 }
 
-/// The scanner's window (centre, width) when the series has one, else one from the histogram.
-fn window_of(volume: &tandem::volume::Volume, suggested: Option<[f64; 2]>) -> (f32, f32) {
-    match suggested {
-        Some([centre, width]) => ((centre - width / 2.0) as f32, (centre + width / 2.0) as f32),
-        None => crate::app::jobs::auto_window(volume),
+/// Grey pixels windowed, with warm colours for increase and cool for decrease laid over.
+fn compose(size: [usize; 2], grey: &[f32], z: Option<&[f32]>, window: (f32, f32)) -> ColorImage {
+    let (lo, hi) = window;
+    let scale = 255.0 / (hi - lo).max(f32::EPSILON);
+    let mut pixels: Vec<Color32> = grey
+        .iter()
+        .map(|v| {
+            let g = ((v - lo) * scale).clamp(0.0, 255.0) as u8;
+            Color32::from_gray(g)
+        })
+        .collect();
+    if let Some(z) = z {
+        for (pixel, value) in pixels.iter_mut().zip(z) {
+            if value.abs() < CHANGE_SHOWN_FROM {
+                continue;
+            }
+            let strength =
+                ((value.abs() - CHANGE_SHOWN_FROM) / (3.0 * CHANGE_SHOWN_FROM)).clamp(0.0, 1.0);
+            let colour = if *value > 0.0 {
+                Color32::from_rgb(255, (200.0 * (1.0 - strength)) as u8, 0)
+            } else {
+                Color32::from_rgb(0, 120, 255)
+            };
+            *pixel = blend(*pixel, colour, 0.45 + 0.5 * strength);
+        }
     }
+    ColorImage::new(size, pixels)
+}
+
+fn blend(under: Color32, over: Color32, alpha: f32) -> Color32 {
+    let mix = |a: u8, b: u8| (f32::from(a) * (1.0 - alpha) + f32::from(b) * alpha) as u8;
+    Color32::from_rgb(
+        mix(under.r(), over.r()),
+        mix(under.g(), over.g()),
+        mix(under.b(), over.b()),
+    )
+}
+
+/// Cursor position in mm and the values under it.
+fn status_line(ui: &mut Ui, review: &Review, view: &PairView) {
+    let [x, y, k] = review.cursor;
+    let mm = view.baseline.geometry().index_to_mm([x, y, k]);
+    let (i, j, k) = (x.round() as usize, y.round() as usize, k.round() as usize);
+    let value = |v: Option<f32>| v.map_or("—".to_owned(), |v| format!("{v:.0}"));
+    let z = value_at(&view.z, i, j, k);
+    let dims = view.baseline.dims();
+    ui.label(format!(
+        "cursor ({:.1}, {:.1}, {:.1}) mm LPS · voxel ({}, {}, {}) of {}×{}×{} · baseline {} · \
+         follow-up {} · change z {}",
+        mm[0],
+        mm[1],
+        mm[2],
+        i + 1,
+        j + 1,
+        k + 1,
+        dims[0],
+        dims[1],
+        dims[2],
+        value(view.baseline.get(i, j, k)),
+        value(view.followup.get(i, j, k)),
+        z.map_or("—".to_owned(), |z| format!("{z:.1}"))
+    ));
+}
+
+fn value_at(values: &Array3<f32>, i: usize, j: usize, k: usize) -> Option<f32> {
+    values.get((k, j, i)).copied()
 }

@@ -12,7 +12,7 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
     summary_ui(ui, review);
     ui.separator();
     ui.horizontal(|ui| {
-        for command in Command::with_shortcuts() {
+        for command in Command::review_commands() {
             let enabled = match command {
                 Command::ConfirmSelected | Command::RejectSelected => review.selected.is_some(),
                 _ => !review.flagged().is_empty(),

@@ -4,11 +4,13 @@
 mod compare_views;
 mod exam_panel;
 mod lesion_table;
+mod plane;
 mod series_list;
 mod slice_view;
 
 pub use compare_views::compare_views_ui;
 pub use exam_panel::exam_panel_ui;
 pub use lesion_table::lesion_table_ui;
+pub use plane::{Plane, plane_axes};
 pub use series_list::series_list_ui;
 pub use slice_view::SliceTexture;

@@ -3,7 +3,9 @@
 //! for axial series), with an optional crosshair. Textures are cached per view and rebuilt only
 //! when what they show changes.
 
-use egui::{Color32, ColorImage, Pos2, Sense, Stroke, TextureHandle, TextureOptions, Ui};
+use egui::{
+    Color32, ColorImage, Pos2, Rect, Response, Sense, Stroke, TextureHandle, TextureOptions, Ui,
+};
 use ndarray::{Array3, Axis};
 use tandem::volume::Volume;
 
@@ -32,51 +34,18 @@ fn grey_image(voxels: &Array3<f32>, k: usize, window: (f32, f32)) -> ColorImage 
     ColorImage::from_gray([columns, rows], &pixels)
 }
 
-/// Slice `k` of `base` in grey with the change map `z` laid over it: warm colours for increase
-/// (new or growing hyperintensity), cool for decrease, transparent below `threshold`.
-pub fn change_image(
-    base: &Volume,
-    z: &Array3<f32>,
-    k: usize,
-    window: (f32, f32),
-    threshold: f32,
-) -> ColorImage {
-    let mut image = slice_image(base, k, window);
-    let k = k.min(z.dim().0.saturating_sub(1));
-    let plane = z.index_axis(Axis(0), k);
-    for (pixel, value) in image.pixels.iter_mut().zip(plane.iter()) {
-        let strength = ((value.abs() - threshold) / (3.0 * threshold)).clamp(0.0, 1.0);
-        if value.abs() < threshold {
-            continue;
-        }
-        let colour = if *value > 0.0 {
-            Color32::from_rgb(255, (200.0 * (1.0 - strength)) as u8, 0)
-        } else {
-            Color32::from_rgb(0, 120, 255)
-        };
-        let alpha = 0.45 + 0.5 * strength;
-        *pixel = blend(*pixel, colour, alpha);
-    }
-    image
-}
-
-fn blend(under: Color32, over: Color32, alpha: f32) -> Color32 {
-    let mix = |a: u8, b: u8| (f32::from(a) * (1.0 - alpha) + f32::from(b) * alpha) as u8;
-    Color32::from_rgb(
-        mix(under.r(), over.r()),
-        mix(under.g(), over.g()),
-        mix(under.b(), over.b()),
-    )
-}
-
 /// What a drawn view reports back.
 pub struct ViewResponse {
+    pub response: Response,
+    /// Where the image is on screen.
+    pub rect: Rect,
     /// Pixel (column, row) under a click, if the view was clicked.
     pub clicked_pixel: Option<(f64, f64)>,
 }
 
 /// Draws an image of `columns × rows` pixels of `spacing_mm`, rebuilding the texture with
-/// `build` only when `key` changes; draws a crosshair at pixel `cursor` when given.
+/// `build` only when `key` changes; draws a crosshair at pixel `cursor` when given. `zoom`
+/// (1 = fit) and `pan` (fraction of the image, from the centre) pick the part shown.
 #[allow(clippy::too_many_arguments)]
 pub fn image_view_ui(
     ui: &mut Ui,
@@ -86,6 +55,8 @@ pub fn image_view_ui(
     size_px: [usize; 2],
     spacing_mm: [f64; 2],
     cursor: Option<(f64, f64)>,
+    zoom_in: f32,
+    pan: [f32; 2],
     build: impl FnOnce() -> ColorImage,
 ) -> Option<ViewResponse> {
     if cache.key != Some(key) || cache.texture.is_none() {
@@ -105,20 +76,32 @@ pub fn image_view_ui(
     let zoom = (available.x / size_mm.x)
         .min(available.y / size_mm.y)
         .max(0.01);
+    // The visible part of the image, in texture coordinates.
+    let zoom_in = zoom_in.max(1.0);
+    let half = 0.5 / zoom_in;
+    let centre = egui::pos2(
+        (0.5 + pan[0]).clamp(half, 1.0 - half),
+        (0.5 + pan[1]).clamp(half, 1.0 - half),
+    );
+    let uv = Rect::from_center_size(centre, egui::vec2(2.0 * half, 2.0 * half));
     let inner = ui.centered_and_justified(|ui| {
         ui.add(
             egui::Image::new((texture.id(), size_mm * zoom))
+                .uv(uv)
                 .alt_text(id)
-                .sense(Sense::click()),
+                .sense(Sense::click_and_drag()),
         )
     });
     let response = inner.inner;
     // The layout hands the image the whole cell; the picture is centred in it at its own size.
     let rect = egui::Rect::from_center_size(response.rect.center(), size_mm * zoom);
+    // Screen ↔ pixel through the visible part `uv`.
     let to_pixel = |p: Pos2| {
+        let u = uv.min.x + (p.x - rect.min.x) / rect.width() * uv.width();
+        let v = uv.min.y + (p.y - rect.min.y) / rect.height() * uv.height();
         (
-            f64::from((p.x - rect.min.x) / rect.width()) * size_px[0] as f64 - 0.5,
-            f64::from((p.y - rect.min.y) / rect.height()) * size_px[1] as f64 - 0.5,
+            f64::from(u) * size_px[0] as f64 - 0.5,
+            f64::from(v) * size_px[1] as f64 - 0.5,
         )
     };
     let clicked_pixel = response
@@ -128,8 +111,10 @@ pub fn image_view_ui(
         .filter(|p| rect.contains(*p))
         .map(to_pixel);
     if let Some((x, y)) = cursor {
-        let sx = rect.min.x + ((x + 0.5) / size_px[0] as f64) as f32 * rect.width();
-        let sy = rect.min.y + ((y + 0.5) / size_px[1] as f64) as f32 * rect.height();
+        let u = ((x + 0.5) / size_px[0] as f64) as f32;
+        let v = ((y + 0.5) / size_px[1] as f64) as f32;
+        let sx = rect.min.x + (u - uv.min.x) / uv.width() * rect.width();
+        let sy = rect.min.y + (v - uv.min.y) / uv.height() * rect.height();
         let stroke = Stroke::new(1.0, Color32::from_rgba_unmultiplied(80, 255, 80, 160));
         let painter = ui.painter_at(rect);
         painter.line_segment([Pos2::new(rect.min.x, sy), Pos2::new(sx - 6.0, sy)], stroke);
@@ -137,7 +122,11 @@ pub fn image_view_ui(
         painter.line_segment([Pos2::new(sx, rect.min.y), Pos2::new(sx, sy - 6.0)], stroke);
         painter.line_segment([Pos2::new(sx, sy + 6.0), Pos2::new(sx, rect.max.y)], stroke);
     }
-    Some(ViewResponse { clicked_pixel })
+    Some(ViewResponse {
+        response,
+        rect,
+        clicked_pixel,
+    })
 }
 
 /// Draws slice `k` of `volume` (the exam's own grid), as before a comparison exists.
@@ -161,6 +150,8 @@ pub fn slice_view_ui(
         [columns, rows],
         [spacing[0], spacing[1]],
         None,
+        1.0,
+        [0.0; 2],
         || slice_image(volume, k, window),
     );
 }
