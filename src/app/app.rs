@@ -346,7 +346,9 @@ impl TandemApp {
     }
 
     fn keyboard(&mut self, ctx: &egui::Context) {
-        if ctx.egui_wants_keyboard_input() {
+        // Only typing into a text field takes the keys: a focused button (the lesion row just
+        // clicked) must not swallow C or R.
+        if ctx.text_edit_focused() {
             return;
         }
         for command in Command::with_shortcuts() {

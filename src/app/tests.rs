@@ -321,6 +321,26 @@ fn confirming_and_rejecting_update_the_summary() {
         harness.run_steps(2);
     }
     harness.get_by_label("New T2/FLAIR lesions: 0");
+    // Keys work right after clicking a row (the row button keeps the focus).
+    let enlarging = harness
+        .state()
+        .review
+        .as_ref()
+        .unwrap()
+        .report()
+        .lesions
+        .iter()
+        .find(|l| l.status == tandem::lesion::Status::Enlarging)
+        .unwrap()
+        .id;
+    harness.get_by_label(&format!("Lesion {enlarging}")).click();
+    harness.run_steps(2);
+    harness.key_press(egui::Key::C);
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().review.as_ref().unwrap().decision(enlarging),
+        super::command::Decision::Confirmed
+    );
     harness.get_by_label("Enhancing lesions: 0");
     // The enlarging lesion still makes the scan active.
     harness.get_by_label("Enlarging lesions: 1");

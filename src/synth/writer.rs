@@ -56,6 +56,9 @@ pub struct SeriesHeader {
     pub window: (f64, f64),
 }
 
+/// (7FE0,0003) Encapsulated Pixel Data Value Total Length.
+const ENCAPSULATED_TOTAL_LENGTH: dicom_core::Tag = dicom_core::Tag(0x7FE0, 0x0003);
+
 /// Bits stored in the written files.
 const BITS_STORED: u16 = 12;
 
@@ -239,6 +242,9 @@ fn write_slice(
             path: path.to_owned(),
             reason: format!("encoding failed: {e}"),
         })?;
+        // dicom-pixeldata adds Encapsulated Pixel Data Value Total Length (7FE0,0003, VR UV),
+        // which GDCM (and so ITK, SimpleITK, 3D Slicer) fails to read: leave it out.
+        file.remove_element(ENCAPSULATED_TOTAL_LENGTH);
     }
     file.write_to_file(path)
         .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
