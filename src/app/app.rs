@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, channel};
 use egui::Ui;
 use tandem::compare::Comparison;
 
-use super::command::{Command, Decision, Side};
+use super::command::{Command, Decision, Layout, Plane, Side};
 use super::jobs::{Job, LoadedExam, load_exam, run_comparison};
 use super::review::Review;
 use super::views::{
@@ -85,8 +85,24 @@ impl ExamSlot {
     }
 }
 
+/// What the reader's setup carries from one run to the next (eframe storage).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub layout: Layout,
+    pub plane: Option<Plane>,
+    /// Exam pairs opened lately, newest first.
+    pub recent: Vec<[PathBuf; 2]>,
+}
+
+/// Storage key of [`Prefs`].
+pub const PREFS_KEY: &str = "tandem-prefs";
+
 /// The reading room.
 pub struct TandemApp {
+    pub prefs: Prefs,
+    /// CPU time of the last frame's drawing, for the frame-time readout.
+    pub frame_ms: f32,
     pub exams: [ExamSlot; 2],
     /// Position through the stack, 0..=1, shared by all views.
     pub slice_fraction: f32,
@@ -107,6 +123,8 @@ impl TandemApp {
     /// A new app that starts loading `baseline` and `followup`.
     pub fn new(ctx: &egui::Context, baseline: Option<PathBuf>, followup: Option<PathBuf>) -> Self {
         let mut app = Self {
+            prefs: Prefs::default(),
+            frame_ms: 0.0,
             exams: [ExamSlot::new(Side::Baseline), ExamSlot::new(Side::Followup)],
             slice_fraction: 0.5,
             review: None,
@@ -199,11 +217,13 @@ impl TandemApp {
                     }
                 }
                 Command::SetLayout(layout) => {
+                    self.prefs.layout = layout;
                     if let Some(review) = &mut self.review {
                         review.layout = layout;
                     }
                 }
                 Command::SetPlane(plane) => {
+                    self.prefs.plane = Some(plane);
                     if let Some(review) = &mut self.review {
                         review.plane = plane;
                     }
@@ -243,6 +263,11 @@ impl TandemApp {
                     }
                 }
                 Command::ToggleHelp => self.help = !self.help,
+                Command::CycleQc => {
+                    if let Some(review) = &mut self.review {
+                        review.qc = review.qc.next();
+                    }
+                }
             }
         }
     }
@@ -333,7 +358,16 @@ impl TandemApp {
             }
         }
         if let Some((generation, comparison)) = self.comparison.poll() {
-            self.review = Some(Review::new(comparison, generation));
+            let mut review = Review::new(comparison, generation);
+            review.layout = self.prefs.layout;
+            review.plane = self.prefs.plane.unwrap_or(Plane::Axial);
+            self.review = Some(review);
+            if let (Some(b), Some(f)) = (self.exams[0].path.clone(), self.exams[1].path.clone()) {
+                let pair = [b, f];
+                self.prefs.recent.retain(|p| p != &pair);
+                self.prefs.recent.insert(0, pair);
+                self.prefs.recent.truncate(8);
+            }
         }
         let both_open = self
             .exams
@@ -342,6 +376,30 @@ impl TandemApp {
         let idle = matches!(self.comparison, Activity::Idle);
         if self.auto_compare && both_open && idle && self.review.is_none() {
             self.commands.push(Command::RunComparison);
+        }
+    }
+
+    /// A folder dropped on the left half opens as the baseline, on the right half as the
+    /// follow-up.
+    fn dropped_folders(&mut self, ctx: &egui::Context) {
+        let (dropped, pointer, width) = ctx.input(|i| {
+            (
+                i.raw.dropped_files.clone(),
+                i.pointer.latest_pos(),
+                i.viewport_rect().width(),
+            )
+        });
+        for file in dropped {
+            let path = file.path();
+            if path.as_os_str().is_empty() {
+                continue;
+            }
+            let side = match pointer {
+                Some(p) if p.x > width / 2.0 => Side::Followup,
+                _ => Side::Baseline,
+            };
+            self.commands
+                .push(Command::OpenExam(side, path.to_path_buf()));
         }
     }
 
@@ -376,6 +434,18 @@ impl TandemApp {
                         self.commands.push(command);
                     }
                 }
+                if !self.prefs.recent.is_empty() {
+                    ui.menu_button("Recent", |ui| {
+                        for [b, f] in self.prefs.recent.clone() {
+                            let text = format!("{}  ↔  {}", b.display(), f.display());
+                            if ui.button(text).clicked() {
+                                self.commands.push(Command::OpenExam(Side::Baseline, b));
+                                self.commands.push(Command::OpenExam(Side::Followup, f));
+                                ui.close();
+                            }
+                        }
+                    });
+                }
                 ui.separator();
                 self.comparison_controls(ui);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -399,7 +469,7 @@ impl TandemApp {
                 let slider = egui::Slider::new(&mut self.slice_fraction, 0.0..=1.0)
                     .text("Slice")
                     .show_value(false);
-                ui.spacing_mut().slider_width = (ui.available_width() - 80.0).max(100.0);
+                ui.spacing_mut().slider_width = (ui.available_width() - 190.0).max(100.0);
                 let moved = ui
                     .add(slider)
                     .on_hover_text("Moves every view through the stack together")
@@ -409,6 +479,8 @@ impl TandemApp {
                     cursor[axis] = (f64::from(self.slice_fraction) * (n.max(2) - 1) as f64).round();
                     review.set_cursor(cursor);
                 }
+                ui.weak(format!("frame {:.1} ms", self.frame_ms))
+                    .on_hover_text("CPU time to build the last frame (target: 16 ms)");
             });
         });
         egui::Panel::left("series")
@@ -519,6 +591,7 @@ fn help_window(ctx: &egui::Context, open: &mut bool) {
 
 impl eframe::App for TandemApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.dropped_folders(ctx);
         self.poll();
         self.keyboard(ctx);
         self.apply_commands(ctx);
@@ -529,6 +602,12 @@ impl eframe::App for TandemApp {
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        let start = std::time::Instant::now();
         self.draw(ui);
+        self.frame_ms = start.elapsed().as_secs_f32() * 1000.0;
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, PREFS_KEY, &self.prefs);
     }
 }

@@ -95,10 +95,45 @@ pub enum Command {
     ToggleOverlay,
     /// Show or hide the keyboard help.
     ToggleHelp,
+    /// Next registration check on the follow-up view: off, checkerboard, flicker.
+    CycleQc,
+}
+
+/// How the registered follow-up view checks the registration.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum QcMode {
+    #[default]
+    Off,
+    /// Alternating squares of baseline and follow-up: edges must run straight across.
+    Checkerboard,
+    /// Baseline and follow-up alternating twice a second: nothing should jump.
+    Flicker,
+}
+
+impl QcMode {
+    pub fn next(self) -> Self {
+        match self {
+            QcMode::Off => QcMode::Checkerboard,
+            QcMode::Checkerboard => QcMode::Flicker,
+            QcMode::Flicker => QcMode::Off,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            QcMode::Off => "QC off",
+            QcMode::Checkerboard => "Checkerboard",
+            QcMode::Flicker => "Flicker",
+        }
+    }
 }
 
 /// How the comparison's views are arranged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum Layout {
     /// Baseline, registered follow-up and change side by side, in one plane.
     #[default]
@@ -156,6 +191,7 @@ impl Command {
             Command::Pan(..) => "Pan".into(),
             Command::ToggleOverlay => "Change overlay".into(),
             Command::ToggleHelp => "Help".into(),
+            Command::CycleQc => "Registration check".into(),
         }
     }
 
@@ -189,6 +225,7 @@ impl Command {
             Command::Pan(..) => "Drag a view to pan every view",
             Command::ToggleOverlay => "Show or hide the change map over the follow-up",
             Command::ToggleHelp => "Keyboard and mouse help",
+            Command::CycleQc => "Check the registration: checkerboard, then flicker, then off",
         };
         match self.shortcut() {
             Some(key) => format!("{text} ({})", key.name()),
@@ -209,6 +246,7 @@ impl Command {
             Command::ToggleOverlay => Some(Key::O),
             Command::ResetZoom => Some(Key::F),
             Command::ToggleHelp => Some(Key::F1),
+            Command::CycleQc => Some(Key::Q),
             _ => None,
         }
     }
@@ -229,6 +267,7 @@ impl Command {
         all.extend(Layout::ALL.map(Command::SetLayout));
         all.extend([
             Command::ToggleOverlay,
+            Command::CycleQc,
             Command::ResetZoom,
             Command::ToggleHelp,
         ]);

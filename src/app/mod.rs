@@ -49,18 +49,24 @@ pub fn run(startup: Startup) -> Result<ExitCode, String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Tandem")
-            .with_inner_size([1400.0, 860.0]),
+            .with_inner_size([1400.0, 860.0])
+            .with_drag_and_drop(true),
+        // Window size and position, and the reader's preferences, persist between runs.
+        persist_window: true,
         ..Default::default()
     };
     eframe::run_native(
         "Tandem",
         options,
         Box::new(move |cc| {
-            Ok(Box::new(TandemApp::new(
-                &cc.egui_ctx,
-                Some(baseline),
-                Some(followup),
-            )))
+            let mut app = TandemApp::new(&cc.egui_ctx, Some(baseline), Some(followup));
+            if let Some(prefs) = cc
+                .storage
+                .and_then(|s| eframe::get_value::<app::Prefs>(s, app::PREFS_KEY))
+            {
+                app.prefs = prefs;
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| format!("could not open the window: {e}"))?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use tandem::compare::{Comparison, Report};
 use tandem::lesion::Status;
 
-use super::command::{Decision, Layout, Plane, WindowPreset};
+use super::command::{Decision, Layout, Plane, QcMode, WindowPreset};
 
 /// A finished comparison under review.
 pub struct Review {
@@ -28,6 +28,8 @@ pub struct Review {
     pub windows: [(f32, f32); 2],
     /// Change map drawn over the follow-up.
     pub overlay: bool,
+    /// Registration check on the follow-up view.
+    pub qc: QcMode,
 }
 
 /// The counts a follow-up report states, with the reader's rejections taken out.
@@ -59,6 +61,7 @@ impl Review {
             pan: [0.0; 2],
             windows: [(0.0, 1.0); 2],
             overlay: true,
+            qc: QcMode::Off,
         };
         review.apply_window_preset(WindowPreset::Scanner);
         review

@@ -346,3 +346,29 @@ fn confirming_and_rejecting_update_the_summary() {
     harness.get_by_label("Enlarging lesions: 1");
     harness.get_by_label("Radiologically ACTIVE");
 }
+
+#[test]
+fn registration_checks_and_remembered_exams() {
+    let mut harness = sample_app();
+    wait_until_compared(&mut harness);
+    harness.key_press(egui::Key::Q);
+    harness.run_steps(2);
+    harness.get_by_label("Follow-up (registered) · Axial · Checkerboard view");
+    harness.key_press(egui::Key::Q);
+    harness.run_steps(2);
+    harness.get_by_label("Follow-up (registered) · Axial · Flicker view");
+    harness.key_press(egui::Key::Q);
+    harness.run_steps(2);
+    harness.get_by_label("Follow-up (registered) · Axial view");
+    // The pair is remembered for the Recent menu, and the layout for next time.
+    let (baseline, followup) = super::sample_pair();
+    assert_eq!(
+        harness.state().prefs.recent.first(),
+        Some(&[baseline, followup])
+    );
+    harness.key_press(egui::Key::Num3);
+    harness.run_steps(2);
+    assert_eq!(harness.state().prefs.layout, super::command::Layout::Single);
+    harness.get_by_label("Recent");
+    harness.get_by_label_contains("frame");
+}

@@ -11,7 +11,7 @@ use tandem::compare::PairView;
 
 use super::plane::{Plane, extract, image_size, pixel_mm, plane_axes, to_grid, to_screen};
 use super::slice_view::{SliceTexture, image_view_ui};
-use crate::app::command::{Command, Layout};
+use crate::app::command::{Command, Layout, QcMode};
 use crate::app::review::Review;
 
 /// z-score from which change is coloured.
@@ -135,6 +135,14 @@ fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
         {
             commands.push(toggle);
         }
+        let qc = Command::CycleQc;
+        if ui
+            .selectable_label(review.qc != QcMode::Off, review.qc.name())
+            .on_hover_text(qc.tooltip())
+            .clicked()
+        {
+            commands.push(qc);
+        }
     });
 }
 
@@ -161,7 +169,20 @@ fn one_view(
         _ => &view.followup,
     };
     let overlay = content == Content::Change && review.overlay;
+    let qc = if content == Content::Followup {
+        review.qc
+    } else {
+        QcMode::Off
+    };
+    // Flicker shows the baseline every other half second.
+    let flicker_baseline = qc == QcMode::Flicker && {
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(100));
+        (ui.input(|i| i.time) * 2.0) as u64 % 2 == 1
+    };
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (qc, flicker_baseline).hash(&mut hasher);
+    (review.windows[0].0.to_bits(), review.windows[0].1.to_bits()).hash(&mut hasher);
     (
         review.generation,
         content,
@@ -173,7 +194,10 @@ fn one_view(
         .hash(&mut hasher);
     (window.0.to_bits(), window.1.to_bits()).hash(&mut hasher);
     let key = hasher.finish();
-    let title = format!("{} · {}", content.title(), plane.name());
+    let title = match qc {
+        QcMode::Off => format!("{} · {}", content.title(), plane.name()),
+        other => format!("{} · {} · {}", content.title(), plane.name(), other.name()),
+    };
     ui.strong(&title);
     let size = image_size(&axes, dims);
     let cursor = to_screen(&axes, dims, review.cursor);
@@ -187,10 +211,24 @@ fn one_view(
         Some(cursor),
         review.zoom,
         review.pan,
-        || {
-            let grey = extract(under.voxels(), &axes, through);
-            let z = overlay.then(|| extract(&view.z, &axes, through));
-            compose(size, &grey, z.as_deref(), window)
+        || match qc {
+            QcMode::Checkerboard => checkerboard(
+                size,
+                &extract(view.baseline.voxels(), &axes, through),
+                &extract(view.followup.voxels(), &axes, through),
+                review.windows,
+            ),
+            QcMode::Flicker if flicker_baseline => compose(
+                size,
+                &extract(view.baseline.voxels(), &axes, through),
+                None,
+                review.windows[0],
+            ),
+            _ => {
+                let grey = extract(under.voxels(), &axes, through);
+                let z = overlay.then(|| extract(&view.z, &axes, through));
+                compose(size, &grey, z.as_deref(), window)
+            }
         },
     );
     let Some(drawn) = drawn else {
@@ -237,6 +275,33 @@ fn one_view(
             -d.y / rect.height() / review.zoom,
         ));
     }
+}
+
+/// Squares of 12 pixels alternating baseline and follow-up, each in its own window.
+fn checkerboard(
+    size: [usize; 2],
+    baseline: &[f32],
+    followup: &[f32],
+    windows: [(f32, f32); 2],
+) -> ColorImage {
+    let [w, _] = size;
+    let grey = |v: f32, (lo, hi): (f32, f32)| {
+        Color32::from_gray(((v - lo) * 255.0 / (hi - lo).max(f32::EPSILON)).clamp(0.0, 255.0) as u8)
+    };
+    let pixels = baseline
+        .iter()
+        .zip(followup)
+        .enumerate()
+        .map(|(n, (b, f))| {
+            let (x, y) = (n % w.max(1), n / w.max(1));
+            if (x / 12 + y / 12) % 2 == 0 {
+                grey(*b, windows[0])
+            } else {
+                grey(*f, windows[1])
+            }
+        })
+        .collect();
+    ColorImage::new(size, pixels)
 }
 
 /// Grey pixels windowed, with warm colours for increase and cool for decrease laid over.

@@ -11,7 +11,7 @@ use ndarray::Array3;
 use tandem::geometry::Geometry;
 
 /// The three planes a reader looks through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Plane {
     Axial,
     Coronal,
