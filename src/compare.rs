@@ -18,6 +18,7 @@ use crate::dicom::{Scan, Series, Study, load_series, scan_paths};
 use crate::error::{Error, Result};
 use crate::geometry::{Mat3, Vec3, norm, sub};
 use crate::lesion::{Status, TrackedLesion, match_lesions};
+use crate::location::{Landmarks, Location};
 use crate::progress::Progress;
 use crate::register::{Registration, RegistrationSettings, register_rigid};
 use crate::resample::{Interpolation, resample};
@@ -169,6 +170,8 @@ pub struct LesionReport {
     pub id: u32,
     pub status: Status,
     pub enhancing: bool,
+    /// periventricular, juxtacortical, infratentorial or deep_white_matter.
+    pub location: Option<Location>,
     /// Baseline patient LPS mm.
     pub centroid_mm: Vec3,
     pub volume_mm3: Volumes,
@@ -635,12 +638,24 @@ fn detect(
         };
         let (b_labels, b_regions) = find(&intensity_z(baseline.voxels(), &maps.brain));
         let (f_labels, f_regions) = find(&followup_z);
-        let lesions = match_lesions(
+        let mut lesions = match_lesions(
             (&b_labels, &b_regions),
             (&f_labels, &f_regions),
             &change_labels,
             settings,
         );
+        let landmarks = Landmarks::new(baseline.voxels(), &maps.brain, &geometry);
+        for lesion in &mut lesions {
+            let located = match (
+                lesion.followup_labels.first(),
+                lesion.baseline_labels.first(),
+            ) {
+                (Some(f), _) => Some(landmarks.locate(&f_labels, *f, lesion.centroid_mm)),
+                (None, Some(b)) => Some(landmarks.locate(&b_labels, *b, lesion.centroid_mm)),
+                _ => None,
+            };
+            lesion.location = located;
+        }
         (lesions, f_labels)
     };
     let mut outcome = Outcome {
@@ -773,6 +788,7 @@ fn enhancement_as_lesions(enhancement: &mut [EnhancementReport]) -> Vec<TrackedL
                 baseline_labels: Vec::new(),
                 followup_labels: Vec::new(),
                 notes: vec!["found on post-contrast T1 only".into()],
+                location: None,
             }
         })
         .collect()
@@ -783,6 +799,7 @@ fn lesion_report(l: &TrackedLesion) -> LesionReport {
         id: l.id,
         status: l.status,
         enhancing: l.enhancing,
+        location: l.location,
         centroid_mm: l.centroid_mm,
         volume_mm3: Volumes {
             baseline: l.volume_baseline_mm3,

@@ -49,6 +49,8 @@ pub struct TrackedLesion {
     pub followup_labels: Vec<u32>,
     /// "merged from 2 baseline lesions", "split into 2 at follow-up".
     pub notes: Vec<String>,
+    /// Coarse location, when the comparison could tell it.
+    pub location: Option<crate::location::Location>,
 }
 
 /// Matches lesion regions of both exams and assigns statuses.
@@ -139,6 +141,7 @@ pub fn match_lesions(
             baseline_labels: matched,
             followup_labels: vec![f],
             notes,
+            location: None,
         });
     }
     // A baseline lesion overlapped by several follow-up lesions split.
@@ -167,6 +170,7 @@ pub fn match_lesions(
                 baseline_labels: vec![b],
                 followup_labels: Vec::new(),
                 notes: Vec::new(),
+                location: None,
             });
         }
     }

@@ -14,6 +14,7 @@
 //! | [`compare`] | the whole comparison: pairing, registration, detection, matching, the report |
 //! | [`change`] | the voxel-diff core: brain mask, normalisation, difference and z-score maps, regions |
 //! | [`lesion`] | lesions matched across exams: new, enlarging, persistent, shrinking, resolved |
+//! | [`location`] | coarse lesion locations: periventricular, juxtacortical, infratentorial, deep white matter |
 //! | [`morphology`] | components (26-connected), erosion/dilation, hole filling, Gaussian smoothing |
 //! | [`info`] | the `tandem info` report (text and JSON) |
 //! | [`progress`] | progress counting and cancellation for background work |
@@ -30,6 +31,7 @@ pub mod fsutil;
 pub mod geometry;
 pub mod info;
 pub mod lesion;
+pub mod location;
 pub mod morphology;
 pub mod progress;
 pub mod register;

@@ -55,6 +55,7 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
                     }
                     ui.label(status_text(lesion.status));
                     ui.label(if lesion.enhancing { "yes" } else { "" });
+                    ui.label(lesion.location.map_or("", |l| l.name()));
                     ui.label(format!("{:.0}", lesion.volume_mm3.baseline));
                     ui.label(format!("{:.0}", lesion.volume_mm3.followup));
                     let decision = review.decision(lesion.id);
