@@ -114,6 +114,8 @@ pub struct TandemApp {
     pub compare_textures: Vec<SliceTexture>,
     /// The keyboard and mouse help is showing.
     pub help: bool,
+    /// The reader picked the series to compare (else they are paired automatically).
+    pub pair_chosen: bool,
     commands: Vec<Command>,
     next_generation: u64,
     browse: Option<Receiver<(Side, PathBuf)>>,
@@ -132,6 +134,7 @@ impl TandemApp {
             auto_compare: true,
             compare_textures: Vec::new(),
             help: false,
+            pair_chosen: false,
             commands: Vec::new(),
             next_generation: 1,
             browse: None,
@@ -170,10 +173,27 @@ impl TandemApp {
         for command in std::mem::take(&mut self.commands) {
             match command {
                 Command::BrowseExam(side) => self.browse_exam(side),
-                Command::OpenExam(side, path) => self.start_load(ctx, side, path, None),
+                Command::OpenExam(side, path) => {
+                    self.pair_chosen = false;
+                    self.start_load(ctx, side, path, None);
+                }
                 Command::ChooseSeries(side, id) => {
                     if let Some(path) = self.exams[side.index()].path.clone() {
+                        let partner = self.partner_series(side, &id);
                         self.start_load(ctx, side, path, Some(id));
+                        // The other exam follows with its series of the same kind, so the
+                        // pair compared is always like with like.
+                        let other = match side {
+                            Side::Baseline => Side::Followup,
+                            Side::Followup => Side::Baseline,
+                        };
+                        if let (Some(partner), Some(path)) =
+                            (partner, self.exams[other.index()].path.clone())
+                        {
+                            self.start_load(ctx, other, path, Some(partner));
+                        }
+                        // From now on the comparison uses the series on screen.
+                        self.pair_chosen = true;
                     }
                 }
                 Command::CancelLoad(side) => self.exams[side.index()].activity.cancel(),
@@ -298,14 +318,45 @@ impl TandemApp {
         else {
             return;
         };
+        let shown = |n: usize| self.exams[n].shown.as_ref().map(|e| e.series_id.clone());
+        let pair = match (self.pair_chosen, shown(0), shown(1)) {
+            (true, Some(b), Some(f)) => Some((b, f)),
+            _ => None,
+        };
         let generation = self.generation();
         self.comparison.cancel();
         self.comparison = Activity::Running(Job::spawn(
             generation,
             "Registering and comparing",
             ctx.clone(),
-            move |p| run_comparison(baseline, followup, p),
+            move |p| run_comparison(baseline, followup, pair, p),
         ));
+    }
+
+    /// The other exam's series of the same kind as `id` (FLAIR, post-contrast T1...), when the
+    /// other exam is not already showing one.
+    fn partner_series(&self, side: Side, id: &str) -> Option<String> {
+        use tandem::compare::classify;
+        let chosen = self.exams[side.index()]
+            .shown
+            .as_ref()?
+            .scan
+            .all_series()
+            .find(|s| s.id == id)?;
+        let kind = classify(chosen);
+        let other = match side {
+            Side::Baseline => &self.exams[1],
+            Side::Followup => &self.exams[0],
+        };
+        let exam = other.shown.as_ref()?;
+        let showing = exam.scan.all_series().find(|s| s.id == exam.series_id)?;
+        if classify(showing) == kind {
+            return None;
+        }
+        exam.scan
+            .all_series()
+            .find(|s| s.stack.is_ok() && classify(s) == kind)
+            .map(|s| s.id.clone())
     }
 
     /// Moves every view to a lesion: its slice, and the cursor on its centre.

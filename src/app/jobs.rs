@@ -158,16 +158,19 @@ pub fn auto_window(volume: &Volume) -> (f32, f32) {
 }
 
 /// Runs the comparison of two exam folders (scan, load, register, diff, match).
+/// `pair`: the series the reader chose on each side; `None` pairs them automatically.
 pub fn run_comparison(
     baseline: PathBuf,
     followup: PathBuf,
+    pair: Option<(String, String)>,
     progress: &Progress,
 ) -> Result<tandem::compare::Comparison, String> {
-    tandem::compare::compare_full(
-        &baseline,
-        &followup,
-        &tandem::compare::CompareOptions::default(),
-        progress,
-    )
-    .map_err(|e| e.to_string())
+    let (baseline_series, followup_series) = pair.unzip();
+    let options = tandem::compare::CompareOptions {
+        baseline_series,
+        followup_series,
+        ..Default::default()
+    };
+    tandem::compare::compare_full(&baseline, &followup, &options, progress)
+        .map_err(|e| e.to_string())
 }

@@ -372,3 +372,34 @@ fn registration_checks_and_remembered_exams() {
     harness.get_by_label("Recent");
     harness.get_by_label_contains("frame");
 }
+
+#[test]
+fn choosing_a_series_compares_like_with_like() {
+    let mut harness = sample_app();
+    wait_until_compared(&mut harness);
+    harness
+        .get_by_label_contains("3D T1 MPRAGE POST GD +C")
+        .click();
+    harness.run_steps(2);
+    // The follow-up follows with its own post-contrast T1, and the comparison reruns.
+    wait_until_loaded(&mut harness);
+    wait_until_compared(&mut harness);
+    let state = harness.state();
+    let followup = state.exam(Side::Followup).shown.as_ref().unwrap();
+    let shown = followup
+        .scan
+        .all_series()
+        .find(|s| s.id == followup.series_id)
+        .unwrap();
+    assert!(
+        shown.facts.contrast_agent.is_some(),
+        "follow-up shows its post-contrast T1"
+    );
+    let review = state.review.as_ref().unwrap();
+    assert_eq!(review.comparison.views.len(), 1);
+    assert_eq!(
+        review.comparison.views[0].kind,
+        tandem::compare::SequenceKind::T1Post
+    );
+    assert_eq!(review.report().summary.enhancing, 2);
+}
