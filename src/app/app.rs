@@ -116,6 +116,8 @@ pub struct TandemApp {
     pub help: bool,
     /// The reader picked the series to compare (else they are paired automatically).
     pub pair_chosen: bool,
+    /// Detection settings of the next comparison (the threshold is the reader's to set).
+    pub settings: tandem::change::ChangeSettings,
     commands: Vec<Command>,
     next_generation: u64,
     browse: Option<Receiver<(Side, PathBuf)>>,
@@ -135,6 +137,7 @@ impl TandemApp {
             compare_textures: Vec::new(),
             help: false,
             pair_chosen: false,
+            settings: tandem::change::ChangeSettings::default(),
             commands: Vec::new(),
             next_generation: 1,
             browse: None,
@@ -283,6 +286,15 @@ impl TandemApp {
                     }
                 }
                 Command::ToggleHelp => self.help = !self.help,
+                Command::SetThreshold(z) => {
+                    let z = z.clamp(2.0, 60.0);
+                    if (z - self.settings.z_seed).abs() > 1e-3 {
+                        self.settings.z_seed = z;
+                        // Growth stays below the seed, as hysteresis needs.
+                        self.settings.z_grow = (z - 2.0).clamp(1.5, 3.0);
+                        self.start_comparison(ctx);
+                    }
+                }
                 Command::CycleQc => {
                     if let Some(review) = &mut self.review {
                         review.qc = review.qc.next();
@@ -323,13 +335,14 @@ impl TandemApp {
             (true, Some(b), Some(f)) => Some((b, f)),
             _ => None,
         };
+        let settings = self.settings.clone();
         let generation = self.generation();
         self.comparison.cancel();
         self.comparison = Activity::Running(Job::spawn(
             generation,
             "Registering and comparing",
             ctx.clone(),
-            move |p| run_comparison(baseline, followup, pair, p),
+            move |p| run_comparison(baseline, followup, pair, settings, p),
         ));
     }
 
@@ -549,7 +562,16 @@ impl TandemApp {
             egui::Panel::right("lesions")
                 .resizable(true)
                 .default_size(380.0)
-                .show(ui, |ui| lesion_table_ui(ui, review, &mut self.commands));
+                .show(ui, |ui| {
+                    lesion_table_ui(ui, review, &mut self.commands);
+                    ui.separator();
+                    super::views::change_histogram_ui(
+                        ui,
+                        review,
+                        self.settings.z_seed,
+                        &mut self.commands,
+                    );
+                });
         }
         let fraction = self.slice_fraction;
         if self.help {

@@ -97,6 +97,8 @@ pub enum Command {
     ToggleHelp,
     /// Next registration check on the follow-up view: off, checkerboard, flicker.
     CycleQc,
+    /// Rerun detection with this change threshold (z-score a candidate must reach).
+    SetThreshold(f32),
 }
 
 /// How the registered follow-up view checks the registration.
@@ -192,6 +194,7 @@ impl Command {
             Command::ToggleOverlay => "Change overlay".into(),
             Command::ToggleHelp => "Help".into(),
             Command::CycleQc => "Registration check".into(),
+            Command::SetThreshold(_) => "Detection threshold (z)".into(),
         }
     }
 
@@ -226,6 +229,9 @@ impl Command {
             Command::ToggleOverlay => "Show or hide the change map over the follow-up",
             Command::ToggleHelp => "Keyboard and mouse help",
             Command::CycleQc => "Check the registration: checkerboard, then flicker, then off",
+            Command::SetThreshold(_) => {
+                "The z-score a change must reach to be a candidate; reruns detection"
+            }
         };
         match self.shortcut() {
             Some(key) => format!("{text} ({})", key.name()),

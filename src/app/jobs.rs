@@ -163,12 +163,14 @@ pub fn run_comparison(
     baseline: PathBuf,
     followup: PathBuf,
     pair: Option<(String, String)>,
+    settings: tandem::change::ChangeSettings,
     progress: &Progress,
 ) -> Result<tandem::compare::Comparison, String> {
     let (baseline_series, followup_series) = pair.unzip();
     let options = tandem::compare::CompareOptions {
         baseline_series,
         followup_series,
+        settings,
         ..Default::default()
     };
     tandem::compare::compare_full(&baseline, &followup, &options, progress)

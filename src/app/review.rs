@@ -30,6 +30,8 @@ pub struct Review {
     pub overlay: bool,
     /// Registration check on the follow-up view.
     pub qc: QcMode,
+    /// Histogram of the change map in the brain: (z at bin centre, voxel count).
+    pub histogram: Vec<(f64, f64)>,
 }
 
 /// The counts a follow-up report states, with the reader's rejections taken out.
@@ -62,7 +64,14 @@ impl Review {
             windows: [(0.0, 1.0); 2],
             overlay: true,
             qc: QcMode::Off,
+            histogram: Vec::new(),
         };
+        review.histogram = review
+            .comparison
+            .views
+            .first()
+            .map(|v| change_histogram(&v.z))
+            .unwrap_or_default();
         review.apply_window_preset(WindowPreset::Scanner);
         review
     }
@@ -176,4 +185,30 @@ impl Review {
             contrast_compared: report.summary.contrast_compared,
         }
     }
+}
+
+/// Bin width and range of the change histogram (z-scores).
+const BIN: f64 = 0.5;
+const Z_RANGE: (f64, f64) = (-15.0, 40.0);
+
+/// Counts of z in bins of 0.5 from −15 to 40, over the brain (exact zeros are outside it).
+pub fn change_histogram(z: &ndarray::Array3<f32>) -> Vec<(f64, f64)> {
+    let bins = ((Z_RANGE.1 - Z_RANGE.0) / BIN) as usize;
+    let mut counts = vec![0u64; bins];
+    for v in z {
+        if *v == 0.0 {
+            continue;
+        }
+        let b = ((f64::from(*v) - Z_RANGE.0) / BIN).floor();
+        if b >= 0.0
+            && let Some(c) = counts.get_mut(b as usize)
+        {
+            *c += 1;
+        }
+    }
+    counts
+        .iter()
+        .enumerate()
+        .map(|(b, c)| (Z_RANGE.0 + (b as f64 + 0.5) * BIN, *c as f64))
+        .collect()
 }

@@ -403,3 +403,41 @@ fn choosing_a_series_compares_like_with_like() {
     );
     assert_eq!(review.report().summary.enhancing, 2);
 }
+
+#[test]
+fn changing_the_threshold_reruns_detection() {
+    let mut harness = sample_app();
+    wait_until_compared(&mut harness);
+    harness.get_by_label_contains("Change map (z in the brain)");
+    assert!(
+        !harness
+            .state()
+            .review
+            .as_ref()
+            .unwrap()
+            .histogram
+            .is_empty()
+    );
+    let first = harness.state().review.as_ref().unwrap().generation;
+    // A threshold above most changes' peaks (z 34 to 63 on the sample): fewer flags.
+    harness.state_mut().push(Command::SetThreshold(45.0));
+    harness.run_steps(2);
+    assert!(harness.state().comparison.is_running());
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while harness.state().review.as_ref().unwrap().generation == first {
+        assert!(Instant::now() < deadline, "rerun took too long");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    harness.run_steps(3);
+    assert_eq!(harness.state().settings.z_seed, 45.0);
+    let summary = harness
+        .state()
+        .review
+        .as_ref()
+        .unwrap()
+        .report()
+        .summary
+        .clone();
+    assert!(summary.new + summary.enlarging < 3, "{summary:?}");
+}

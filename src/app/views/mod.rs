@@ -1,6 +1,7 @@
 //! Widgets as functions: each draws from the app's state and pushes commands; none owns domain
 //! logic.
 
+mod change_histogram;
 mod compare_views;
 mod exam_panel;
 mod lesion_table;
@@ -8,6 +9,7 @@ mod plane;
 mod series_list;
 mod slice_view;
 
+pub use change_histogram::change_histogram_ui;
 pub use compare_views::compare_views_ui;
 pub use exam_panel::exam_panel_ui;
 pub use lesion_table::lesion_table_ui;
