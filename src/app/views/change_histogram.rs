@@ -33,7 +33,7 @@ pub fn change_histogram_ui(
         });
     // While the slider is dragged its value lives in egui's memory; the app's threshold changes
     // (and detection reruns) once the reader lets go.
-    let id = ui.id().with("pending threshold");
+    let id = ui.scope_id().with("pending threshold");
     let mut value = ui.data(|d| d.get_temp::<f32>(id)).unwrap_or(threshold);
     let command = Command::SetThreshold(threshold);
     let response = ui
