@@ -91,7 +91,8 @@ pub fn compare_views_ui(
 }
 
 fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
+    // Wrapped, so a narrow window never pushes the views out of sight.
+    ui.horizontal_wrapped(|ui| {
         for layout in Layout::ALL {
             let command = Command::SetLayout(layout);
             if ui
@@ -350,22 +351,25 @@ fn status_line(ui: &mut Ui, review: &Review, view: &PairView) {
     let value = |v: Option<f32>| v.map_or("—".to_owned(), |v| format!("{v:.0}"));
     let z = value_at(&view.z, i, j, k);
     let dims = view.baseline.dims();
-    ui.label(format!(
-        "cursor ({:.1}, {:.1}, {:.1}) mm LPS · voxel ({}, {}, {}) of {}×{}×{} · baseline {} · \
+    ui.add(
+        egui::Label::new(format!(
+            "cursor ({:.1}, {:.1}, {:.1}) mm LPS · voxel ({}, {}, {}) of {}×{}×{} · baseline {} · \
          follow-up {} · change z {}",
-        mm[0],
-        mm[1],
-        mm[2],
-        i + 1,
-        j + 1,
-        k + 1,
-        dims[0],
-        dims[1],
-        dims[2],
-        value(view.baseline.get(i, j, k)),
-        value(view.followup.get(i, j, k)),
-        z.map_or("—".to_owned(), |z| format!("{z:.1}"))
-    ));
+            mm[0],
+            mm[1],
+            mm[2],
+            i + 1,
+            j + 1,
+            k + 1,
+            dims[0],
+            dims[1],
+            dims[2],
+            value(view.baseline.get(i, j, k)),
+            value(view.followup.get(i, j, k)),
+            z.map_or("—".to_owned(), |z| format!("{z:.1}"))
+        ))
+        .wrap(),
+    );
 }
 
 fn value_at(values: &Array3<f32>, i: usize, j: usize, k: usize) -> Option<f32> {

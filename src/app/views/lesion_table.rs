@@ -30,12 +30,13 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
     egui::ScrollArea::vertical().show(ui, |ui| {
         egui::Grid::new("lesion table")
             .striped(true)
-            .num_columns(6)
+            .num_columns(7)
             .show(ui, |ui| {
                 for heading in [
                     "Lesion",
                     "Status",
                     "Gd+",
+                    "Where",
                     "Baseline mm³",
                     "Follow-up mm³",
                     "Reader",
