@@ -176,6 +176,10 @@ pub struct LesionReport {
     pub centroid_mm: Vec3,
     pub volume_mm3: Volumes,
     pub notes: Vec<String>,
+    /// Its label in the primary pair's follow-up lesion map (`PairView::followup_lesions`),
+    /// for viewers; not part of the report file.
+    #[serde(skip)]
+    pub followup_label: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -806,6 +810,7 @@ fn lesion_report(l: &TrackedLesion) -> LesionReport {
             followup: l.volume_followup_mm3,
         },
         notes: l.notes.clone(),
+        followup_label: l.followup_labels.first().copied(),
     }
 }
 

@@ -116,6 +116,8 @@ pub struct TandemApp {
     pub help: bool,
     /// The reader picked the series to compare (else they are paired automatically).
     pub pair_chosen: bool,
+    /// Show each exam on its own grid (the original follow-up) instead of the comparison.
+    pub show_native: bool,
     /// Detection settings of the next comparison (the threshold is the reader's to set).
     pub settings: tandem::change::ChangeSettings,
     commands: Vec<Command>,
@@ -138,6 +140,7 @@ impl TandemApp {
             help: false,
             pair_chosen: false,
             settings: tandem::change::ChangeSettings::default(),
+            show_native: false,
             commands: Vec::new(),
             next_generation: 1,
             browse: None,
@@ -295,6 +298,7 @@ impl TandemApp {
                         self.start_comparison(ctx);
                     }
                 }
+                Command::ToggleNative => self.show_native = !self.show_native,
                 Command::CycleQc => {
                     if let Some(review) = &mut self.review {
                         review.qc = review.qc.next();
@@ -512,6 +516,16 @@ impl TandemApp {
                 }
                 ui.separator();
                 self.comparison_controls(ui);
+                if self.review.is_some() {
+                    let toggle = Command::ToggleNative;
+                    if ui
+                        .selectable_label(self.show_native, toggle.text())
+                        .on_hover_text(toggle.tooltip())
+                        .clicked()
+                    {
+                        self.commands.push(toggle);
+                    }
+                }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     ui.weak(format!("build {}", tandem::build_info::DESCRIBE));
                 });
@@ -577,11 +591,12 @@ impl TandemApp {
         if self.help {
             help_window(ui.ctx(), &mut self.help);
         }
+        let native = self.show_native;
         egui::CentralPanel::default().show(ui, |ui| match &self.review {
-            Some(review) => {
+            Some(review) if !native => {
                 compare_views_ui(ui, review, &mut self.compare_textures, &mut self.commands)
             }
-            None => {
+            _ => {
                 ui.columns(2, |columns| {
                     for (column, slot) in columns.iter_mut().zip(self.exams.iter_mut()) {
                         exam_panel_ui(column, slot, fraction, &mut self.commands);

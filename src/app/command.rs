@@ -97,6 +97,8 @@ pub enum Command {
     ToggleHelp,
     /// Next registration check on the follow-up view: off, checkerboard, flicker.
     CycleQc,
+    /// Switch between the comparison and each exam on its own grid.
+    ToggleNative,
     /// Rerun detection with this change threshold (z-score a candidate must reach).
     SetThreshold(f32),
 }
@@ -195,6 +197,7 @@ impl Command {
             Command::ToggleHelp => "Help".into(),
             Command::CycleQc => "Registration check".into(),
             Command::SetThreshold(_) => "Detection threshold (z)".into(),
+            Command::ToggleNative => "Original exams".into(),
         }
     }
 
@@ -229,6 +232,9 @@ impl Command {
             Command::ToggleOverlay => "Show or hide the change map over the follow-up",
             Command::ToggleHelp => "Keyboard and mouse help",
             Command::CycleQc => "Check the registration: checkerboard, then flicker, then off",
+            Command::ToggleNative => {
+                "Each exam on its own grid, as acquired (the follow-up not registered)"
+            }
             Command::SetThreshold(_) => {
                 "The z-score a change must reach to be a candidate; reruns detection"
             }
@@ -253,6 +259,7 @@ impl Command {
             Command::ResetZoom => Some(Key::F),
             Command::ToggleHelp => Some(Key::F1),
             Command::CycleQc => Some(Key::Q),
+            Command::ToggleNative => Some(Key::E),
             _ => None,
         }
     }
@@ -274,6 +281,7 @@ impl Command {
         all.extend([
             Command::ToggleOverlay,
             Command::CycleQc,
+            Command::ToggleNative,
             Command::ResetZoom,
             Command::ToggleHelp,
         ]);

@@ -441,3 +441,17 @@ fn changing_the_threshold_reruns_detection() {
         .clone();
     assert!(summary.new + summary.enlarging < 3, "{summary:?}");
 }
+
+#[test]
+fn the_original_exams_stay_viewable() {
+    let mut harness = sample_app();
+    wait_until_compared(&mut harness);
+    harness.key_press(egui::Key::E);
+    harness.run_steps(3);
+    // Each exam on its own grid, as before the comparison.
+    harness.get_by_label("Baseline slice");
+    harness.get_by_label("Follow-up slice");
+    harness.get_by_label("Original exams").click();
+    harness.run_steps(3);
+    harness.get_by_label("Change · Axial view");
+}

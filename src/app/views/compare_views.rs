@@ -8,6 +8,7 @@ use std::hash::{Hash, Hasher};
 use egui::{Color32, ColorImage, PointerButton, Ui};
 use ndarray::Array3;
 use tandem::compare::PairView;
+use tandem::lesion::Status;
 
 use super::plane::{Plane, extract, image_size, pixel_mm, plane_axes, to_grid, to_screen};
 use super::slice_view::{SliceTexture, image_view_ui};
@@ -182,7 +183,7 @@ fn one_view(
         (ui.input(|i| i.time) * 2.0) as u64 % 2 == 1
     };
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (qc, flicker_baseline).hash(&mut hasher);
+    (qc, flicker_baseline, review.selected).hash(&mut hasher);
     (review.windows[0].0.to_bits(), review.windows[0].1.to_bits()).hash(&mut hasher);
     (
         review.generation,
@@ -228,7 +229,12 @@ fn one_view(
             _ => {
                 let grey = extract(under.voxels(), &axes, through);
                 let z = overlay.then(|| extract(&view.z, &axes, through));
-                compose(size, &grey, z.as_deref(), window)
+                let mut image = compose(size, &grey, z.as_deref(), window);
+                if overlay {
+                    let labels = extract(&view.followup_lesions, &axes, through);
+                    outline(&mut image, &labels, |label| lesion_colour(review, label));
+                }
+                image
             }
         },
     );
@@ -303,6 +309,51 @@ fn checkerboard(
         })
         .collect();
     ColorImage::new(size, pixels)
+}
+
+/// Colour of a lesion's outline by its status (and whether it is selected).
+fn lesion_colour(review: &Review, label: u32) -> Option<Color32> {
+    let lesion = review
+        .report()
+        .lesions
+        .iter()
+        .find(|l| l.followup_label == Some(label))?;
+    if review.selected == Some(lesion.id) {
+        return Some(Color32::from_rgb(80, 255, 80));
+    }
+    Some(match lesion.status {
+        Status::New => Color32::from_rgb(255, 90, 40),
+        Status::Enlarging => Color32::from_rgb(255, 210, 40),
+        Status::Persistent => Color32::from_rgb(170, 170, 200),
+        Status::Shrinking | Status::Resolved => Color32::from_rgb(80, 170, 255),
+    })
+}
+
+/// Draws the edge of each labelled region (a labelled pixel with a differently labelled
+/// 4-neighbour) in its colour.
+fn outline(image: &mut ColorImage, labels: &[u32], colour: impl Fn(u32) -> Option<Color32>) {
+    let [w, h] = image.size;
+    let at = |x: usize, y: usize| labels.get(y * w + x).copied().unwrap_or(0);
+    for y in 0..h {
+        for x in 0..w {
+            let label = at(x, y);
+            if label == 0 {
+                continue;
+            }
+            let edge = x == 0
+                || y == 0
+                || x + 1 == w
+                || y + 1 == h
+                || at(x - 1, y) != label
+                || at(x + 1, y) != label
+                || at(x, y - 1) != label
+                || at(x, y + 1) != label;
+            if edge && let (Some(c), Some(pixel)) = (colour(label), image.pixels.get_mut(y * w + x))
+            {
+                *pixel = c;
+            }
+        }
+    }
 }
 
 /// Grey pixels windowed, with warm colours for increase and cool for decrease laid over.
