@@ -178,7 +178,8 @@ impl TandemApp {
     fn apply_commands(&mut self, ctx: &egui::Context) {
         for command in std::mem::take(&mut self.commands) {
             match command {
-                Command::BrowseExam(side) => self.browse_exam(side),
+                Command::BrowseExam(side) => self.browse_exam(side, false),
+                Command::BrowseDicomdir(side) => self.browse_exam(side, true),
                 Command::OpenExam(side, path) => {
                     self.pair_chosen = false;
                     self.start_load(ctx, side, path, None);
@@ -299,6 +300,11 @@ impl TandemApp {
                     }
                 }
                 Command::ToggleNative => self.show_native = !self.show_native,
+                Command::SetOpacity(opacity) => {
+                    if let Some(review) = &mut self.review {
+                        review.opacity = opacity.clamp(0.0, 1.0);
+                    }
+                }
                 Command::CycleQc => {
                     if let Some(review) = &mut self.review {
                         review.qc = review.qc.next();
@@ -394,16 +400,20 @@ impl TandemApp {
     }
 
     /// Opens a native folder dialog on a helper thread, so the window keeps drawing.
-    fn browse_exam(&mut self, side: Side) {
+    fn browse_exam(&mut self, side: Side, dicomdir: bool) {
         let (sender, receiver) = channel();
         let spawned = std::thread::Builder::new()
             .name("tandem-folder-dialog".into())
             .spawn(move || {
-                if let Some(folder) = rfd::FileDialog::new()
-                    .set_title(format!("Open {} exam", side.title().to_lowercase()))
-                    .pick_folder()
-                {
-                    let _ = sender.send((side, folder));
+                let dialog = rfd::FileDialog::new()
+                    .set_title(format!("Open {} exam", side.title().to_lowercase()));
+                let picked = if dicomdir {
+                    dialog.pick_file()
+                } else {
+                    dialog.pick_folder()
+                };
+                if let Some(path) = picked {
+                    let _ = sender.send((side, path));
                 }
             });
         if spawned.is_ok() {
@@ -492,6 +502,20 @@ impl TandemApp {
             ui.horizontal(|ui| {
                 ui.heading("Tandem");
                 ui.separator();
+                ui.menu_button("File", |ui| {
+                    for side in Side::BOTH {
+                        for command in [Command::BrowseExam(side), Command::BrowseDicomdir(side)] {
+                            if ui
+                                .button(command.text())
+                                .on_hover_text(command.tooltip())
+                                .clicked()
+                            {
+                                self.commands.push(command);
+                                ui.close();
+                            }
+                        }
+                    }
+                });
                 for side in Side::BOTH {
                     let command = Command::BrowseExam(side);
                     if ui

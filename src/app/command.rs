@@ -56,6 +56,8 @@ impl Decision {
 pub enum Command {
     /// Ask the user for a folder, then open it.
     BrowseExam(Side),
+    /// Ask the user for a DICOMDIR file, then open it.
+    BrowseDicomdir(Side),
     /// Open the exam in this folder (or DICOMDIR).
     OpenExam(Side, PathBuf),
     /// Show another series of an opened exam.
@@ -99,6 +101,8 @@ pub enum Command {
     CycleQc,
     /// Switch between the comparison and each exam on its own grid.
     ToggleNative,
+    /// Opacity of the change overlay, 0..=1.
+    SetOpacity(f32),
     /// Rerun detection with this change threshold (z-score a candidate must reach).
     SetThreshold(f32),
 }
@@ -167,6 +171,11 @@ pub enum WindowPreset {
     Scanner,
     /// From each exam's histogram.
     Auto,
+    /// The brain's own range (1st to 99.5th percentile inside the brain): grey/white contrast.
+    Brain,
+    /// Wide and bright-tolerant (5th to 99.95th percentile in the brain): plaques stand out on
+    /// FLAIR without clipping.
+    Lesions,
 }
 
 impl Command {
@@ -174,6 +183,9 @@ impl Command {
     pub fn text(&self) -> String {
         match self {
             Command::BrowseExam(side) => format!("Open {}…", side.title().to_lowercase()),
+            Command::BrowseDicomdir(side) => {
+                format!("Open {} DICOMDIR…", side.title().to_lowercase())
+            }
             Command::OpenExam(side, _) => format!("Open {}", side.title().to_lowercase()),
             Command::ChooseSeries(..) => "Show series".into(),
             Command::CancelLoad(_) | Command::CancelComparison => "Cancel".into(),
@@ -190,6 +202,8 @@ impl Command {
             Command::DragWindow(..) => "Window".into(),
             Command::WindowPreset(WindowPreset::Scanner) => "Scanner window".into(),
             Command::WindowPreset(WindowPreset::Auto) => "Auto window".into(),
+            Command::WindowPreset(WindowPreset::Brain) => "Brain window".into(),
+            Command::WindowPreset(WindowPreset::Lesions) => "Lesion window".into(),
             Command::Zoom(_) => "Zoom".into(),
             Command::ResetZoom => "Fit".into(),
             Command::Pan(..) => "Pan".into(),
@@ -198,13 +212,15 @@ impl Command {
             Command::CycleQc => "Registration check".into(),
             Command::SetThreshold(_) => "Detection threshold (z)".into(),
             Command::ToggleNative => "Original exams".into(),
+            Command::SetOpacity(_) => "Overlay opacity".into(),
         }
     }
 
     /// Tooltip (with the shortcut, when there is one).
     pub fn tooltip(&self) -> String {
         let text = match self {
-            Command::BrowseExam(_) => "Choose a folder, CD or DICOMDIR holding the exam",
+            Command::BrowseExam(_) => "Choose a folder or CD holding the exam",
+            Command::BrowseDicomdir(_) => "Choose the DICOMDIR file of a CD or export",
             Command::OpenExam(..) => "Scan the folder and load its FLAIR (or first) series",
             Command::ChooseSeries(..) => "Load this series of the exam",
             Command::CancelLoad(_) => "Stop loading; nothing already shown is lost",
@@ -226,6 +242,12 @@ impl Command {
             Command::DragWindow(..) => "Right-drag a view: left/right width, up/down level",
             Command::WindowPreset(WindowPreset::Scanner) => "The window the scanner suggested",
             Command::WindowPreset(WindowPreset::Auto) => "A window from each exam's histogram",
+            Command::WindowPreset(WindowPreset::Brain) => {
+                "The brain's own range: grey-white contrast"
+            }
+            Command::WindowPreset(WindowPreset::Lesions) => {
+                "A wider window in the brain: bright plaques without clipping"
+            }
             Command::Zoom(_) => "Ctrl + mouse wheel zooms every view",
             Command::ResetZoom => "Fit the images to their views",
             Command::Pan(..) => "Drag a view to pan every view",
@@ -235,6 +257,7 @@ impl Command {
             Command::ToggleNative => {
                 "Each exam on its own grid, as acquired (the follow-up not registered)"
             }
+            Command::SetOpacity(_) => "How strongly the change map covers the image",
             Command::SetThreshold(_) => {
                 "The z-score a change must reach to be a candidate; reruns detection"
             }

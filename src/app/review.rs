@@ -30,6 +30,8 @@ pub struct Review {
     pub overlay: bool,
     /// Registration check on the follow-up view.
     pub qc: QcMode,
+    /// Opacity of the change overlay.
+    pub opacity: f32,
     /// Histogram of the change map in the brain: (z at bin centre, voxel count).
     pub histogram: Vec<(f64, f64)>,
 }
@@ -64,6 +66,7 @@ impl Review {
             windows: [(0.0, 1.0); 2],
             overlay: true,
             qc: QcMode::Off,
+            opacity: 0.8,
             histogram: Vec::new(),
         };
         review.histogram = review
@@ -81,13 +84,31 @@ impl Review {
         let Some(view) = self.comparison.views.get(self.view) else {
             return;
         };
-        let pick = |volume: &tandem::volume::Volume, suggested: Option<[f64; 2]>| match (
-            preset, suggested,
-        ) {
-            (WindowPreset::Scanner, Some([centre, width])) => {
-                ((centre - width / 2.0) as f32, (centre + width / 2.0) as f32)
+        // The brain is where the change map is defined (non-zero).
+        let brain = view.z.mapv(|z| z != 0.0);
+        let pick = |volume: &tandem::volume::Volume, suggested: Option<[f64; 2]>| {
+            let in_brain = |lo: f64, hi: f64| {
+                let mut values = tandem::morphology::masked_values(volume.voxels(), &brain);
+                match (
+                    tandem::morphology::quantile(&mut values, lo),
+                    tandem::morphology::quantile(&mut values, hi),
+                ) {
+                    (Some(a), Some(b)) if b > a => Some((a, b)),
+                    _ => None,
+                }
+            };
+            match (preset, suggested) {
+                (WindowPreset::Scanner, Some([centre, width])) => {
+                    ((centre - width / 2.0) as f32, (centre + width / 2.0) as f32)
+                }
+                (WindowPreset::Brain, _) => {
+                    in_brain(0.01, 0.995).unwrap_or_else(|| super::jobs::auto_window(volume))
+                }
+                (WindowPreset::Lesions, _) => {
+                    in_brain(0.05, 0.9995).unwrap_or_else(|| super::jobs::auto_window(volume))
+                }
+                _ => super::jobs::auto_window(volume),
             }
-            _ => super::jobs::auto_window(volume),
         };
         self.windows = [
             pick(&view.baseline, view.baseline_window),

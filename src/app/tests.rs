@@ -58,8 +58,8 @@ fn opens_the_sample_pair_and_shows_both_exams() {
     }
     harness.get_by_label("Baseline slice");
     harness.get_by_label("Follow-up slice");
-    harness.get_by_label_contains("2025-03-10");
-    harness.get_by_label_contains("2026-03-16");
+    harness.get_by_label_contains("2025-03-10 — 3D FLAIR");
+    harness.get_by_label_contains("2026-03-16 — 3D FLAIR");
 }
 
 #[test]
@@ -254,6 +254,24 @@ fn layouts_planes_window_and_zoom() {
     harness.get_by_label("Scanner window").click();
     harness.run_steps(2);
     assert_eq!(harness.state().review.as_ref().unwrap().windows, scanner);
+    // Brain and lesion presets come from the brain's own percentiles.
+    harness.get_by_label("Brain window").click();
+    harness.run_steps(2);
+    let brain = harness.state().review.as_ref().unwrap().windows;
+    harness.get_by_label("Lesion window").click();
+    harness.run_steps(2);
+    let lesions = harness.state().review.as_ref().unwrap().windows;
+    assert!(
+        lesions[0].1 > brain[0].1,
+        "the lesion window reaches higher"
+    );
+    harness.get_by_label("Scanner window").click();
+    harness.run_steps(2);
+    // The overlay opacity slider.
+    harness.state_mut().push(Command::SetOpacity(0.3));
+    harness.run_steps(2);
+    assert_eq!(harness.state().review.as_ref().unwrap().opacity, 0.3);
+    assert!(harness.query_all_by_label("Overlay opacity").count() >= 1);
     // Right-drag changes the window of the exam under the pointer.
     harness
         .state_mut()
@@ -370,7 +388,15 @@ fn registration_checks_and_remembered_exams() {
     harness.run_steps(2);
     assert_eq!(harness.state().prefs.layout, super::command::Layout::Single);
     harness.get_by_label("Recent");
+    harness.get_by_label("File");
     harness.get_by_label_contains("frame");
+    assert_eq!(
+        harness
+            .query_all_by_label_contains("SYNTHETIC^MS PATIENT")
+            .count(),
+        2
+    );
+    harness.get_by_label_contains("Exam 2025-03-10");
 }
 
 #[test]

@@ -116,9 +116,12 @@ fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
             }
         }
         ui.separator();
+        use crate::app::command::WindowPreset;
         for command in [
-            Command::WindowPreset(crate::app::command::WindowPreset::Scanner),
-            Command::WindowPreset(crate::app::command::WindowPreset::Auto),
+            Command::WindowPreset(WindowPreset::Scanner),
+            Command::WindowPreset(WindowPreset::Auto),
+            Command::WindowPreset(WindowPreset::Brain),
+            Command::WindowPreset(WindowPreset::Lesions),
             Command::ResetZoom,
         ] {
             if ui
@@ -136,6 +139,15 @@ fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
             .clicked()
         {
             commands.push(toggle);
+        }
+        let mut opacity = review.opacity;
+        let command = Command::SetOpacity(opacity);
+        if ui
+            .add(egui::Slider::new(&mut opacity, 0.0..=1.0).text(command.text()))
+            .on_hover_text(command.tooltip())
+            .changed()
+        {
+            commands.push(Command::SetOpacity(opacity));
         }
         let qc = Command::CycleQc;
         if ui
@@ -184,6 +196,7 @@ fn one_view(
     };
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     (qc, flicker_baseline, review.selected).hash(&mut hasher);
+    review.opacity.to_bits().hash(&mut hasher);
     (review.windows[0].0.to_bits(), review.windows[0].1.to_bits()).hash(&mut hasher);
     (
         review.generation,
@@ -225,11 +238,12 @@ fn one_view(
                 &extract(view.baseline.voxels(), &axes, through),
                 None,
                 review.windows[0],
+                0.0,
             ),
             _ => {
                 let grey = extract(under.voxels(), &axes, through);
                 let z = overlay.then(|| extract(&view.z, &axes, through));
-                let mut image = compose(size, &grey, z.as_deref(), window);
+                let mut image = compose(size, &grey, z.as_deref(), window, review.opacity);
                 if overlay {
                     let labels = extract(&view.followup_lesions, &axes, through);
                     outline(&mut image, &labels, |label| lesion_colour(review, label));
@@ -357,7 +371,13 @@ fn outline(image: &mut ColorImage, labels: &[u32], colour: impl Fn(u32) -> Optio
 }
 
 /// Grey pixels windowed, with warm colours for increase and cool for decrease laid over.
-fn compose(size: [usize; 2], grey: &[f32], z: Option<&[f32]>, window: (f32, f32)) -> ColorImage {
+fn compose(
+    size: [usize; 2],
+    grey: &[f32],
+    z: Option<&[f32]>,
+    window: (f32, f32),
+    opacity: f32,
+) -> ColorImage {
     let (lo, hi) = window;
     let scale = 255.0 / (hi - lo).max(f32::EPSILON);
     let mut pixels: Vec<Color32> = grey
@@ -379,7 +399,7 @@ fn compose(size: [usize; 2], grey: &[f32], z: Option<&[f32]>, window: (f32, f32)
             } else {
                 Color32::from_rgb(0, 120, 255)
             };
-            *pixel = blend(*pixel, colour, 0.45 + 0.5 * strength);
+            *pixel = blend(*pixel, colour, opacity * (0.55 + 0.45 * strength));
         }
     }
     ColorImage::new(size, pixels)

@@ -15,7 +15,25 @@ pub fn series_list_ui(ui: &mut Ui, slot: &ExamSlot, commands: &mut Vec<Command>)
     let Some(exam) = &slot.shown else {
         return;
     };
+    for patient in &exam.scan.patients {
+        // The reader checks it is the right patient; the name is shown, never logged.
+        ui.label(format!(
+            "{} · {}",
+            patient.name.as_deref().unwrap_or("(no name)"),
+            patient.id.as_deref().unwrap_or("(no ID)")
+        ));
+    }
     for study in exam.scan.all_studies() {
+        let date = study.date.as_deref().map_or("(no date)".to_owned(), |d| {
+            match (d.get(0..4), d.get(4..6), d.get(6..8)) {
+                (Some(y), Some(m), Some(day)) => format!("{y}-{m}-{day}"),
+                _ => d.to_owned(),
+            }
+        });
+        ui.weak(format!(
+            "Exam {date} {}",
+            study.description.as_deref().unwrap_or("")
+        ));
         for series in &study.series {
             let dims = series
                 .stack
