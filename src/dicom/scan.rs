@@ -212,7 +212,9 @@ pub fn organise(headers: Vec<FileHeader>) -> Scan {
     let mut problems = Vec::new();
     let mut patients: BTreeMap<(Option<String>, Option<String>), Vec<Study>> = BTreeMap::new();
     for (uid, study_headers) in by_study {
-        let first = &study_headers[0].facts;
+        let Some(first) = study_headers.first().map(|h| &h.facts) else {
+            continue;
+        };
         let key = (first.patient_id.clone(), first.patient_name.clone());
         let (date, time, description) = (
             first.study_date.clone(),
