@@ -441,13 +441,7 @@ fn intensity_model(
     transform: &RigidTransform,
     previous: Option<&IntensityModel>,
 ) -> IntensityModel {
-    let pairs: Vec<(f64, f64)> = samples
-        .par_iter()
-        .filter_map(|s| {
-            let (m, _) = moving.sample(transform.apply(s.mm))?;
-            Some((f64::from(m), f64::from(s.value)))
-        })
-        .collect();
+    let pairs = value_pairs(samples, moving, transform);
     let fit = |weights: &dyn Fn(f64, f64) -> f64| {
         let (mut sw, mut sm, mut sf, mut smm, mut smf) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for &(m, f) in &pairs {
@@ -561,15 +555,24 @@ fn solve6(h: &[[f64; 6]; 6], g: &[f64; 6], lambda: f64) -> Option<[f64; 6]> {
     x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
-/// Correlation of fixed and transformed moving values, and the covered fraction.
-fn quality(samples: &[Sample], moving: &MovingLevel, transform: &RigidTransform) -> (f64, f64) {
-    let pairs: Vec<(f64, f64)> = samples
+/// (moving, fixed) values at every sample the transformed moving image covers.
+fn value_pairs(
+    samples: &[Sample],
+    moving: &MovingLevel,
+    transform: &RigidTransform,
+) -> Vec<(f64, f64)> {
+    samples
         .par_iter()
         .filter_map(|s| {
             let (m, _) = moving.sample(transform.apply(s.mm))?;
             Some((f64::from(m), f64::from(s.value)))
         })
-        .collect();
+        .collect()
+}
+
+/// Correlation of fixed and transformed moving values, and the covered fraction.
+fn quality(samples: &[Sample], moving: &MovingLevel, transform: &RigidTransform) -> (f64, f64) {
+    let pairs = value_pairs(samples, moving, transform);
     let n = pairs.len() as f64;
     if n < 2.0 {
         return (0.0, 0.0);
