@@ -17,6 +17,7 @@ use crate::change::{
 use crate::dicom::{Scan, Series, Study, load_series, scan_paths};
 use crate::error::{Error, Result};
 use crate::geometry::{Mat3, Vec3, norm, sub};
+use crate::info::pretty_date;
 use crate::lesion::{Status, TrackedLesion, match_lesions};
 use crate::location::{Landmarks, Location};
 use crate::progress::Progress;
@@ -871,12 +872,5 @@ impl Report {
             }
         );
         out
-    }
-}
-
-fn pretty_date(date: &str) -> String {
-    match (date.get(0..4), date.get(4..6), date.get(6..8)) {
-        (Some(y), Some(m), Some(d)) if date.len() == 8 => format!("{y}-{m}-{d}"),
-        _ => date.to_owned(),
     }
 }

@@ -255,8 +255,8 @@ fn series_info(series: &Series, load: bool) -> SeriesInfo {
     info
 }
 
-/// `20250310` → `2025-03-10`.
-fn pretty_date(date: &str) -> String {
+/// A DICOM date (`20250310`) as people write it (`2025-03-10`); anything else unchanged.
+pub fn pretty_date(date: &str) -> String {
     match (date.get(0..4), date.get(4..6), date.get(6..8)) {
         (Some(y), Some(m), Some(d)) if date.len() == 8 => format!("{y}-{m}-{d}"),
         _ => date.to_owned(),

@@ -5,6 +5,7 @@ use egui::Ui;
 use super::slice_view::slice_view_ui;
 use crate::app::app::{Activity, ExamSlot};
 use crate::app::command::Command;
+use tandem::info::pretty_date;
 
 /// Draws one exam column.
 pub fn exam_panel_ui(ui: &mut Ui, slot: &mut ExamSlot, fraction: f32, commands: &mut Vec<Command>) {
@@ -69,11 +70,4 @@ pub fn exam_panel_ui(ui: &mut Ui, slot: &mut ExamSlot, fraction: f32, commands: 
             slot.shown_generation,
         );
     });
-}
-
-fn pretty_date(date: &str) -> String {
-    match (date.get(0..4), date.get(4..6), date.get(6..8)) {
-        (Some(y), Some(m), Some(d)) if date.len() == 8 => format!("{y}-{m}-{d}"),
-        _ => date.to_owned(),
-    }
 }

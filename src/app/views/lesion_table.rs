@@ -84,12 +84,9 @@ fn summary_ui(ui: &mut Ui, review: &Review) {
     let summary = review.summary();
     let report = review.report();
     ui.heading("Summary");
-    let date = |d: &Option<String>| match d.as_deref() {
-        Some(d) if d.len() == 8 && d.is_ascii() => {
-            format!("{}-{}-{}", &d[0..4], &d[4..6], &d[6..8])
-        }
-        Some(d) => d.to_owned(),
-        None => "(no date)".into(),
+    let date = |d: &Option<String>| {
+        d.as_deref()
+            .map_or("(no date)".to_owned(), tandem::info::pretty_date)
     };
     ui.label(format!(
         "Follow-up {} vs baseline {}",

@@ -24,12 +24,10 @@ pub fn series_list_ui(ui: &mut Ui, slot: &ExamSlot, commands: &mut Vec<Command>)
         ));
     }
     for study in exam.scan.all_studies() {
-        let date = study.date.as_deref().map_or("(no date)".to_owned(), |d| {
-            match (d.get(0..4), d.get(4..6), d.get(6..8)) {
-                (Some(y), Some(m), Some(day)) => format!("{y}-{m}-{day}"),
-                _ => d.to_owned(),
-            }
-        });
+        let date = study
+            .date
+            .as_deref()
+            .map_or("(no date)".to_owned(), tandem::info::pretty_date);
         ui.weak(format!(
             "Exam {date} {}",
             study.description.as_deref().unwrap_or("")
