@@ -358,7 +358,8 @@ pub fn compare_full(
     let mut pair_reports = Vec::new();
     let mut views = Vec::new();
     let mut lesions: Vec<TrackedLesion> = Vec::new();
-    let mut lesion_maps: Option<(Array3<u32>, crate::geometry::Geometry)> = None;
+    // Index in `views` of the pair whose lesions are tracked (the first non-contrast one).
+    let mut lesion_view: Option<usize> = None;
     let mut enhancement = Vec::new();
     let mut contrast_compared = false;
     for pair in &pairs {
@@ -391,18 +392,19 @@ pub fn compare_full(
                 peak_z: c.peak,
                 lesion_id: None,
             }));
-        } else if lesion_maps.is_none() {
-            lesions = outcome.lesions.clone();
-            lesion_maps = Some((outcome.followup_lesions.clone(), *baseline.geometry()));
+        } else if lesion_view.is_none() {
+            lesions = outcome.lesions;
+            lesion_view = Some(views.len());
         }
         let geometry = *baseline.geometry();
         let subject = format!("{:?} pair", pair.kind);
+        // The images move into the view: no copies of the volumes.
         views.push(PairView {
             kind: pair.kind,
-            followup: Volume::new(outcome.resampled.clone(), geometry, &subject)?,
+            followup: Volume::new(outcome.resampled, geometry, &subject)?,
             baseline,
-            z: outcome.z.clone(),
-            followup_lesions: outcome.followup_lesions.clone(),
+            z: outcome.z,
+            followup_lesions: outcome.followup_lesions,
             baseline_window: pair.baseline.facts.window,
             followup_window: pair.followup.facts.window,
         });
@@ -416,7 +418,10 @@ pub fn compare_full(
             candidates: outcome.candidates,
         });
     }
-    link_enhancement(&mut enhancement, &mut lesions, lesion_maps.as_ref());
+    let lesion_maps = lesion_view
+        .and_then(|n| views.get(n))
+        .map(|v| (&v.followup_lesions, v.baseline.geometry()));
+    link_enhancement(&mut enhancement, &mut lesions, lesion_maps);
     let to_baseline = pair_reports
         .iter()
         .find(|p| p.kind == SequenceKind::T1Post)
@@ -439,7 +444,7 @@ pub fn compare_full(
     };
     if let Some(foci) = post_minus_pre.as_mut() {
         contrast_compared = true;
-        link_enhancement(foci, &mut lesions, lesion_maps.as_ref());
+        link_enhancement(foci, &mut lesions, lesion_maps);
     }
     if lesion_maps.is_none() {
         // Only post-contrast series: each new enhancing focus is a new lesion.
@@ -737,7 +742,7 @@ fn post_minus_pre(
 fn link_enhancement(
     enhancement: &mut [EnhancementReport],
     lesions: &mut [TrackedLesion],
-    maps: Option<&(Array3<u32>, crate::geometry::Geometry)>,
+    maps: Option<(&Array3<u32>, &crate::geometry::Geometry)>,
 ) {
     let Some((labels, geometry)) = maps else {
         return;

@@ -209,7 +209,6 @@ pub fn organise(headers: Vec<FileHeader>) -> Scan {
             .or_default()
             .push(header);
     }
-    let mut problems = Vec::new();
     let mut patients: BTreeMap<(Option<String>, Option<String>), Vec<Study>> = BTreeMap::new();
     for (uid, study_headers) in by_study {
         let Some(first) = study_headers.first().map(|h| &h.facts) else {
@@ -221,8 +220,7 @@ pub fn organise(headers: Vec<FileHeader>) -> Scan {
             first.study_time.clone(),
             first.study_description.clone(),
         );
-        let (series, mut study_problems) = build_series(study_headers);
-        problems.append(&mut study_problems);
+        let series = build_series(study_headers);
         patients.entry(key).or_default().push(Study {
             uid,
             date,
@@ -240,7 +238,7 @@ pub fn organise(headers: Vec<FileHeader>) -> Scan {
         .collect();
     Scan {
         patients,
-        problems,
+        problems: Vec::new(),
         files_seen: 0,
     }
 }

@@ -11,7 +11,6 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::header::{FileHeader, FrameHeader, PixelFormat, Rescale, SeriesFacts};
-use super::scan::FileProblem;
 use crate::geometry::{Geometry, Vec3, cross, dot, from_columns, norm, normalized, scale, sub};
 
 /// Largest volume we agree to allocate, in voxels (8 GiB of `f32`).
@@ -67,9 +66,9 @@ struct FrameRef<'a> {
     frame: &'a FrameHeader,
 }
 
-/// Groups one study's headers into series (sorted by Series Number, then UID). Files that
-/// cannot join any series are returned as problems.
-pub fn build_series(headers: Vec<FileHeader>) -> (Vec<Series>, Vec<FileProblem>) {
+/// Groups one study's headers into series (sorted by Series Number, then UID). Files without
+/// pixel data stay with their series (as a warning), so nothing is dropped silently.
+pub fn build_series(headers: Vec<FileHeader>) -> Vec<Series> {
     let mut by_uid: BTreeMap<String, Vec<FileHeader>> = BTreeMap::new();
     for header in headers {
         by_uid
@@ -82,7 +81,7 @@ pub fn build_series(headers: Vec<FileHeader>) -> (Vec<Series>, Vec<FileProblem>)
         all.extend(series_of(uid, files));
     }
     all.sort_by(|a, b| (a.facts.series_number, &a.id).cmp(&(b.facts.series_number, &b.id)));
-    (all, Vec::new())
+    all
 }
 
 /// The stacks of one DICOM series.
