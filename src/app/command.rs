@@ -173,9 +173,10 @@ pub enum WindowPreset {
     Auto,
     /// The brain's own range (1st to 99.5th percentile inside the brain): grey/white contrast.
     Brain,
-    /// Wide and bright-tolerant (5th to 99.95th percentile in the brain): plaques stand out on
-    /// FLAIR without clipping.
-    Lesions,
+    /// FLAIR: 5th to 99.95th percentile in the brain, so plaques stand out without clipping.
+    Flair,
+    /// T1: 0.5th to 99.9th percentile in the brain, so enhancement is not clipped.
+    T1,
 }
 
 impl Command {
@@ -203,7 +204,8 @@ impl Command {
             Command::WindowPreset(WindowPreset::Scanner) => "Scanner window".into(),
             Command::WindowPreset(WindowPreset::Auto) => "Auto window".into(),
             Command::WindowPreset(WindowPreset::Brain) => "Brain window".into(),
-            Command::WindowPreset(WindowPreset::Lesions) => "Lesion window".into(),
+            Command::WindowPreset(WindowPreset::Flair) => "FLAIR window".into(),
+            Command::WindowPreset(WindowPreset::T1) => "T1 window".into(),
             Command::Zoom(_) => "Zoom".into(),
             Command::ResetZoom => "Fit".into(),
             Command::Pan(..) => "Pan".into(),
@@ -245,8 +247,11 @@ impl Command {
             Command::WindowPreset(WindowPreset::Brain) => {
                 "The brain's own range: grey-white contrast"
             }
-            Command::WindowPreset(WindowPreset::Lesions) => {
-                "A wider window in the brain: bright plaques without clipping"
+            Command::WindowPreset(WindowPreset::Flair) => {
+                "FLAIR: a wider window in the brain, bright plaques without clipping"
+            }
+            Command::WindowPreset(WindowPreset::T1) => {
+                "T1: the brain's range up to bright enhancement"
             }
             Command::Zoom(_) => "Ctrl + mouse wheel zooms every view",
             Command::ResetZoom => "Fit the images to their views",

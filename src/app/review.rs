@@ -104,8 +104,11 @@ impl Review {
                 (WindowPreset::Brain, _) => {
                     in_brain(0.01, 0.995).unwrap_or_else(|| super::jobs::auto_window(volume))
                 }
-                (WindowPreset::Lesions, _) => {
+                (WindowPreset::Flair, _) => {
                     in_brain(0.05, 0.9995).unwrap_or_else(|| super::jobs::auto_window(volume))
+                }
+                (WindowPreset::T1, _) => {
+                    in_brain(0.005, 0.999).unwrap_or_else(|| super::jobs::auto_window(volume))
                 }
                 _ => super::jobs::auto_window(volume),
             }

@@ -258,7 +258,7 @@ fn layouts_planes_window_and_zoom() {
     harness.get_by_label("Brain window").click();
     harness.run_steps(2);
     let brain = harness.state().review.as_ref().unwrap().windows;
-    harness.get_by_label("Lesion window").click();
+    harness.get_by_label("FLAIR window").click();
     harness.run_steps(2);
     let lesions = harness.state().review.as_ref().unwrap().windows;
     assert!(

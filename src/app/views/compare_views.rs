@@ -67,6 +67,9 @@ pub fn compare_views_ui(
         return;
     };
     controls(ui, review, commands);
+    if review.overlay {
+        legend(ui);
+    }
     status_line(ui, review, view);
     let views = views_of(review.layout, review.plane);
     textures.resize_with(views.len(), SliceTexture::default);
@@ -121,7 +124,8 @@ fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
             Command::WindowPreset(WindowPreset::Scanner),
             Command::WindowPreset(WindowPreset::Auto),
             Command::WindowPreset(WindowPreset::Brain),
-            Command::WindowPreset(WindowPreset::Lesions),
+            Command::WindowPreset(WindowPreset::Flair),
+            Command::WindowPreset(WindowPreset::T1),
             Command::ResetZoom,
         ] {
             if ui
@@ -323,6 +327,34 @@ fn checkerboard(
         })
         .collect();
     ColorImage::new(size, pixels)
+}
+
+/// The change map's colour scale and the outline colours, in one line.
+fn legend(ui: &mut Ui) {
+    ui.horizontal_wrapped(|ui| {
+        ui.weak("Change:");
+        let swatch = |ui: &mut Ui, colour: Color32, text: &str| {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 2.0, colour);
+            ui.weak(text);
+        };
+        swatch(
+            ui,
+            Color32::from_rgb(255, 200, 0),
+            &format!("increase z ≥ {CHANGE_SHOWN_FROM}"),
+        );
+        swatch(
+            ui,
+            Color32::from_rgb(255, 0, 0),
+            &format!("z ≥ {}", 4.0 * CHANGE_SHOWN_FROM),
+        );
+        swatch(ui, Color32::from_rgb(0, 120, 255), "decrease");
+        ui.weak("· Outlines:");
+        swatch(ui, Color32::from_rgb(255, 90, 40), "new");
+        swatch(ui, Color32::from_rgb(255, 210, 40), "enlarging");
+        swatch(ui, Color32::from_rgb(170, 170, 200), "persistent");
+        swatch(ui, Color32::from_rgb(80, 255, 80), "selected");
+    });
 }
 
 /// Colour of a lesion's outline by its status (and whether it is selected).
