@@ -40,6 +40,8 @@ impl Location {
 /// The landmarks the locations are told from, on one grid.
 pub struct Landmarks {
     geometry: Geometry,
+    /// Voxels of the lesion grid per landmark voxel, along index axes 0, 1, 2.
+    factor: [usize; 3],
     /// Within 3 mm of a ventricle.
     near_ventricle: Mask,
     /// Within 3 mm of the brain surface or sulcal CSF.
@@ -70,6 +72,23 @@ fn depth(brain: &Mask, max: usize) -> Array3<u8> {
 impl Landmarks {
     /// Finds ventricles and cortex-adjacent zones in `voxels` (any sequence with dark CSF).
     pub fn new(voxels: &Array3<f32>, brain: &Mask, geometry: &Geometry) -> Self {
+        // Landmarks millimetres wide need no sub-millimetre grid: work at about 1.5 mm, so the
+        // cost does not grow with the cube of the resolution.
+        let factor = geometry
+            .spacing
+            .map(|s| ((LANDMARK_MM / s).floor() as usize).max(1));
+        if factor != [1, 1, 1] {
+            let (coarse_voxels, coarse_brain, coarse_geometry) =
+                coarsen(voxels, brain, geometry, factor);
+            let mut landmarks = Self::at_grid(&coarse_voxels, &coarse_brain, &coarse_geometry);
+            landmarks.factor = factor;
+            landmarks.geometry = *geometry;
+            return landmarks;
+        }
+        Self::at_grid(voxels, brain, geometry)
+    }
+
+    fn at_grid(voxels: &Array3<f32>, brain: &Mask, geometry: &Geometry) -> Self {
         let min_spacing = geometry
             .spacing
             .iter()
@@ -126,6 +145,7 @@ impl Landmarks {
         }
         Self {
             geometry: *geometry,
+            factor: [1, 1, 1],
             near_ventricle,
             near_cortex,
             z_range: (z_lo, z_hi),
@@ -140,11 +160,11 @@ impl Landmarks {
         if centre_mm[2] < lo + 0.28 * height && centre_mm[1] > self.y_middle {
             return Location::Infratentorial;
         }
+        let [fi, fj, fk] = self.factor;
         let touches = |zone: &Mask| {
-            labels
-                .iter()
-                .zip(zone.iter())
-                .any(|(l, z)| *l == label && *z)
+            labels.indexed_iter().any(|((k, j, i), l)| {
+                *l == label && zone.get((k / fk, j / fj, i / fi)).copied().unwrap_or(false)
+            })
         };
         if touches(&self.near_ventricle) {
             Location::Periventricular
@@ -159,6 +179,48 @@ impl Landmarks {
     pub fn geometry(&self) -> &Geometry {
         &self.geometry
     }
+}
+
+/// Grid size the landmarks are found at, in mm.
+const LANDMARK_MM: f64 = 1.5;
+
+/// Block-averaged voxels and "any" brain, `factor` voxels a block, with the coarse geometry.
+fn coarsen(
+    voxels: &Array3<f32>,
+    brain: &Mask,
+    geometry: &Geometry,
+    [fi, fj, fk]: [usize; 3],
+) -> (Array3<f32>, Mask, Geometry) {
+    let (nk, nj, ni) = voxels.dim();
+    let dim = (nk.div_ceil(fk), nj.div_ceil(fj), ni.div_ceil(fi));
+    let mut sum = Array3::<f32>::zeros(dim);
+    let mut count = Array3::<f32>::zeros(dim);
+    let mut inside = Mask::from_elem(dim, false);
+    for (((k, j, i), v), b) in voxels.indexed_iter().zip(brain.iter()) {
+        let c = (k / fk, j / fj, i / fi);
+        if let (Some(s), Some(n), Some(m)) = (sum.get_mut(c), count.get_mut(c), inside.get_mut(c)) {
+            *s += v;
+            *n += 1.0;
+            *m |= *b;
+        }
+    }
+    Zip::from(&mut sum)
+        .and(&count)
+        .for_each(|s, n| *s /= n.max(1.0));
+    let coarse = Geometry {
+        origin: geometry.index_to_mm([
+            (fi as f64 - 1.0) / 2.0,
+            (fj as f64 - 1.0) / 2.0,
+            (fk as f64 - 1.0) / 2.0,
+        ]),
+        spacing: [
+            geometry.spacing[0] * fi as f64,
+            geometry.spacing[1] * fj as f64,
+            geometry.spacing[2] * fk as f64,
+        ],
+        direction: geometry.direction,
+    };
+    (sum, inside, coarse)
 }
 
 /// Dilates `seed` one voxel at a time, staying inside `within`, `steps` times.
