@@ -603,29 +603,37 @@ impl TandemApp {
                     }
                 });
             });
-        if let Some(review) = &self.review {
-            egui::Panel::right("lesions")
-                .resizable(true)
-                .default_size(380.0)
-                .show(ui, |ui| {
-                    lesion_table_ui(ui, review, &mut self.commands);
-                    ui.separator();
-                    super::views::change_histogram_ui(
-                        ui,
-                        review,
-                        self.settings.z_seed,
-                        &mut self.commands,
-                    );
-                });
-        }
         let fraction = self.slice_fraction;
         if self.help {
             help_window(ui.ctx(), &mut self.help);
         }
         let native = self.show_native;
+        let z_seed = self.settings.z_seed;
         egui::CentralPanel::default().show(ui, |ui| match &self.review {
             Some(review) if !native => {
-                compare_views_ui(ui, review, &mut self.compare_textures, &mut self.commands)
+                // Views on the left, the lesion table and histogram on the right, split here
+                // (not with a right-hand panel) so the views always get exactly the room left.
+                let full = ui.available_rect_before_wrap();
+                let table_width = 540.0_f32.min(full.width() * 0.45);
+                let split = (full.max.x - table_width).max(full.min.x + 1.0);
+                let views_rect = egui::Rect::from_min_max(
+                    full.min,
+                    egui::pos2((split - 8.0).max(full.min.x + 1.0), full.max.y),
+                );
+                let table_rect = egui::Rect::from_min_max(egui::pos2(split, full.min.y), full.max);
+                let commands = &mut self.commands;
+                ui.scope_builder(egui::UiBuilder::new().max_rect(views_rect), |ui| {
+                    compare_views_ui(ui, review, &mut self.compare_textures, commands);
+                });
+                ui.scope_builder(egui::UiBuilder::new().max_rect(table_rect), |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("lesion panel")
+                        .show(ui, |ui| {
+                            lesion_table_ui(ui, review, commands);
+                            ui.separator();
+                            super::views::change_histogram_ui(ui, review, z_seed, commands);
+                        });
+                });
             }
             _ => {
                 ui.columns(2, |columns| {

@@ -481,3 +481,19 @@ fn the_original_exams_stay_viewable() {
     harness.run_steps(3);
     harness.get_by_label("Change · Axial view");
 }
+
+#[test]
+fn a_small_window_draws_without_panicking() {
+    let (baseline, followup) = super::sample_pair();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(640.0, 420.0))
+        .build_eframe(move |cc| TandemApp::new(&cc.egui_ctx, Some(baseline), Some(followup)));
+    wait_until_compared(&mut harness);
+    for layout in [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3] {
+        harness.key_press(layout);
+        harness.run_steps(3);
+    }
+    harness.set_size(egui::vec2(320.0, 200.0));
+    harness.run_steps(3);
+    assert!(harness.state().review.is_some());
+}

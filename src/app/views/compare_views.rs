@@ -80,6 +80,10 @@ pub fn compare_views_ui(
     };
     let rows = views.len().div_ceil(columns);
     let height = ui.available_height() / rows as f32;
+    if ui.available_width() < 60.0 || height < 40.0 {
+        // Too small to show anything useful (a window being resized).
+        return;
+    }
     for (row, chunk) in views.chunks(columns).enumerate() {
         ui.allocate_ui(egui::vec2(ui.available_width(), height), |ui| {
             ui.columns(columns, |cols| {
@@ -95,8 +99,8 @@ pub fn compare_views_ui(
 }
 
 fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
-    // Wrapped, so a narrow window never pushes the views out of sight.
-    ui.horizontal_wrapped(|ui| {
+    // Three short rows: a row wider than the views would widen them past their share.
+    ui.horizontal(|ui| {
         for layout in Layout::ALL {
             let command = Command::SetLayout(layout);
             if ui
@@ -118,7 +122,8 @@ fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
                 commands.push(command);
             }
         }
-        ui.separator();
+    });
+    ui.horizontal(|ui| {
         use crate::app::command::WindowPreset;
         for command in [
             Command::WindowPreset(WindowPreset::Scanner),
@@ -136,6 +141,8 @@ fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
                 commands.push(command);
             }
         }
+    });
+    ui.horizontal(|ui| {
         let toggle = Command::ToggleOverlay;
         if ui
             .selectable_label(review.overlay, toggle.text())
@@ -144,6 +151,7 @@ fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
         {
             commands.push(toggle);
         }
+        ui.spacing_mut().slider_width = 80.0;
         let mut opacity = review.opacity;
         let command = Command::SetOpacity(opacity);
         if ui
@@ -331,17 +339,18 @@ fn checkerboard(
 
 /// The change map's colour scale and the outline colours, in one line.
 fn legend(ui: &mut Ui) {
-    ui.horizontal_wrapped(|ui| {
-        ui.weak("Change:");
-        let swatch = |ui: &mut Ui, colour: Color32, text: &str| {
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 2.0, colour);
-            ui.weak(text);
-        };
+    let swatch = |ui: &mut Ui, colour: Color32, text: &str| {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 10.0), egui::Sense::hover());
+        ui.painter().rect_filled(rect, 2.0, colour);
+        ui.weak(text);
+    };
+    // Two short rows rather than one long one, so the legend never widens the view area.
+    ui.horizontal(|ui| {
+        ui.weak("Change");
         swatch(
             ui,
             Color32::from_rgb(255, 200, 0),
-            &format!("increase z ≥ {CHANGE_SHOWN_FROM}"),
+            &format!("z ≥ {CHANGE_SHOWN_FROM}"),
         );
         swatch(
             ui,
@@ -349,7 +358,9 @@ fn legend(ui: &mut Ui) {
             &format!("z ≥ {}", 4.0 * CHANGE_SHOWN_FROM),
         );
         swatch(ui, Color32::from_rgb(0, 120, 255), "decrease");
-        ui.weak("· Outlines:");
+    });
+    ui.horizontal(|ui| {
+        ui.weak("Lesions");
         swatch(ui, Color32::from_rgb(255, 90, 40), "new");
         swatch(ui, Color32::from_rgb(255, 210, 40), "enlarging");
         swatch(ui, Color32::from_rgb(170, 170, 200), "persistent");
