@@ -11,7 +11,7 @@ use tandem::compare::PairView;
 use tandem::lesion::Status;
 
 use super::plane::{Plane, extract, image_size, pixel_mm, plane_axes, to_grid, to_screen};
-use super::slice_view::{SliceTexture, image_view_ui};
+use super::slice_view::{Greyscale, SliceTexture, image_view_ui};
 use crate::app::command::{Command, Layout, QcMode};
 use crate::app::review::Review;
 
@@ -318,9 +318,7 @@ fn checkerboard(
     windows: [(f32, f32); 2],
 ) -> ColorImage {
     let [w, _] = size;
-    let grey = |v: f32, (lo, hi): (f32, f32)| {
-        Color32::from_gray(((v - lo) * 255.0 / (hi - lo).max(f32::EPSILON)).clamp(0.0, 255.0) as u8)
-    };
+    let [grey_b, grey_f] = windows.map(Greyscale::new);
     let pixels = baseline
         .iter()
         .zip(followup)
@@ -328,9 +326,9 @@ fn checkerboard(
         .map(|(n, (b, f))| {
             let (x, y) = (n % w.max(1), n / w.max(1));
             if (x / 12 + y / 12) % 2 == 0 {
-                grey(*b, windows[0])
+                grey_b.colour(*b)
             } else {
-                grey(*f, windows[1])
+                grey_f.colour(*f)
             }
         })
         .collect();
@@ -421,15 +419,8 @@ fn compose(
     window: (f32, f32),
     opacity: f32,
 ) -> ColorImage {
-    let (lo, hi) = window;
-    let scale = 255.0 / (hi - lo).max(f32::EPSILON);
-    let mut pixels: Vec<Color32> = grey
-        .iter()
-        .map(|v| {
-            let g = ((v - lo) * scale).clamp(0.0, 255.0) as u8;
-            Color32::from_gray(g)
-        })
-        .collect();
+    let greyscale = Greyscale::new(window);
+    let mut pixels: Vec<Color32> = grey.iter().map(|v| greyscale.colour(*v)).collect();
     if let Some(z) = z {
         for (pixel, value) in pixels.iter_mut().zip(z) {
             if value.abs() < CHANGE_SHOWN_FROM {
