@@ -310,6 +310,11 @@ pub struct PairView {
     /// Follow-up lesion labels (matching `TrackedLesion::followup_labels`); zeros for
     /// post-contrast pairs.
     pub followup_lesions: Array3<u32>,
+    /// Baseline lesion labels (matching `TrackedLesion::baseline_labels`); zeros for
+    /// post-contrast pairs.
+    pub baseline_lesions: Array3<u32>,
+    /// The baseline series the grid comes from (its instances are what exports reference).
+    pub baseline_series: Series,
     /// Display windows (centre, width) the scanner suggested for each series, if any.
     pub baseline_window: Option<[f64; 2]>,
     pub followup_window: Option<[f64; 2]>,
@@ -405,6 +410,8 @@ pub fn compare_full(
             baseline,
             z: outcome.z,
             followup_lesions: outcome.followup_lesions,
+            baseline_lesions: outcome.baseline_lesions,
+            baseline_series: pair.baseline.clone(),
             baseline_window: pair.baseline.facts.window,
             followup_window: pair.followup.facts.window,
         });
@@ -592,6 +599,7 @@ struct Outcome {
     candidates: Vec<Region>,
     lesions: Vec<TrackedLesion>,
     followup_lesions: Array3<u32>,
+    baseline_lesions: Array3<u32>,
     noise_sigma: f32,
     brain_volume_ml: f64,
 }
@@ -634,8 +642,9 @@ fn detect(
     );
     let voxel_ml = geometry.spacing.iter().product::<f64>() / 1000.0;
     let brain_volume_ml = maps.brain.iter().filter(|b| **b).count() as f64 * voxel_ml;
-    let (lesions, followup_lesions) = if kind == SequenceKind::T1Post {
-        (Vec::new(), Array3::zeros(baseline.voxels().dim()))
+    let (lesions, followup_lesions, baseline_lesions) = if kind == SequenceKind::T1Post {
+        let none = Array3::zeros(baseline.voxels().dim());
+        (Vec::new(), none.clone(), none)
     } else {
         let find = |z: &Array3<f32>| {
             regions(
@@ -666,7 +675,7 @@ fn detect(
             };
             lesion.location = located;
         }
-        (lesions, f_labels)
+        (lesions, f_labels, b_labels)
     };
     let mut outcome = Outcome {
         z: maps.z,
@@ -674,6 +683,7 @@ fn detect(
         candidates,
         lesions,
         followup_lesions,
+        baseline_lesions,
         noise_sigma: maps.noise_sigma,
         brain_volume_ml,
     };

@@ -22,6 +22,9 @@ pub struct SliceRef {
     pub file: PathBuf,
     pub frame: u32,
     pub rescale: Rescale,
+    /// The instance the frame belongs to (derived objects such as a SEG reference it).
+    pub sop_class_uid: String,
+    pub sop_instance_uid: Option<String>,
 }
 
 /// A validated stack: the slices in order, and the geometry they define.
@@ -244,6 +247,8 @@ fn plan_stack(frames: &[FrameRef<'_>]) -> Result<Stack, String> {
                 file: f.header.path.clone(),
                 frame: f.frame.frame,
                 rescale: f.frame.rescale,
+                sop_class_uid: f.header.sop_class_uid.clone(),
+                sop_instance_uid: f.header.sop_instance_uid.clone(),
             })
             .collect(),
     })
