@@ -16,6 +16,7 @@
 //! | [`lesion`] | lesions matched across exams: new, enlarging, persistent, shrinking, resolved |
 //! | [`location`] | coarse lesion locations: periventricular, juxtacortical, infratentorial, deep white matter |
 //! | [`morphology`] | components (26-connected), erosion/dilation, hole filling, Gaussian smoothing |
+//! | [`marks`] | the reader's marks: label volumes per exam, lesion records, tools, undo/redo |
 //! | [`info`] | the `tandem info` report (text and JSON) |
 //! | [`progress`] | progress counting and cancellation for background work |
 //! | [`error`] | the error enum: one variant per cause, naming the file or series |
@@ -32,6 +33,7 @@ pub mod geometry;
 pub mod info;
 pub mod lesion;
 pub mod location;
+pub mod marks;
 pub mod morphology;
 pub mod progress;
 pub mod register;

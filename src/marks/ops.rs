@@ -1,0 +1,195 @@
+//! Operations on whole lesions, each one undoable step: accept an algorithm candidate as a
+//! marked lesion, split a lesion into its connected parts, merge two, give one another id,
+//! delete one.
+
+use ndarray::Array3;
+
+use super::{Edit, Label, LesionKind, LesionRecord, Marks, Origin};
+use crate::morphology::label_components;
+
+impl Marks {
+    /// The changes that set each voxel of `exam` for which `new_label(old)` says so.
+    fn changes_where(
+        &self,
+        exam: usize,
+        mut new_label: impl FnMut(usize, Label) -> Option<Label>,
+    ) -> Vec<(usize, Label, Label)> {
+        let Some(flat) = self.labels(exam).and_then(|l| l.as_slice()) else {
+            return Vec::new();
+        };
+        flat.iter()
+            .enumerate()
+            .filter_map(|(n, &old)| {
+                new_label(n, old)
+                    .filter(|new| *new != old)
+                    .map(|new| (n, old, new))
+            })
+            .collect()
+    }
+
+    fn exam_count(&self) -> usize {
+        self.exams().len()
+    }
+
+    /// Marks an algorithm lesion as the reader's: in each exam, the voxels whose `source`
+    /// label is one of `source_labels` get label `id` (other marked lesions are kept).
+    /// `sources[exam]` is that exam's label map on the comparison grid, if any.
+    pub fn accept_candidate(
+        &mut self,
+        id: Label,
+        kind: LesionKind,
+        sources: &[Option<(&Array3<u32>, &[u32])>],
+    ) {
+        let mut edit = Edit::default();
+        for (exam, source) in sources.iter().enumerate().take(self.exam_count()) {
+            let Some((map, wanted)) = source else {
+                continue;
+            };
+            let Some(src) = map.as_slice() else {
+                continue;
+            };
+            if map.len() != self.labels(exam).map_or(0, |l| l.len()) {
+                continue;
+            }
+            let changes = self.changes_where(exam, |n, old| {
+                let hit = src.get(n).is_some_and(|s| *s != 0 && wanted.contains(s));
+                (hit && (old == 0 || old == id)).then_some(id)
+            });
+            edit.exam_voxels.push((exam, changes));
+        }
+        let record = LesionRecord {
+            kind,
+            note: self.record(id).map(|r| r.note.clone()).unwrap_or_default(),
+            origin: Origin::Candidate,
+        };
+        let before = self.record(id).cloned();
+        if before.as_ref() != Some(&record) {
+            edit.records.push((id, before, Some(record)));
+        }
+        self.commit(edit);
+    }
+
+    /// Splits lesion `id` into its 26-connected parts (over all exams together, so a part
+    /// keeps one identity across exams). The largest part keeps `id`; the others get new ids
+    /// from `next_id`. Returns the ids of the parts.
+    pub fn split(&mut self, id: Label, reserved: Label) -> Vec<Label> {
+        let Some(first) = self.labels(0) else {
+            return Vec::new();
+        };
+        let mut union = Array3::from_elem(first.dim(), false);
+        for exam in self.exams() {
+            ndarray::Zip::from(&mut union)
+                .and(&exam.labels)
+                .for_each(|u, l| *u |= *l == id);
+        }
+        let (parts, count) = label_components(&union);
+        if count < 2 {
+            return vec![id];
+        }
+        let mut sizes = vec![0usize; count as usize + 1];
+        for p in &parts {
+            if let Some(s) = sizes.get_mut(*p as usize) {
+                *s += 1;
+            }
+        }
+        let largest = (1..=count as usize)
+            .max_by_key(|p| (sizes.get(*p).copied().unwrap_or(0), std::cmp::Reverse(*p)))
+            .unwrap_or(1);
+        let mut next = self.next_id(reserved);
+        let mut new_ids = vec![0 as Label; count as usize + 1];
+        let mut ids = vec![id];
+        for p in 1..=count as usize {
+            let slot = if p == largest {
+                id
+            } else {
+                let fresh = next;
+                next = next.saturating_add(1);
+                ids.push(fresh);
+                fresh
+            };
+            if let Some(s) = new_ids.get_mut(p) {
+                *s = slot;
+            }
+        }
+        let Some(parts_flat) = parts.as_slice() else {
+            return vec![id];
+        };
+        let mut edit = Edit::default();
+        for exam in 0..self.exam_count() {
+            let changes = self.changes_where(exam, |n, old| {
+                (old == id)
+                    .then(|| {
+                        parts_flat
+                            .get(n)
+                            .and_then(|p| new_ids.get(*p as usize))
+                            .copied()
+                    })
+                    .flatten()
+            });
+            edit.exam_voxels.push((exam, changes));
+        }
+        let record = self.record(id).cloned().unwrap_or_default();
+        for fresh in ids.iter().skip(1) {
+            edit.records.push((*fresh, None, Some(record.clone())));
+        }
+        self.commit(edit);
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Merges lesion `from` into `into` in every exam; `from`'s record goes.
+    pub fn merge(&mut self, from: Label, into: Label) {
+        if from == into || from == 0 || into == 0 {
+            return;
+        }
+        let mut edit = Edit::default();
+        for exam in 0..self.exam_count() {
+            let changes = self.changes_where(exam, |_, old| (old == from).then_some(into));
+            edit.exam_voxels.push((exam, changes));
+        }
+        if let Some(before) = self.record(from).cloned() {
+            edit.records.push((from, Some(before.clone()), None));
+            if self.record(into).is_none() {
+                edit.records.push((into, None, Some(before)));
+            }
+        }
+        self.commit(edit);
+    }
+
+    /// Gives lesion `from` the id `to`: a rename when `to` is free, a merge when it is taken.
+    pub fn relabel(&mut self, from: Label, to: Label) {
+        if self.ids().contains(&to) {
+            self.merge(from, to);
+            return;
+        }
+        if from == to || to == 0 {
+            return;
+        }
+        let mut edit = Edit::default();
+        for exam in 0..self.exam_count() {
+            let changes = self.changes_where(exam, |_, old| (old == from).then_some(to));
+            edit.exam_voxels.push((exam, changes));
+        }
+        if let Some(before) = self.record(from).cloned() {
+            edit.records.push((from, Some(before.clone()), None));
+            edit.records.push((to, None, Some(before)));
+        }
+        self.commit(edit);
+    }
+
+    /// Deletes lesion `id`: its voxels in every exam and its record.
+    pub fn delete(&mut self, id: Label) {
+        if id == 0 {
+            return;
+        }
+        let mut edit = Edit::default();
+        for exam in 0..self.exam_count() {
+            let changes = self.changes_where(exam, |_, old| (old == id).then_some(0));
+            edit.exam_voxels.push((exam, changes));
+        }
+        if let Some(before) = self.record(id).cloned() {
+            edit.records.push((id, Some(before), None));
+        }
+        self.commit(edit);
+    }
+}
