@@ -85,7 +85,7 @@ pub struct ChangeMaps {
 }
 
 /// A connected region of change or a lesion, measured on the baseline grid.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Region {
     /// 1-based, in the order regions appear in memory (deterministic).
     pub label: u32,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use tandem::compare::{CompareOptions, compare};
+use tandem::compare::{CompareOptions, compare_full};
 use tandem::dicom::{load_series, scan_paths};
 use tandem::info::InfoReport;
 use tandem::progress::Progress;
@@ -55,7 +55,9 @@ enum Command {
         uncompressed: bool,
     },
     /// Compare two exams: register, diff, find new/enlarging lesions and new enhancement;
-    /// writes OUT/report.json and prints the summary.
+    /// writes the report folder OUT (report.json, report.html with key images, NIfTI and DICOM
+    /// SEG lesion labels) and prints the summary. An existing report is never replaced unless
+    /// --replace is given.
     Compare {
         baseline: PathBuf,
         followup: PathBuf,
@@ -73,6 +75,9 @@ enum Command {
         /// Treat the chosen series as not contrast-enhanced.
         #[arg(long)]
         no_contrast: bool,
+        /// Replace a report already in OUT.
+        #[arg(long)]
+        replace: bool,
     },
     /// Load each series folder RUNS times and print one JSON line of timings per folder.
     BenchLoad {
@@ -105,6 +110,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             followup_series,
             contrast,
             no_contrast,
+            replace,
         }) => {
             let options = CompareOptions {
                 baseline_series,
@@ -116,7 +122,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 },
                 ..CompareOptions::default()
             };
-            compare_command(&baseline, &followup, &out, &options)
+            compare_command(&baseline, &followup, &out, &options, replace)
         }
     }
 }
@@ -167,17 +173,37 @@ fn compare_command(
     followup: &std::path::Path,
     out: &std::path::Path,
     options: &CompareOptions,
+    replace: bool,
 ) -> Result<ExitCode, String> {
-    let report =
-        compare(baseline, followup, options, &Progress::new()).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n";
-    tandem::fsutil::write_atomic(&out.join("report.json"), json.as_bytes())
-        .map_err(|e| e.to_string())?;
+    // Refuse before the work, not after it.
+    if !replace && tandem::report::report_exists(out) {
+        return Err(format!(
+            "{}: already holds a report; give another --out or add --replace",
+            out.display()
+        ));
+    }
+    let comparison =
+        compare_full(baseline, followup, options, &Progress::new()).map_err(|e| e.to_string())?;
+    let report = &comparison.report;
+    let decisions = std::collections::BTreeMap::new();
+    let reading = tandem::report::Reading {
+        report,
+        views: &comparison.views,
+        decisions: &decisions,
+        marks: None,
+        reader: "",
+        notes: "",
+    };
+    let written =
+        tandem::report::write_report_folder(out, &reading, replace).map_err(|e| e.to_string())?;
     print_out(&report.summary_text())?;
+    for warning in &written.warnings {
+        eprintln!("tandem: {warning}");
+    }
     eprintln!(
-        "wrote {} ({} lesion(s), {:.1} s)",
-        out.join("report.json").display(),
+        "wrote {} ({} files, {} lesion(s), {:.1} s)",
+        out.display(),
+        written.files.len(),
         report.lesions.len(),
         report.timings_s.total
     );

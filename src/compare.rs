@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ndarray::Array3;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::change::{
     ChangeSettings, Region, change_maps, intensity_z, keep_regions_reaching, regions,
@@ -26,7 +26,7 @@ use crate::resample::{Interpolation, resample};
 use crate::volume::Volume;
 
 /// What kind of sequence a series is, as far as the comparison cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SequenceKind {
     Flair,
@@ -34,6 +34,19 @@ pub enum SequenceKind {
     T1Pre,
     T2,
     Other,
+}
+
+impl SequenceKind {
+    /// The name a report uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            SequenceKind::Flair => "FLAIR",
+            SequenceKind::T1Post => "T1 post-contrast",
+            SequenceKind::T1Pre => "T1 pre-contrast",
+            SequenceKind::T2 => "T2",
+            SequenceKind::Other => "other",
+        }
+    }
 }
 
 /// Guesses the sequence from the series' description and contrast agent.
@@ -64,7 +77,7 @@ pub fn classify(series: &Series) -> SequenceKind {
 }
 
 /// What the caller may choose.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CompareOptions {
     pub settings: ChangeSettings,
     pub registration: RegistrationSettings,
@@ -76,7 +89,7 @@ pub struct CompareOptions {
 }
 
 /// The comparison's result: `report.json`'s content.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub tandem: String,
     pub baseline: ExamRef,
@@ -96,7 +109,7 @@ pub struct Report {
     pub timings_s: Timings,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExamRef {
     pub path: PathBuf,
     pub study_uid: String,
@@ -104,13 +117,13 @@ pub struct ExamRef {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Comparability {
     pub comparable: bool,
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegistrationReport {
     /// `x_followup = matrix · x_baseline + offset_mm` (rows).
     pub matrix: Mat3,
@@ -138,7 +151,7 @@ impl From<&Registration> for RegistrationReport {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeriesRef {
     pub series_uid: String,
     pub description: Option<String>,
@@ -147,7 +160,7 @@ pub struct SeriesRef {
     pub spacing_mm: Vec3,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PairReport {
     pub kind: SequenceKind,
     pub baseline: SeriesRef,
@@ -160,13 +173,13 @@ pub struct PairReport {
     pub candidates: Vec<Region>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Volumes {
     pub baseline: f64,
     pub followup: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LesionReport {
     pub id: u32,
     pub status: Status,
@@ -177,13 +190,15 @@ pub struct LesionReport {
     pub centroid_mm: Vec3,
     pub volume_mm3: Volumes,
     pub notes: Vec<String>,
-    /// Its label in the primary pair's follow-up lesion map (`PairView::followup_lesions`),
-    /// for viewers; not part of the report file.
-    #[serde(skip)]
-    pub followup_label: Option<u32>,
+    /// Its labels in the primary pair's lesion maps (`PairView::baseline_lesions`,
+    /// `PairView::followup_lesions`), for viewers and exports.
+    #[serde(default)]
+    pub baseline_labels: Vec<u32>,
+    #[serde(default)]
+    pub followup_labels: Vec<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnhancementReport {
     pub centroid_mm: Vec3,
     pub volume_mm3: f64,
@@ -192,7 +207,7 @@ pub struct EnhancementReport {
     pub lesion_id: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SettingsReport {
     #[serde(flatten)]
     pub change: ChangeSettings,
@@ -200,7 +215,7 @@ pub struct SettingsReport {
     pub registration: RegistrationSettings,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub comparison_date: Option<String>,
     pub new: usize,
@@ -215,7 +230,7 @@ pub struct Summary {
     pub contrast_compared: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Timings {
     pub scan: f64,
     pub load: f64,
@@ -826,7 +841,8 @@ fn lesion_report(l: &TrackedLesion) -> LesionReport {
             followup: l.volume_followup_mm3,
         },
         notes: l.notes.clone(),
-        followup_label: l.followup_labels.first().copied(),
+        baseline_labels: l.baseline_labels.clone(),
+        followup_labels: l.followup_labels.clone(),
     }
 }
 

@@ -33,6 +33,12 @@ pub enum Error {
     /// A header asks for more than we are willing to allocate, or less data than declared.
     #[error("{subject}: refused: {problem}")]
     Limits { subject: String, problem: String },
+    /// One of Tandem's own files (a session) that this build cannot read, and why.
+    #[error("{path}: {problem}")]
+    Format { path: PathBuf, problem: String },
+    /// An output that already exists and may not be replaced without asking.
+    #[error("{path}: already exists; choose another name or allow replacing it")]
+    Exists { path: PathBuf },
     /// The operation was cancelled by the user.
     #[error("cancelled")]
     Cancelled,

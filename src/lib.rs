@@ -17,6 +17,10 @@
 //! | [`location`] | coarse lesion locations: periventricular, juxtacortical, infratentorial, deep white matter |
 //! | [`morphology`] | components (26-connected), erosion/dilation, hole filling, Gaussian smoothing |
 //! | [`marks`] | the reader's marks: label volumes per exam, lesion records, tools, undo/redo |
+//! | [`reading`] | the findings with the reader's decisions and marks applied: what the table lists and the report counts |
+//! | [`session`] | the session file: a whole reading, versioned, saved atomically, autosaved for recovery |
+//! | [`clock`] | UTC time as ISO 8601 and DICOM text |
+//! | [`report`] | the report folder: report.json, report.html with key images, NIfTI label exports |
 //! | [`info`] | the `tandem info` report (text and JSON) |
 //! | [`progress`] | progress counting and cancellation for background work |
 //! | [`error`] | the error enum: one variant per cause, naming the file or series |
@@ -25,6 +29,7 @@
 
 pub mod build_info;
 pub mod change;
+pub mod clock;
 pub mod compare;
 pub mod dicom;
 pub mod error;
@@ -36,8 +41,11 @@ pub mod location;
 pub mod marks;
 pub mod morphology;
 pub mod progress;
+pub mod reading;
 pub mod register;
+pub mod report;
 pub mod resample;
+pub mod session;
 pub mod synth;
 pub mod transform;
 pub mod volume;

@@ -11,7 +11,7 @@
 
 use ndarray::{Array3, Axis};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::geometry::{Vec3, add, cross, mat_vec, norm, scale, sub};
@@ -21,7 +21,7 @@ use crate::transform::{RigidTransform, mat_mul};
 use crate::volume::Volume;
 
 /// Knobs of the registration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegistrationSettings {
     /// Voxel size (mm) of each pyramid level, coarse to fine (each exam is block-averaged by the
     /// whole number of its voxels nearest to it, at least 1). The finest is 1 mm: sub-millimetre

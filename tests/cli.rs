@@ -186,12 +186,42 @@ fn compare_writes_a_report_and_prints_the_summary() {
     );
     assert!(json["baseline"]["study_uid"].is_string() && json["followup"]["date"] == "20260316");
 
+    assert!(out.path().join("report.html").is_file());
+    assert!(out.path().join("lesions-followup.nii.gz").is_file());
+
+    // A second run into the same folder is refused before any work, and changes nothing...
+    let before = std::fs::read(out.path().join("report.json")).unwrap();
+    let again = tandem(&[
+        "compare",
+        &format!("{}/baseline", sample()),
+        &format!("{}/followup", sample()),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a report"));
+    assert_eq!(
+        std::fs::read(out.path().join("report.json")).unwrap(),
+        before
+    );
+    // ...unless asked to replace it.
+    let replaced = tandem(&[
+        "compare",
+        &format!("{}/baseline", sample()),
+        &format!("{}/followup", sample()),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--replace",
+    ]);
+    assert!(replaced.status.success());
+
+    let elsewhere = tempfile::tempdir().unwrap();
     let failed = tandem(&[
         "compare",
         "/nope/a",
         "/nope/b",
         "--out",
-        out.path().to_str().unwrap(),
+        elsewhere.path().to_str().unwrap(),
     ]);
     assert!(!failed.status.success());
     assert!(String::from_utf8_lossy(&failed.stderr).contains("tandem:"));

@@ -32,24 +32,7 @@ impl Side {
     }
 }
 
-/// The reader's word on a lesion flagged by the comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Decision {
-    #[default]
-    Pending,
-    Confirmed,
-    Rejected,
-}
-
-impl Decision {
-    pub fn label(self) -> &'static str {
-        match self {
-            Decision::Pending => "—",
-            Decision::Confirmed => "confirmed",
-            Decision::Rejected => "rejected",
-        }
-    }
-}
+pub use tandem::reading::Decision;
 
 /// A request from the UI.
 #[derive(Debug, Clone, PartialEq)]

@@ -84,11 +84,16 @@ pub struct ExamLabels {
     pub labels: Array3<Label>,
 }
 
-/// One undoable change: voxels (flat index, before, after) and lesion records (before, after).
+/// One voxel's change: flat index, label before, label after.
+pub type VoxelChange = (usize, Label, Label);
+/// One lesion record's change: id, before, after.
+pub type RecordChange = (Label, Option<LesionRecord>, Option<LesionRecord>);
+
+/// One undoable change: voxels per exam, and lesion records.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Edit {
-    pub exam_voxels: Vec<(usize, Vec<(usize, Label, Label)>)>,
-    pub records: Vec<(Label, Option<LesionRecord>, Option<LesionRecord>)>,
+    pub exam_voxels: Vec<(usize, Vec<VoxelChange>)>,
+    pub records: Vec<RecordChange>,
 }
 
 impl Edit {
@@ -252,7 +257,7 @@ impl Marks {
         let Some(flat) = labels.as_slice() else {
             return 0;
         };
-        let changes: Vec<(usize, Label, Label)> = voxels
+        let changes: Vec<VoxelChange> = voxels
             .iter()
             .filter_map(|&n| {
                 let old = *flat.get(n)?;
@@ -322,12 +327,10 @@ impl Marks {
     /// Writes an edit's "after" (forward) or "before" (backward) values.
     fn apply(&mut self, edit: &Edit, forward: bool) {
         self.revision += 1;
-        let exam_changes: Box<dyn Iterator<Item = &(usize, Vec<(usize, Label, Label)>)>> =
-            if forward {
-                Box::new(edit.exam_voxels.iter())
-            } else {
-                Box::new(edit.exam_voxels.iter().rev())
-            };
+        let mut exam_changes: Vec<&(usize, Vec<VoxelChange>)> = edit.exam_voxels.iter().collect();
+        if !forward {
+            exam_changes.reverse();
+        }
         for (exam, changes) in exam_changes {
             let (Some(labels), Some(counts)) = (
                 self.exams
@@ -337,7 +340,7 @@ impl Marks {
             ) else {
                 continue;
             };
-            let mut write = |&(n, before, after): &(usize, Label, Label)| {
+            let mut write = |&(n, before, after): &VoxelChange| {
                 let (from, to) = if forward {
                     (before, after)
                 } else {
@@ -364,13 +367,10 @@ impl Marks {
                 changes.iter().rev().for_each(&mut write);
             }
         }
-        let records: Box<
-            dyn Iterator<Item = &(Label, Option<LesionRecord>, Option<LesionRecord>)>,
-        > = if forward {
-            Box::new(edit.records.iter())
-        } else {
-            Box::new(edit.records.iter().rev())
-        };
+        let mut records: Vec<&RecordChange> = edit.records.iter().collect();
+        if !forward {
+            records.reverse();
+        }
         for (id, before, after) in records {
             match if forward { after } else { before } {
                 Some(r) => {

@@ -13,7 +13,7 @@ impl Marks {
         &self,
         exam: usize,
         mut new_label: impl FnMut(usize, Label) -> Option<Label>,
-    ) -> Vec<(usize, Label, Label)> {
+    ) -> Vec<super::VoxelChange> {
         let Some(flat) = self.labels(exam).and_then(|l| l.as_slice()) else {
             return Vec::new();
         };

@@ -372,7 +372,7 @@ fn lesion_colour(review: &Review, label: u32) -> Option<Color32> {
         .report()
         .lesions
         .iter()
-        .find(|l| l.followup_label == Some(label))?;
+        .find(|l| l.followup_labels.contains(&label))?;
     if review.selected == Some(lesion.id) {
         return Some(Color32::from_rgb(80, 255, 80));
     }

@@ -1,0 +1,307 @@
+//! The reading: the comparison's findings with the reader's decisions and marks applied. This
+//! is the one place that decides what the lesion table lists and what the report counts, so
+//! the screen, `report.json` and `report.html` never disagree.
+//!
+//! Rules (the reader always wins over the algorithm):
+//! - a lesion the reader rejected is listed but never counted;
+//! - a lesion the reader marked (drew, or accepted from a candidate) is measured on the marks:
+//!   its status comes from its marked volumes at baseline and follow-up, with the comparison's
+//!   enlargement rule;
+//! - an algorithm lesion with no marks keeps the algorithm's status and volumes;
+//! - enhancing lesions are the algorithm's enhancement foci that were not rejected, plus lesions
+//!   the reader marked as enhancing that no kept focus already counts.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{Report, Volumes};
+use crate::geometry::Vec3;
+use crate::lesion::Status;
+use crate::location::Location;
+use crate::marks::{Label, LesionKind, Marks};
+
+/// The reader's word on a lesion flagged by the comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    #[default]
+    Pending,
+    Confirmed,
+    Rejected,
+}
+
+impl Decision {
+    pub fn label(self) -> &'static str {
+        match self {
+            Decision::Pending => "—",
+            Decision::Confirmed => "confirmed",
+            Decision::Rejected => "rejected",
+        }
+    }
+}
+
+/// Who found a lesion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Found by the comparison, not marked by the reader.
+    Algorithm,
+    /// Found by the comparison and marked (accepted or edited) by the reader.
+    AlgorithmMarked,
+    /// Drawn by the reader alone.
+    Reader,
+}
+
+/// One lesion as the reading stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadLesion {
+    pub id: u32,
+    pub status: Status,
+    pub kind: LesionKind,
+    pub enhancing: bool,
+    pub source: Source,
+    pub decision: Decision,
+    pub location: Option<Location>,
+    pub centroid_mm: Vec3,
+    pub volume_mm3: Volumes,
+    pub note: String,
+}
+
+impl ReadLesion {
+    /// Counted in the report (not rejected).
+    pub fn counted(&self) -> bool {
+        self.decision != Decision::Rejected
+    }
+}
+
+/// The counts a follow-up report states, as the reading stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadSummary {
+    pub new: usize,
+    pub enlarging: usize,
+    pub enhancing: usize,
+    pub active: bool,
+    pub contrast_compared: bool,
+    /// Lesions the reader drew that the comparison had not found.
+    pub reader_added: usize,
+    pub rejected: usize,
+}
+
+impl ReadSummary {
+    /// "Radiologically active" / "inactive", as the impression says it.
+    pub fn activity(&self) -> &'static str {
+        if self.active {
+            "radiologically active"
+        } else {
+            "no new or enlarging T2/FLAIR lesions and no enhancement: radiologically inactive"
+        }
+    }
+}
+
+/// Status of a marked lesion from its marked volumes (mm³) at baseline and follow-up, by the
+/// comparison's enlargement rule (ratio and minimum growth).
+pub fn status_from_volumes(baseline: f64, followup: f64, ratio: f64, min_mm3: f64) -> Status {
+    match (baseline > 0.0, followup > 0.0) {
+        (false, true) | (false, false) => Status::New,
+        (true, false) => Status::Resolved,
+        (true, true) if followup >= baseline * (1.0 + ratio) && followup - baseline >= min_mm3 => {
+            Status::Enlarging
+        }
+        (true, true) if baseline >= followup * (1.0 + ratio) && baseline - followup >= min_mm3 => {
+            Status::Shrinking
+        }
+        _ => Status::Persistent,
+    }
+}
+
+/// Centroids (baseline-grid mm) of every marked lesion: of its follow-up voxels when it has
+/// any, else of its baseline voxels. One pass over each exam.
+pub fn marked_centroids(marks: &Marks) -> BTreeMap<Label, Vec3> {
+    let mut sums: Vec<BTreeMap<Label, ([f64; 3], u64)>> = Vec::new();
+    for exam in marks.exams() {
+        let mut sum: BTreeMap<Label, ([f64; 3], u64)> = BTreeMap::new();
+        for ((k, j, i), &l) in exam.labels.indexed_iter() {
+            if l != 0 {
+                let e = sum.entry(l).or_insert(([0.0; 3], 0));
+                e.0[0] += i as f64;
+                e.0[1] += j as f64;
+                e.0[2] += k as f64;
+                e.1 += 1;
+            }
+        }
+        sums.push(sum);
+    }
+    let mut centroids = BTreeMap::new();
+    for id in marks.ids() {
+        let found = sums
+            .iter()
+            .rev()
+            .find_map(|s| s.get(&id).filter(|(_, n)| *n > 0));
+        if let Some((s, n)) = found {
+            let index = s.map(|v| v / *n as f64);
+            centroids.insert(id, marks.geometry().index_to_mm(index));
+        }
+    }
+    centroids
+}
+
+/// The lesions as the reading stands, by id. `centroids` comes from [`marked_centroids`]
+/// (callers cache it by the marks' revision).
+pub fn read_lesions(
+    report: &Report,
+    decisions: &BTreeMap<u32, Decision>,
+    marks: Option<&Marks>,
+    centroids: &BTreeMap<Label, Vec3>,
+) -> Vec<ReadLesion> {
+    let rule = &report.settings.change;
+    let decision = |id: u32| decisions.get(&id).copied().unwrap_or_default();
+    let marked = |id: u32| -> Option<(Volumes, LesionKind, String)> {
+        let marks = marks?;
+        let label = Label::try_from(id).ok()?;
+        let volumes = Volumes {
+            baseline: marks.volume_mm3(0, label),
+            followup: marks.volume_mm3(1, label),
+        };
+        if volumes.baseline + volumes.followup <= 0.0 {
+            return None;
+        }
+        let record = marks.record(label).cloned().unwrap_or_default();
+        Some((volumes, record.kind, record.note))
+    };
+    let mut lesions: Vec<ReadLesion> = report
+        .lesions
+        .iter()
+        .map(|l| match marked(l.id) {
+            Some((volumes, kind, note)) => ReadLesion {
+                id: l.id,
+                status: status_from_volumes(
+                    volumes.baseline,
+                    volumes.followup,
+                    rule.enlarge_ratio,
+                    rule.enlarge_min_mm3,
+                ),
+                kind,
+                enhancing: l.enhancing || kind == LesionKind::Enhancing,
+                source: Source::AlgorithmMarked,
+                // Marking an algorithm lesion confirms it, unless the reader said otherwise.
+                decision: match decision(l.id) {
+                    Decision::Pending => Decision::Confirmed,
+                    other => other,
+                },
+                location: l.location,
+                centroid_mm: Label::try_from(l.id)
+                    .ok()
+                    .and_then(|id| centroids.get(&id).copied())
+                    .unwrap_or(l.centroid_mm),
+                volume_mm3: volumes,
+                note: note.clone(),
+            },
+            None => ReadLesion {
+                id: l.id,
+                status: l.status,
+                kind: LesionKind::T2Flair,
+                enhancing: l.enhancing,
+                source: Source::Algorithm,
+                decision: decision(l.id),
+                location: l.location,
+                centroid_mm: l.centroid_mm,
+                volume_mm3: l.volume_mm3.clone(),
+                note: String::new(),
+            },
+        })
+        .collect();
+    if let Some(marks) = marks {
+        for id in marks.ids() {
+            let id32 = u32::from(id);
+            if report.lesions.iter().any(|l| l.id == id32) {
+                continue;
+            }
+            let Some((volumes, kind, note)) = marked(id32) else {
+                continue;
+            };
+            lesions.push(ReadLesion {
+                id: id32,
+                status: status_from_volumes(
+                    volumes.baseline,
+                    volumes.followup,
+                    rule.enlarge_ratio,
+                    rule.enlarge_min_mm3,
+                ),
+                kind,
+                enhancing: kind == LesionKind::Enhancing,
+                source: Source::Reader,
+                decision: match decision(id32) {
+                    Decision::Pending => Decision::Confirmed,
+                    other => other,
+                },
+                location: None,
+                centroid_mm: centroids.get(&id).copied().unwrap_or_default(),
+                volume_mm3: volumes,
+                note,
+            });
+        }
+    }
+    lesions.sort_by_key(|l| l.id);
+    lesions
+}
+
+/// The report's counts over `lesions` (from [`read_lesions`]).
+pub fn read_summary(report: &Report, lesions: &[ReadLesion]) -> ReadSummary {
+    let kept = |id: u32| {
+        lesions
+            .iter()
+            .find(|l| l.id == id)
+            .is_none_or(ReadLesion::counted)
+    };
+    let counted = |status: Status| {
+        lesions
+            .iter()
+            .filter(|l| l.counted() && l.kind != LesionKind::Other && l.status == status)
+            .count()
+    };
+    let foci = report
+        .enhancement_post_minus_pre
+        .as_ref()
+        .unwrap_or(&report.enhancement);
+    let kept_foci: Vec<_> = foci
+        .iter()
+        .filter(|f| f.lesion_id.is_none_or(kept))
+        .collect();
+    let reader_enhancing = lesions
+        .iter()
+        .filter(|l| l.counted() && l.kind == LesionKind::Enhancing)
+        .filter(|l| !kept_foci.iter().any(|f| f.lesion_id == Some(l.id)))
+        .count();
+    let (new, enlarging) = (counted(Status::New), counted(Status::Enlarging));
+    let enhancing = kept_foci.len() + reader_enhancing;
+    ReadSummary {
+        new,
+        enlarging,
+        enhancing,
+        active: new + enlarging + enhancing > 0,
+        contrast_compared: report.summary.contrast_compared,
+        reader_added: lesions
+            .iter()
+            .filter(|l| l.source == Source::Reader && l.counted())
+            .count(),
+        rejected: lesions.iter().filter(|l| !l.counted()).count(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marked_status_follows_the_enlargement_rule() {
+        let s = |b, f| status_from_volumes(b, f, 0.5, 10.0);
+        assert_eq!(s(0.0, 30.0), Status::New);
+        assert_eq!(s(30.0, 0.0), Status::Resolved);
+        assert_eq!(s(30.0, 45.0), Status::Enlarging);
+        assert_eq!(s(30.0, 44.0), Status::Persistent);
+        // 50 % more but only 5 mm³: too small to be unequivocal.
+        assert_eq!(s(10.0, 15.0), Status::Persistent);
+        assert_eq!(s(45.0, 30.0), Status::Shrinking);
+    }
+}

@@ -1,0 +1,73 @@
+//! The lesions as the reading finally stands, as label volumes (one id per lesion) on the
+//! comparison grid: the reader's marks where the reader marked, the comparison's lesion maps
+//! elsewhere, and nothing for rejected lesions. Key images, the SEG object and the NIfTI
+//! exports all draw from here, so they agree with the table.
+
+use std::collections::BTreeMap;
+
+use ndarray::{Array3, Zip};
+
+use crate::compare::{PairView, Report, SequenceKind};
+use crate::marks::{Label, Marks};
+use crate::reading::{ReadLesion, Source};
+
+/// The pair whose grid the lesions live on: the first that is not post-contrast T1.
+pub fn primary_view(views: &[PairView]) -> Option<&PairView> {
+    views
+        .iter()
+        .find(|v| v.kind != SequenceKind::T1Post)
+        .or_else(|| views.first())
+}
+
+/// Final labels of `exam` (0 = baseline, 1 = follow-up) on `view`'s grid.
+pub fn final_labels(
+    report: &Report,
+    lesions: &[ReadLesion],
+    view: &PairView,
+    marks: Option<&Marks>,
+    exam: usize,
+) -> Array3<Label> {
+    let counted = |id: u32| lesions.iter().any(|l| l.id == id && l.counted());
+    // Algorithm map label → lesion id, for counted lesions the reader did not mark.
+    let mut from_algorithm: BTreeMap<u32, Label> = BTreeMap::new();
+    for l in &report.lesions {
+        let unmarked = lesions
+            .iter()
+            .any(|r| r.id == l.id && r.source == Source::Algorithm);
+        let Ok(id) = Label::try_from(l.id) else {
+            continue;
+        };
+        if unmarked && counted(l.id) {
+            let labels = if exam == 0 {
+                &l.baseline_labels
+            } else {
+                &l.followup_labels
+            };
+            for label in labels {
+                from_algorithm.insert(*label, id);
+            }
+        }
+    }
+    let source = if exam == 0 {
+        &view.baseline_lesions
+    } else {
+        &view.followup_lesions
+    };
+    let mut out: Array3<Label> = source.mapv(|a| from_algorithm.get(&a).copied().unwrap_or(0));
+    if let Some(marked) = marks
+        .and_then(|m| m.labels(exam))
+        .filter(|m| m.dim() == out.dim())
+    {
+        let keep: Vec<Label> = lesions
+            .iter()
+            .filter(|l| l.counted() && l.source != Source::Algorithm)
+            .filter_map(|l| Label::try_from(l.id).ok())
+            .collect();
+        Zip::from(&mut out).and(marked).for_each(|o, m| {
+            if *m != 0 && keep.contains(m) {
+                *o = *m;
+            }
+        });
+    }
+    out
+}

@@ -1,0 +1,266 @@
+//! The report folder a clinic can file: `report.json` (the comparison's schema plus the
+//! reading), `report.html` (self-contained, printable), `key-images/*.png`, the lesion marks
+//! as NIfTI (`lesions-baseline.nii.gz`, `lesions-followup.nii.gz`) and, once the exporter is
+//! in, a DICOM Segmentation object.
+//!
+//! | file | job |
+//! |---|---|
+//! | `mod.rs` | `ReportFile` (report.json) and writing the folder |
+//! | `labels.rs` | the final lesion label volumes (marks where marked, the comparison elsewhere) |
+//! | `key_images.rs` | side-by-side key images with outlines |
+//! | `html.rs` | report.html |
+//! | `nifti.rs` | NIfTI-1 label export |
+//!
+//! Nothing is replaced silently: if the folder already holds a report, writing stops with
+//! [`Error::Exists`] unless the caller says to replace it. Every file is written atomically.
+
+mod html;
+pub mod key_images;
+pub mod labels;
+pub mod nifti;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{PairView, Report};
+use crate::error::{Error, Result};
+use crate::marks::Marks;
+use crate::reading::{
+    Decision, ReadLesion, ReadSummary, marked_centroids, read_lesions, read_summary,
+};
+
+pub use html::{Patient, escape, impression_detail};
+
+/// The reader's part of `report.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReadingSection {
+    pub reader: String,
+    /// UTC, ISO 8601.
+    pub saved_at: String,
+    /// The build that wrote the report.
+    pub tandem: String,
+    pub notes: String,
+    pub decisions: BTreeMap<u32, Decision>,
+    /// Every lesion with the reader's decisions and marks applied.
+    pub lesions: Vec<ReadLesion>,
+    /// The counts the report states.
+    pub summary: ReadSummary,
+    /// Marked lesions and voxels per exam (baseline first).
+    pub marks: MarksSummary,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MarksSummary {
+    pub lesions: usize,
+    pub voxels_per_exam: Vec<u64>,
+}
+
+/// `report.json`: the comparison's own fields (as `tandem compare` writes them) plus `reading`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportFile {
+    #[serde(flatten)]
+    pub comparison: Report,
+    pub reading: ReadingSection,
+}
+
+/// Everything a report is made from.
+pub struct Reading<'a> {
+    pub report: &'a Report,
+    /// The images (may be empty: then no key images or label exports).
+    pub views: &'a [PairView],
+    pub decisions: &'a BTreeMap<u32, Decision>,
+    pub marks: Option<&'a Marks>,
+    pub reader: &'a str,
+    pub notes: &'a str,
+}
+
+impl Reading<'_> {
+    /// report.json's content, stamped now.
+    pub fn report_file(&self) -> ReportFile {
+        let centroids = self.marks.map(marked_centroids).unwrap_or_default();
+        let lesions = read_lesions(self.report, self.decisions, self.marks, &centroids);
+        let summary = read_summary(self.report, &lesions);
+        let marks = self
+            .marks
+            .map_or_else(MarksSummary::default, |m| MarksSummary {
+                lesions: m.ids().len(),
+                voxels_per_exam: (0..m.exams().len())
+                    .map(|e| m.ids().iter().map(|id| m.voxel_count(e, *id)).sum())
+                    .collect(),
+            });
+        ReportFile {
+            comparison: self.report.clone(),
+            reading: ReadingSection {
+                reader: self.reader.to_owned(),
+                saved_at: crate::clock::Utc::now().iso(),
+                tandem: crate::build_info::describe(),
+                notes: self.notes.to_owned(),
+                decisions: self.decisions.clone(),
+                lesions,
+                summary,
+                marks,
+            },
+        }
+    }
+}
+
+/// What writing the folder did.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    pub files: Vec<PathBuf>,
+    /// Parts that could not be made (the rest was written).
+    pub warnings: Vec<String>,
+}
+
+/// Names of the files a report folder holds; any of them present means "a report is here".
+pub const REPORT_FILES: [&str; 5] = [
+    "report.json",
+    "report.html",
+    "lesions-seg.dcm",
+    "lesions-baseline.nii.gz",
+    "lesions-followup.nii.gz",
+];
+
+/// Whether `dir` already holds a report.
+pub fn report_exists(dir: &Path) -> bool {
+    REPORT_FILES.iter().any(|f| dir.join(f).exists())
+}
+
+/// Writes the report folder. Refuses (before writing anything) when `dir` already holds a
+/// report and `replace` is false.
+pub fn write_report_folder(dir: &Path, reading: &Reading, replace: bool) -> Result<Written> {
+    if !replace && report_exists(dir) {
+        return Err(Error::Exists {
+            path: dir.join("report.json"),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut written = Written::default();
+    let file = reading.report_file();
+    let json = serde_json::to_string_pretty(&file).map_err(|e| Error::Format {
+        path: dir.join("report.json"),
+        problem: format!("could not be written as JSON: {e}"),
+    })?;
+    let path = dir.join("report.json");
+    crate::fsutil::write_atomic(&path, json.as_bytes())?;
+    written.files.push(path);
+
+    let view = labels::primary_view(reading.views);
+    let finals = view.map(|v| {
+        [0, 1].map(|exam| {
+            labels::final_labels(
+                reading.report,
+                &file.reading.lesions,
+                v,
+                reading.marks,
+                exam,
+            )
+        })
+    });
+    let mut images = Vec::new();
+    if let (Some(view), Some(finals)) = (view, &finals) {
+        let windows = [
+            key_images::window(view.baseline.voxels(), &view.z),
+            key_images::window(view.followup.voxels(), &view.z),
+        ];
+        let shown = file
+            .reading
+            .lesions
+            .iter()
+            .filter(|l| l.counted() && (l.status.is_activity() || l.enhancing));
+        let image_dir = dir.join("key-images");
+        for lesion in shown {
+            let Some(image) =
+                key_images::key_image(view, [&finals[0], &finals[1]], windows, lesion)
+            else {
+                written.warnings.push(format!(
+                    "lesion {}: no key image (centre off the grid)",
+                    lesion.id
+                ));
+                continue;
+            };
+            let Some(png) = key_images::png_bytes(&image) else {
+                written.warnings.push(format!(
+                    "lesion {}: key image could not be encoded",
+                    lesion.id
+                ));
+                continue;
+            };
+            std::fs::create_dir_all(&image_dir).map_err(|e| Error::io(&image_dir, e))?;
+            let path = image_dir.join(format!("lesion-{:03}.png", lesion.id));
+            crate::fsutil::write_atomic(&path, &png)?;
+            written.files.push(path);
+            images.push(html::KeyImage {
+                lesion_id: lesion.id,
+                caption: caption(lesion),
+                png,
+            });
+        }
+        for (exam, name) in [
+            (0, "lesions-baseline.nii.gz"),
+            (1, "lesions-followup.nii.gz"),
+        ] {
+            let path = dir.join(name);
+            let what = if exam == 0 {
+                "baseline"
+            } else {
+                "follow-up, registered to baseline"
+            };
+            if let Some(labels) = finals.get(exam) {
+                nifti::write_nifti_gz(
+                    &path,
+                    labels,
+                    view.baseline.geometry(),
+                    &format!("Tandem lesions, {what}"),
+                )?;
+                written.files.push(path);
+            }
+        }
+    } else {
+        written
+            .warnings
+            .push("no images: key images and label exports were not made".into());
+    }
+    let patient = view
+        .map(|v| Patient {
+            name: v
+                .baseline_series
+                .facts
+                .patient_name
+                .clone()
+                .unwrap_or_default(),
+            id: v
+                .baseline_series
+                .facts
+                .patient_id
+                .clone()
+                .unwrap_or_default(),
+        })
+        .unwrap_or_default();
+    let page = html::report_html(&file, &patient, &images);
+    let path = dir.join("report.html");
+    crate::fsutil::write_atomic(&path, page.as_bytes())?;
+    written.files.push(path);
+    Ok(written)
+}
+
+fn caption(l: &ReadLesion) -> String {
+    let status = match l.status {
+        crate::lesion::Status::New => "new",
+        crate::lesion::Status::Enlarging => "enlarging",
+        crate::lesion::Status::Persistent => "persistent",
+        crate::lesion::Status::Shrinking => "shrinking",
+        crate::lesion::Status::Resolved => "resolved",
+    };
+    format!(
+        "Lesion {}: {status}{}{}, {:.0} → {:.0} mm³",
+        l.id,
+        if l.enhancing { ", enhancing" } else { "" },
+        l.location
+            .map_or(String::new(), |x| format!(", {}", x.name())),
+        l.volume_mm3.baseline,
+        l.volume_mm3.followup
+    )
+}

@@ -1,0 +1,298 @@
+//! The session file: the whole state of a reading, so a reader can stop and come back.
+//!
+//! Format (JSON, documented in `docs/session-format.md`): `format` = `"tandem-session"`,
+//! `version` (this build writes and reads [`VERSION`]; a newer version is refused whole, never
+//! half-read), the build that saved it, the time, the reader, the exams (path and Study /
+//! Series Instance UIDs), the comparison's options and report (registration, settings,
+//! candidates), the reader's decisions, notes and marks (label volumes as deflated run lengths
+//! in base64, see [`crate::marks::encode_labels`]).
+//!
+//! Saves are atomic (temporary file, then rename). Autosaves go to one recovery file in the
+//! user's data folder; it is deleted when the reading is saved or closed cleanly, so finding
+//! it at start means the last reading was interrupted.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{CompareOptions, Report};
+use crate::error::{Error, Result};
+use crate::geometry::Geometry;
+use crate::marks::{ExamLabels, Label, LesionRecord, Marks, decode_labels, encode_labels};
+use crate::reading::Decision;
+
+/// What the `format` field says.
+pub const FORMAT: &str = "tandem-session";
+/// The format version this build writes, and the newest it reads.
+pub const VERSION: u32 = 1;
+/// Usual file extension.
+pub const EXTENSION: &str = "tandem";
+
+/// Where an exam was read from, and which exam it must be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExamLocation {
+    pub path: PathBuf,
+    pub study_uid: String,
+    /// The series the comparison used (baseline or follow-up side of each pair).
+    pub series_uids: Vec<String>,
+}
+
+/// One exam's marks as saved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedLabels {
+    pub study_uid: String,
+    /// How `labels` is encoded: `"rle-u16-deflate-base64"`.
+    pub encoding: String,
+    pub labels: String,
+}
+
+const LABEL_ENCODING: &str = "rle-u16-deflate-base64";
+
+/// The marks as saved: the grid they live on, one label volume per exam, the lesion records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedMarks {
+    pub geometry: Geometry,
+    /// `[i, j, k]`.
+    pub dims: [usize; 3],
+    pub exams: Vec<SavedLabels>,
+    pub lesions: BTreeMap<Label, LesionRecord>,
+}
+
+impl SavedMarks {
+    pub fn from_marks(marks: &Marks) -> Self {
+        Self {
+            geometry: *marks.geometry(),
+            dims: marks.dims(),
+            exams: marks
+                .exams()
+                .iter()
+                .map(|e| SavedLabels {
+                    study_uid: e.study_uid.clone(),
+                    encoding: LABEL_ENCODING.to_owned(),
+                    labels: e.labels.as_slice().map(encode_labels).unwrap_or_else(|| {
+                        encode_labels(&e.labels.iter().copied().collect::<Vec<_>>())
+                    }),
+                })
+                .collect(),
+            lesions: marks.records().clone(),
+        }
+    }
+
+    /// The marks back, or what is wrong with them.
+    pub fn to_marks(&self) -> std::result::Result<Marks, String> {
+        let [i, j, k] = self.dims;
+        let len = i
+            .checked_mul(j)
+            .and_then(|n| n.checked_mul(k))
+            .filter(|n| *n > 0 && (*n as u64) <= crate::dicom::series::MAX_VOXELS)
+            .ok_or_else(|| format!("marks grid {i} × {j} × {k} is impossible"))?;
+        self.geometry.validate()?;
+        let mut exams = Vec::new();
+        for saved in &self.exams {
+            if saved.encoding != LABEL_ENCODING {
+                return Err(format!(
+                    "marks encoded as {:?}, which this build cannot read",
+                    saved.encoding
+                ));
+            }
+            let labels = decode_labels(&saved.labels, len)?;
+            let labels = ndarray::Array3::from_shape_vec((k, j, i), labels)
+                .map_err(|e| format!("marks do not fit their grid: {e}"))?;
+            exams.push(ExamLabels {
+                study_uid: saved.study_uid.clone(),
+                labels,
+            });
+        }
+        Ok(Marks::from_parts(
+            self.geometry,
+            exams,
+            self.lesions.clone(),
+        ))
+    }
+}
+
+/// A whole reading.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub format: String,
+    pub version: u32,
+    /// The build that saved it.
+    pub tandem: String,
+    /// UTC, ISO 8601.
+    pub saved_at: String,
+    pub reader: String,
+    /// The reader's free-text notes for the report.
+    pub notes: String,
+    pub baseline: ExamLocation,
+    pub followup: ExamLocation,
+    pub options: CompareOptions,
+    /// The comparison as it was reviewed (registration, settings, candidates and their ids).
+    pub report: Report,
+    pub decisions: BTreeMap<u32, Decision>,
+    pub marks: Option<SavedMarks>,
+}
+
+impl Session {
+    /// A session of the current format, stamped with this build and the time now.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        reader: String,
+        notes: String,
+        baseline: ExamLocation,
+        followup: ExamLocation,
+        options: CompareOptions,
+        report: Report,
+        decisions: BTreeMap<u32, Decision>,
+        marks: Option<&Marks>,
+    ) -> Self {
+        Self {
+            format: FORMAT.to_owned(),
+            version: VERSION,
+            tandem: crate::build_info::describe(),
+            saved_at: crate::clock::Utc::now().iso(),
+            reader,
+            notes,
+            baseline,
+            followup,
+            options,
+            report,
+            decisions,
+            marks: marks.map(SavedMarks::from_marks),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Writes the session atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = self.to_json();
+        if json.is_empty() {
+            return Err(Error::Format {
+                path: path.to_path_buf(),
+                problem: "the session could not be put into words (JSON)".into(),
+            });
+        }
+        crate::fsutil::write_atomic(path, json.as_bytes())
+    }
+
+    /// Reads a session; a file of another format or a newer version is refused with a message
+    /// that says so, before any of it is used.
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::from_json(&bytes).map_err(|problem| Error::Format {
+            path: path.to_path_buf(),
+            problem,
+        })
+    }
+
+    pub fn from_json(bytes: &[u8]) -> std::result::Result<Self, String> {
+        let value: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| format!("not a Tandem session (not JSON: {e})"))?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err("not a Tandem session (no \"format\": \"tandem-session\")".into());
+        }
+        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if version > u64::from(VERSION) {
+            let by = value
+                .get("tandem")
+                .and_then(|t| t.as_str())
+                .unwrap_or("a newer Tandem");
+            return Err(format!(
+                "saved in session format version {version} (by {by}); this build reads up to \
+                 version {VERSION}: open it with a newer Tandem"
+            ));
+        }
+        if version == 0 {
+            return Err("the session has no valid format version".into());
+        }
+        let session: Session =
+            serde_json::from_value(value).map_err(|e| format!("the session is damaged: {e}"))?;
+        if let Some(marks) = &session.marks {
+            marks.to_marks().map(drop)?;
+        }
+        Ok(session)
+    }
+
+    /// Counts of marked lesions and marked voxels (for the recovery prompt).
+    pub fn marks_summary(&self) -> (usize, u64) {
+        match self.marks.as_ref().map(SavedMarks::to_marks) {
+            Some(Ok(marks)) => {
+                let voxels = marks
+                    .exams()
+                    .iter()
+                    .map(|e| e.labels.iter().filter(|l| **l != 0).count() as u64)
+                    .sum();
+                (marks.ids().len(), voxels)
+            }
+            _ => (0, 0),
+        }
+    }
+}
+
+/// The folder for autosaves: `$TANDEM_DATA_DIR`, else `$XDG_DATA_HOME/tandem`, else
+/// `~/.local/share/tandem`.
+pub fn data_dir() -> Option<PathBuf> {
+    let env = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    env("TANDEM_DATA_DIR")
+        .or_else(|| env("XDG_DATA_HOME").map(|d| d.join("tandem")))
+        .or_else(|| env("HOME").map(|h| h.join(".local/share/tandem")))
+}
+
+/// The recovery file autosaves write.
+pub fn recovery_path() -> Option<PathBuf> {
+    data_dir().map(|d| d.join(format!("recovery.{EXTENSION}")))
+}
+
+/// Writes the recovery file (creating its folder).
+pub fn autosave(session: &Session) -> Result<PathBuf> {
+    let path = recovery_path().ok_or_else(|| Error::Format {
+        path: PathBuf::from("recovery"),
+        problem: "no folder for autosaves (set HOME or TANDEM_DATA_DIR)".into(),
+    })?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    session.save(&path)?;
+    Ok(path)
+}
+
+/// Removes the recovery file (after a save or a clean close).
+pub fn clear_recovery() {
+    if let Some(path) = recovery_path() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// The interrupted reading, if one was left: the session, or why it cannot be read.
+pub fn pending_recovery() -> Option<(PathBuf, Result<Session>)> {
+    let path = recovery_path()?;
+    path.exists().then(|| {
+        let session = Session::load(&path);
+        (path, session)
+    })
+}
+
+/// Where an exam is now: its saved path if the study is still there, else `None` (the caller
+/// asks the reader for the new location and checks it with [`study_at`]).
+pub fn locate_exam(exam: &ExamLocation) -> Option<PathBuf> {
+    study_at(&exam.path, &exam.study_uid).then(|| exam.path.clone())
+}
+
+/// Whether `path` holds the study `study_uid` (headers only).
+pub fn study_at(path: &Path, study_uid: &str) -> bool {
+    if !path.exists() {
+        return false;
+    }
+    let scan = crate::dicom::scan_paths(&[path.to_path_buf()], &crate::progress::Progress::new());
+    scan.patients
+        .iter()
+        .flat_map(|p| &p.studies)
+        .any(|s| s.uid == study_uid)
+}
