@@ -338,7 +338,8 @@ pub struct PairView {
 /// The report plus the images it was made from.
 pub struct Comparison {
     pub report: Report,
-    pub views: Vec<PairView>,
+    /// Shared, so background work (writing a report) can use the images while they are shown.
+    pub views: std::sync::Arc<[PairView]>,
 }
 
 /// Runs the whole comparison (the report only).
@@ -525,7 +526,10 @@ pub fn compare_full(
         },
         timings_s: timings,
     };
-    Ok(Comparison { report, views })
+    Ok(Comparison {
+        report,
+        views: views.into(),
+    })
 }
 
 fn chosen_pairs<'a>(

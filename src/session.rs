@@ -245,34 +245,27 @@ pub fn data_dir() -> Option<PathBuf> {
         .or_else(|| env("HOME").map(|h| h.join(".local/share/tandem")))
 }
 
-/// The recovery file autosaves write.
-pub fn recovery_path() -> Option<PathBuf> {
-    data_dir().map(|d| d.join(format!("recovery.{EXTENSION}")))
+/// The recovery file autosaves write, in `dir` (see [`data_dir`]).
+pub fn recovery_path(dir: &Path) -> PathBuf {
+    dir.join(format!("recovery.{EXTENSION}"))
 }
 
-/// Writes the recovery file (creating its folder).
-pub fn autosave(session: &Session) -> Result<PathBuf> {
-    let path = recovery_path().ok_or_else(|| Error::Format {
-        path: PathBuf::from("recovery"),
-        problem: "no folder for autosaves (set HOME or TANDEM_DATA_DIR)".into(),
-    })?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
+/// Writes the recovery file in `dir` (creating it).
+pub fn autosave(session: &Session, dir: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let path = recovery_path(dir);
     session.save(&path)?;
     Ok(path)
 }
 
-/// Removes the recovery file (after a save or a clean close).
-pub fn clear_recovery() {
-    if let Some(path) = recovery_path() {
-        let _ = std::fs::remove_file(path);
-    }
+/// Removes the recovery file (after a save, or a close with nothing unsaved).
+pub fn clear_recovery(dir: &Path) {
+    let _ = std::fs::remove_file(recovery_path(dir));
 }
 
-/// The interrupted reading, if one was left: the session, or why it cannot be read.
-pub fn pending_recovery() -> Option<(PathBuf, Result<Session>)> {
-    let path = recovery_path()?;
+/// The interrupted reading, if one was left in `dir`: the session, or why it cannot be read.
+pub fn pending_recovery(dir: &Path) -> Option<(PathBuf, Result<Session>)> {
+    let path = recovery_path(dir);
     path.exists().then(|| {
         let session = Session::load(&path);
         (path, session)

@@ -20,13 +20,19 @@ pub enum Activity<T> {
     Failed(String),
 }
 
+impl<T> Default for Activity<T> {
+    fn default() -> Self {
+        Activity::Idle
+    }
+}
+
 impl<T: Send + 'static> Activity<T> {
     pub fn is_running(&self) -> bool {
         matches!(self, Activity::Running(_))
     }
 
     /// Takes a finished job's result; leaves `Idle` or `Failed` behind.
-    fn poll(&mut self) -> Option<(u64, T)> {
+    pub(super) fn poll(&mut self) -> Option<(u64, T)> {
         let Activity::Running(job) = self else {
             return None;
         };
@@ -121,6 +127,10 @@ pub struct TandemApp {
     pub show_native: bool,
     /// Detection settings of the next comparison (the threshold is the reader's to set).
     pub settings: tandem::change::ChangeSettings,
+    /// Options of the comparison on screen (a session records them).
+    pub compare_options: tandem::compare::CompareOptions,
+    /// Session file, autosave, recovery, report writing.
+    pub session: super::session_io::SessionState,
     commands: Vec<Command>,
     next_generation: u64,
     browse: Option<Receiver<(Side, PathBuf)>>,
@@ -142,6 +152,8 @@ impl TandemApp {
             pair_chosen: false,
             settings: tandem::change::ChangeSettings::default(),
             show_native: false,
+            compare_options: tandem::compare::CompareOptions::default(),
+            session: Default::default(),
             commands: Vec::new(),
             next_generation: 1,
             browse: None,
@@ -156,9 +168,28 @@ impl TandemApp {
     }
 
     /// Queues a command, applied after the current frame is drawn.
-    #[cfg(test)]
-    pub fn push(&mut self, command: Command) {
+    pub fn push_command(&mut self, command: Command) {
         self.commands.push(command);
+    }
+
+    /// Turns autosave and crash recovery on, with the recovery file in `dir`; an interrupted
+    /// reading found there is offered to the reader.
+    pub fn enable_recovery(&mut self, dir: PathBuf) {
+        if let Some((_, found)) = tandem::session::pending_recovery(&dir) {
+            self.session.recovery = Some(found.map_err(|e| e.to_string()));
+        }
+        self.session.data_dir = Some(dir);
+    }
+
+    /// Loads an exam for a session being opened (the review is rebuilt afterwards).
+    pub(super) fn load_for_session(
+        &mut self,
+        ctx: &egui::Context,
+        side: Side,
+        path: PathBuf,
+        series: Option<String>,
+    ) {
+        self.start_load(ctx, side, path, series);
     }
 
     #[cfg(test)]
@@ -171,7 +202,7 @@ impl TandemApp {
         self.exams.iter().any(ExamSlot::is_loading) || self.comparison.is_running()
     }
 
-    fn generation(&mut self) -> u64 {
+    pub(super) fn next_generation(&mut self) -> u64 {
         self.next_generation += 1;
         self.next_generation
     }
@@ -311,7 +342,16 @@ impl TandemApp {
                         review.qc = review.qc.next();
                     }
                 }
+                Command::Mark(mark) => {
+                    if let Some(review) = &mut self.review {
+                        review.apply_mark(mark);
+                    }
+                }
+                other => self.apply_session_command(ctx, other),
             }
+        }
+        if let Some(review) = &mut self.review {
+            review.sync();
         }
     }
 
@@ -322,7 +362,7 @@ impl TandemApp {
         path: PathBuf,
         series: Option<String>,
     ) {
-        let generation = self.generation();
+        let generation = self.next_generation();
         let slot = &mut self.exams[side.index()];
         slot.activity.cancel();
         slot.path = Some(path.clone());
@@ -346,14 +386,15 @@ impl TandemApp {
             (true, Some(b), Some(f)) => Some((b, f)),
             _ => None,
         };
-        let settings = self.settings.clone();
-        let generation = self.generation();
+        let options = self.options_for(pair);
+        self.compare_options = options.clone();
+        let generation = self.next_generation();
         self.comparison.cancel();
         self.comparison = Activity::Running(Job::spawn(
             generation,
             "Registering and comparing",
             ctx.clone(),
-            move |p| run_comparison(baseline, followup, pair, settings, p),
+            move |p| run_comparison(baseline, followup, options, p),
         ));
     }
 
@@ -441,6 +482,7 @@ impl TandemApp {
             review.layout = self.prefs.layout;
             review.plane = self.prefs.plane.unwrap_or(Plane::Axial);
             self.review = Some(review);
+            self.restore_pending();
             if let (Some(b), Some(f)) = (self.exams[0].path.clone(), self.exams[1].path.clone()) {
                 let pair = [b, f];
                 self.prefs.recent.retain(|p| p != &pair);
@@ -489,8 +531,8 @@ impl TandemApp {
             return;
         }
         for command in Command::with_shortcuts() {
-            if let Some(key) = command.shortcut()
-                && ctx.input(|i| i.key_pressed(key))
+            if let Some(shortcut) = command.shortcut()
+                && ctx.input_mut(|i| i.consume_shortcut(&shortcut))
             {
                 self.commands.push(command);
             }
@@ -695,8 +737,8 @@ fn help_window(ctx: &egui::Context, open: &mut bool) {
         .show(ctx, |ui| {
             egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
                 for command in Command::with_shortcuts() {
-                    if let Some(key) = command.shortcut() {
-                        ui.strong(key.name());
+                    if let Some(shortcut) = command.shortcut() {
+                        ui.strong(super::command::shortcut_name(&shortcut));
                         ui.label(command.tooltip());
                         ui.end_row();
                     }
@@ -720,6 +762,7 @@ impl eframe::App for TandemApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.dropped_folders(ctx);
         self.poll();
+        self.poll_session(ctx);
         self.keyboard(ctx);
         self.apply_commands(ctx);
         if self.busy() {
@@ -741,5 +784,9 @@ impl eframe::App for TandemApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, PREFS_KEY, &self.prefs);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.on_close();
     }
 }

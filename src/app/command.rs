@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use egui::Key;
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+use super::marking::Mark;
 
 pub use super::views::Plane;
 
@@ -88,6 +90,30 @@ pub enum Command {
     SetOpacity(f32),
     /// Rerun detection with this change threshold (z-score a candidate must reach).
     SetThreshold(f32),
+    /// A marking tool or lesion edit.
+    Mark(Mark),
+    /// Save the reading to its session file (asks for a name the first time).
+    SaveSession,
+    /// Save the reading under a new name.
+    SaveSessionAs,
+    /// Save the reading to this file.
+    SaveSessionTo(PathBuf),
+    /// Ask for a session file and open it.
+    BrowseSession,
+    /// Open this session file.
+    OpenSession(PathBuf),
+    /// Ask for a folder and write the report there.
+    SaveReport,
+    /// Write the report into this folder (replacing one there only when `replace`).
+    WriteReport(PathBuf, bool),
+    /// The reader's name and notes, for the session and the report.
+    SetReader(String),
+    SetNotes(String),
+    /// Reopen the interrupted reading found at start, or throw it away.
+    RecoverSession,
+    DiscardRecovery,
+    /// Point a session's exam at its new folder.
+    RelocateExam(Side, PathBuf),
 }
 
 /// How the registered follow-up view checks the registration.
@@ -198,6 +224,17 @@ impl Command {
             Command::SetThreshold(_) => "Detection threshold (z)".into(),
             Command::ToggleNative => "Original exams".into(),
             Command::SetOpacity(_) => "Overlay opacity".into(),
+            Command::Mark(mark) => mark.text(),
+            Command::SaveSession => "Save session".into(),
+            Command::SaveSessionAs => "Save session as…".into(),
+            Command::SaveSessionTo(_) => "Save session".into(),
+            Command::BrowseSession | Command::OpenSession(_) => "Open session…".into(),
+            Command::SaveReport | Command::WriteReport(..) => "Save report…".into(),
+            Command::SetReader(_) => "Reader".into(),
+            Command::SetNotes(_) => "Notes".into(),
+            Command::RecoverSession => "Recover".into(),
+            Command::DiscardRecovery => "Discard".into(),
+            Command::RelocateExam(side, _) => format!("Find {}…", side.title().to_lowercase()),
         }
     }
 
@@ -249,28 +286,55 @@ impl Command {
             Command::SetThreshold(_) => {
                 "The z-score a change must reach to be a candidate; reruns detection"
             }
+            Command::Mark(mark) => mark.tooltip(),
+            Command::SaveSession => {
+                "Save the whole reading (marks, decisions, notes) to come back to it later"
+            }
+            Command::SaveSessionAs | Command::SaveSessionTo(_) => {
+                "Save the reading to a new session file"
+            }
+            Command::BrowseSession | Command::OpenSession(_) => {
+                "Open a saved reading: its exams are loaded and compared again, then your \
+                 marks and decisions are restored"
+            }
+            Command::SaveReport | Command::WriteReport(..) => {
+                "Write the report folder: report.html (printable, key images), report.json, \
+                 lesion labels as DICOM SEG and NIfTI"
+            }
+            Command::SetReader(_) => "Your name, as the report states it",
+            Command::SetNotes(_) => "Free-text notes for the report",
+            Command::RecoverSession => "Reopen the interrupted reading with all its marks",
+            Command::DiscardRecovery => "Throw the interrupted reading away",
+            Command::RelocateExam(..) => "Choose the folder the exam has moved to",
         };
         match self.shortcut() {
-            Some(key) => format!("{text} ({})", key.name()),
+            Some(shortcut) => format!("{text} ({})", shortcut_name(&shortcut)),
             None => text.to_owned(),
         }
     }
 
-    /// The key that runs this command.
-    pub fn shortcut(&self) -> Option<Key> {
+    /// The keys that run this command.
+    pub fn shortcut(&self) -> Option<KeyboardShortcut> {
+        let plain = |key| Some(KeyboardShortcut::new(Modifiers::NONE, key));
         match self {
-            Command::NextLesion => Some(Key::N),
-            Command::PreviousLesion => Some(Key::P),
-            Command::ConfirmSelected => Some(Key::C),
-            Command::RejectSelected => Some(Key::R),
-            Command::SetLayout(Layout::SideBySide) => Some(Key::Num1),
-            Command::SetLayout(Layout::Planes) => Some(Key::Num2),
-            Command::SetLayout(Layout::Single) => Some(Key::Num3),
-            Command::ToggleOverlay => Some(Key::O),
-            Command::ResetZoom => Some(Key::F),
-            Command::ToggleHelp => Some(Key::F1),
-            Command::CycleQc => Some(Key::Q),
-            Command::ToggleNative => Some(Key::E),
+            Command::NextLesion => plain(Key::N),
+            Command::PreviousLesion => plain(Key::P),
+            Command::ConfirmSelected => plain(Key::C),
+            Command::RejectSelected => plain(Key::R),
+            Command::SetLayout(Layout::SideBySide) => plain(Key::Num1),
+            Command::SetLayout(Layout::Planes) => plain(Key::Num2),
+            Command::SetLayout(Layout::Single) => plain(Key::Num3),
+            Command::ToggleOverlay => plain(Key::O),
+            Command::ResetZoom => plain(Key::F),
+            Command::ToggleHelp => plain(Key::F1),
+            Command::CycleQc => plain(Key::Q),
+            Command::ToggleNative => plain(Key::E),
+            Command::Mark(mark) => mark.shortcut(),
+            Command::SaveSessionAs => Some(KeyboardShortcut::new(
+                Modifiers::COMMAND | Modifiers::SHIFT,
+                Key::S,
+            )),
+            Command::SaveSession => Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::S)),
             _ => None,
         }
     }
@@ -296,6 +360,29 @@ impl Command {
             Command::ResetZoom,
             Command::ToggleHelp,
         ]);
+        all.extend(Mark::with_shortcuts().into_iter().map(Command::Mark));
+        all.extend([Command::SaveSessionAs, Command::SaveSession]);
+        // Most modifiers first: egui matches Ctrl+S inside Ctrl+Shift+S.
+        all.sort_by_key(|c| {
+            std::cmp::Reverse(c.shortcut().map_or(0, |s| {
+                u8::from(s.modifiers.command) + u8::from(s.modifiers.shift)
+            }))
+        });
         all
     }
+}
+
+/// "Ctrl+Z", "Ctrl+Shift+S", "N".
+pub fn shortcut_name(shortcut: &KeyboardShortcut) -> String {
+    let mut name = String::new();
+    if shortcut.modifiers.command || shortcut.modifiers.ctrl {
+        name += "Ctrl+";
+    }
+    if shortcut.modifiers.shift {
+        name += "Shift+";
+    }
+    if shortcut.modifiers.alt {
+        name += "Alt+";
+    }
+    name + shortcut.logical_key.name()
 }

@@ -162,17 +162,9 @@ pub fn auto_window(volume: &Volume) -> (f32, f32) {
 pub fn run_comparison(
     baseline: PathBuf,
     followup: PathBuf,
-    pair: Option<(String, String)>,
-    settings: tandem::change::ChangeSettings,
+    options: tandem::compare::CompareOptions,
     progress: &Progress,
 ) -> Result<tandem::compare::Comparison, String> {
-    let (baseline_series, followup_series) = pair.unzip();
-    let options = tandem::compare::CompareOptions {
-        baseline_series,
-        followup_series,
-        settings,
-        ..Default::default()
-    };
     tandem::compare::compare_full(&baseline, &followup, &options, progress)
         .map_err(|e| e.to_string())
 }

@@ -6,13 +6,18 @@
 //! | `app.rs` | state (`ExamSlot`, `Activity`) and applying commands |
 //! | `command.rs` | every user request, with its text and tooltip |
 //! | `jobs.rs` | background jobs (thread + channel + progress + cancel) |
+//! | `review.rs` | the comparison under review: cursor, windows, decisions, marks, the reading |
+//! | `marking.rs` | marking tools and lesion edits (`Mark`) applied to the review's marks |
+//! | `session_io.rs` | sessions (save, open, autosave, recovery, moved exams) and saving the report |
 //! | `views/` | widgets as functions: exam panel, series list, slice view |
 
 #[allow(clippy::module_inception)]
 mod app;
 mod command;
 mod jobs;
+mod marking;
 mod review;
+mod session_io;
 mod views;
 
 #[cfg(test)]

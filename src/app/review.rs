@@ -3,10 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use tandem::compare::{Comparison, Report};
-use tandem::lesion::Status;
+use tandem::compare::{Comparison, PairView, Report};
+use tandem::marks::{Label, Marks};
+use tandem::reading::{ReadLesion, ReadSummary, marked_centroids, read_lesions, read_summary};
 
 use super::command::{Decision, Layout, Plane, QcMode, WindowPreset};
+use super::marking::Marking;
 
 /// A finished comparison under review.
 pub struct Review {
@@ -34,16 +36,13 @@ pub struct Review {
     pub opacity: f32,
     /// Histogram of the change map in the brain: (z at bin centre, voxel count).
     pub histogram: Vec<(f64, f64)>,
-}
-
-/// The counts a follow-up report states, with the reader's rejections taken out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LiveSummary {
-    pub new: usize,
-    pub enlarging: usize,
-    pub enhancing: usize,
-    pub active: bool,
-    pub contrast_compared: bool,
+    /// The reader's marks (on the primary pair's baseline grid) and tools.
+    pub marks: Marks,
+    pub marking: Marking,
+    /// The reading as it stands (decisions and marks applied), refreshed by [`Review::sync`].
+    lesions: Vec<ReadLesion>,
+    /// (marks revision, decisions) the cached lesions were made from.
+    synced: Option<(u64, BTreeMap<u32, Decision>)>,
 }
 
 impl Review {
@@ -68,7 +67,27 @@ impl Review {
             qc: QcMode::Off,
             opacity: 0.8,
             histogram: Vec::new(),
+            marks: Marks::new(
+                tandem::geometry::Geometry::axis_aligned([0.0; 3], [1.0; 3]),
+                [1; 3],
+                &[],
+            ),
+            marking: Marking::default(),
+            lesions: Vec::new(),
+            synced: None,
         };
+        if let Some(view) = tandem::report::labels::primary_view(&review.comparison.views) {
+            let report = &review.comparison.report;
+            review.marks = Marks::new(
+                *view.baseline.geometry(),
+                view.baseline.dims(),
+                &[
+                    report.baseline.study_uid.clone(),
+                    report.followup.study_uid.clone(),
+                ],
+            );
+        }
+        review.sync();
         review.histogram = review
             .comparison
             .views
@@ -157,8 +176,7 @@ impl Review {
 
     /// Lesions the comparison flags for the reader: new, enlarging or enhancing.
     pub fn flagged(&self) -> Vec<u32> {
-        self.report()
-            .lesions
+        self.lesions
             .iter()
             .filter(|l| l.status.is_activity() || l.enhancing)
             .map(|l| l.id)
@@ -184,29 +202,67 @@ impl Review {
         flagged.get(next).copied()
     }
 
-    /// The summary with rejected lesions (and their enhancement) not counted.
-    pub fn summary(&self) -> LiveSummary {
-        let report = self.report();
-        let kept = |id: u32| self.decision(id) != Decision::Rejected;
-        let count = |status: Status| {
-            report
-                .lesions
-                .iter()
-                .filter(|l| l.status == status && kept(l.id))
-                .count()
-        };
-        let foci = report
-            .enhancement_post_minus_pre
-            .as_ref()
-            .unwrap_or(&report.enhancement);
-        let enhancing = foci.iter().filter(|f| f.lesion_id.is_none_or(kept)).count();
-        let (new, enlarging) = (count(Status::New), count(Status::Enlarging));
-        LiveSummary {
-            new,
-            enlarging,
-            enhancing,
-            active: new + enlarging + enhancing > 0,
-            contrast_compared: report.summary.contrast_compared,
+    /// Recomputes the reading when the marks or the decisions changed since last time.
+    pub fn sync(&mut self) {
+        let key = (self.marks.revision(), self.decisions.clone());
+        if self.synced.as_ref() == Some(&key) {
+            return;
+        }
+        let centroids = marked_centroids(&self.marks);
+        self.lesions = read_lesions(
+            &self.comparison.report,
+            &self.decisions,
+            Some(&self.marks),
+            &centroids,
+        );
+        self.synced = Some(key);
+    }
+
+    /// Every lesion as the reading stands, by id.
+    pub fn lesions(&self) -> &[ReadLesion] {
+        &self.lesions
+    }
+
+    pub fn lesion(&self, id: u32) -> Option<&ReadLesion> {
+        self.lesions.iter().find(|l| l.id == id)
+    }
+
+    /// The counts the report will state, as the reading stands.
+    pub fn summary(&self) -> ReadSummary {
+        read_summary(&self.comparison.report, &self.lesions)
+    }
+
+    /// Ids the comparison uses; reader lesions are numbered above them.
+    pub fn reserved_ids(&self) -> Label {
+        let top = self
+            .report()
+            .lesions
+            .iter()
+            .map(|l| l.id)
+            .max()
+            .unwrap_or(0);
+        Label::try_from(top).unwrap_or(Label::MAX)
+    }
+
+    /// The pair whose grid the marks live on.
+    pub fn marks_view(&self) -> Option<&PairView> {
+        tandem::report::labels::primary_view(&self.comparison.views)
+    }
+
+    /// Whether the pair on screen is the one the marks live on (tools work only there).
+    pub fn marks_on_screen(&self) -> bool {
+        self.comparison.views.get(self.view).is_some_and(|v| {
+            v.baseline.dims() == self.marks.dims() && v.baseline.geometry() == self.marks.geometry()
+        })
+    }
+
+    /// The image of `exam` (0 baseline, 1 follow-up registered) on the marks' grid.
+    pub fn exam_values(&self, exam: usize) -> Option<&ndarray::Array3<f32>> {
+        let view = self.marks_view()?;
+        match exam {
+            0 => Some(view.baseline.voxels()),
+            1 => Some(view.followup.voxels()),
+            _ => None,
         }
     }
 }

@@ -62,6 +62,24 @@ pub struct ViewResponse {
     pub rect: Rect,
     /// Pixel (column, row) under a click, if the view was clicked.
     pub clicked_pixel: Option<(f64, f64)>,
+    /// Pixel under the pointer (hovering, pressing or dragging), if over the image.
+    pub pointer_pixel: Option<(f64, f64)>,
+    /// Screen points per image pixel (x and y), for drawing tool outlines.
+    pub points_per_pixel: [f32; 2],
+    uv: Rect,
+    size_px: [usize; 2],
+}
+
+impl ViewResponse {
+    /// Screen position of image pixel (column, row).
+    pub fn pixel_to_screen(&self, (x, y): (f64, f64)) -> Pos2 {
+        let u = ((x + 0.5) / self.size_px[0].max(1) as f64) as f32;
+        let v = ((y + 0.5) / self.size_px[1].max(1) as f64) as f32;
+        Pos2::new(
+            self.rect.min.x + (u - self.uv.min.x) / self.uv.width() * self.rect.width(),
+            self.rect.min.y + (v - self.uv.min.y) / self.uv.height() * self.rect.height(),
+        )
+    }
 }
 
 /// Draws an image of `columns × rows` pixels of `spacing_mm`, rebuilding the texture with
@@ -143,10 +161,23 @@ pub fn image_view_ui(
         painter.line_segment([Pos2::new(sx, rect.min.y), Pos2::new(sx, sy - 6.0)], stroke);
         painter.line_segment([Pos2::new(sx, sy + 6.0), Pos2::new(sx, rect.max.y)], stroke);
     }
+    let pointer_pixel = response
+        .interact_pointer_pos()
+        .or_else(|| response.hover_pos())
+        .filter(|p| rect.contains(*p))
+        .map(to_pixel);
+    let points_per_pixel = [
+        rect.width() / (uv.width() * size_px[0].max(1) as f32),
+        rect.height() / (uv.height() * size_px[1].max(1) as f32),
+    ];
     Some(ViewResponse {
         response,
         rect,
         clicked_pixel,
+        pointer_pixel,
+        points_per_pixel,
+        uv,
+        size_px,
     })
 }
 

@@ -1,0 +1,428 @@
+//! The reading's life on disk, from the app: saving and opening sessions, autosave and
+//! recovery after a crash, finding exams that moved, and writing the report folder in the
+//! background. File dialogs run on helper threads and answer with a [`Command`].
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use tandem::compare::CompareOptions;
+use tandem::report::{Reading, Written, report_exists, write_report_folder};
+use tandem::session::{ExamLocation, Session, locate_exam, study_at};
+
+use super::app::{Activity, TandemApp};
+use super::command::{Command, Side};
+use super::jobs::Job;
+use super::review::Review;
+
+/// Autosave once changes are this old (the issue asks for at most 30 s of loss).
+pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(10);
+
+/// What the app knows about the reading's files.
+#[derive(Default)]
+pub struct SessionState {
+    /// Where the reading was last saved (Save writes there without asking).
+    pub path: Option<PathBuf>,
+    pub reader: String,
+    pub notes: String,
+    /// Folder of the recovery file; `None` turns autosave off (tests).
+    pub data_dir: Option<PathBuf>,
+    /// Fingerprint of the reading when last saved by the reader, and when last autosaved.
+    saved: Option<u64>,
+    autosaved: Option<u64>,
+    /// When the reading first differed from the last autosave.
+    changed_since: Option<Instant>,
+    autosave: Option<std::thread::JoinHandle<()>>,
+    /// A session whose exams are being loaded and compared; restored when that is done.
+    pub pending: Option<Session>,
+    /// A session waiting for the reader to say where one of its exams went.
+    pub relocating: Option<(Session, Side)>,
+    /// The interrupted reading found at start (or why it cannot be read).
+    pub recovery: Option<Result<Session, String>>,
+    /// A report folder that already holds a report: replace it?
+    pub confirm_replace: Option<PathBuf>,
+    pub report_job: Activity<Written>,
+    /// The last outcome to tell the reader: (text, is an error).
+    pub status: Option<(String, bool)>,
+    /// Answers from file dialogs.
+    dialog: Option<Receiver<Command>>,
+}
+
+impl SessionState {
+    /// Whether the reading has changes the reader has not saved.
+    pub fn dirty(&self, review: Option<&Review>) -> bool {
+        review.is_some_and(|r| Some(self.fingerprint(r)) != self.saved)
+    }
+
+    fn fingerprint(&self, review: &Review) -> u64 {
+        let mut h = DefaultHasher::new();
+        review.marks.revision().hash(&mut h);
+        review.generation.hash(&mut h);
+        for (id, d) in &review.decisions {
+            (id, *d as u8).hash(&mut h);
+        }
+        (&self.reader, &self.notes).hash(&mut h);
+        h.finish()
+    }
+}
+
+/// Runs a file dialog on a helper thread; its answer comes back as a command.
+fn dialog(
+    slot: &mut Option<Receiver<Command>>,
+    ask: impl FnOnce() -> Option<Command> + Send + 'static,
+) {
+    let (sender, receiver) = channel();
+    let spawned = std::thread::Builder::new()
+        .name("tandem-file-dialog".into())
+        .spawn(move || {
+            if let Some(command) = ask() {
+                let _ = sender.send(command);
+            }
+        });
+    if spawned.is_ok() {
+        *slot = Some(receiver);
+    }
+}
+
+impl TandemApp {
+    /// The reading as a session file's content.
+    fn session_now(&self) -> Option<Session> {
+        let review = self.review.as_ref()?;
+        let report = review.report();
+        let location = |n: usize, uid: &str, series: Vec<String>| ExamLocation {
+            path: self.exams[n].path.clone().unwrap_or_default(),
+            study_uid: uid.to_owned(),
+            series_uids: series,
+        };
+        let options = self.compare_options.clone();
+        Some(Session::new(
+            self.session.reader.clone(),
+            self.session.notes.clone(),
+            location(
+                0,
+                &report.baseline.study_uid,
+                report
+                    .pairs
+                    .iter()
+                    .map(|p| p.baseline.series_uid.clone())
+                    .collect(),
+            ),
+            location(
+                1,
+                &report.followup.study_uid,
+                report
+                    .pairs
+                    .iter()
+                    .map(|p| p.followup.series_uid.clone())
+                    .collect(),
+            ),
+            options,
+            report.clone(),
+            review.decisions.clone(),
+            Some(&review.marks),
+        ))
+    }
+
+    /// Applies the session and report commands; others are not this file's business.
+    pub(super) fn apply_session_command(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::SaveSession => match self.session.path.clone() {
+                Some(path) => self.save_session_to(&path),
+                None => self.apply_session_command(ctx, Command::SaveSessionAs),
+            },
+            Command::SaveSessionAs => dialog(&mut self.session.dialog, || {
+                rfd::FileDialog::new()
+                    .set_title("Save the reading")
+                    .add_filter("Tandem session", &[tandem::session::EXTENSION])
+                    .set_file_name(format!("reading.{}", tandem::session::EXTENSION))
+                    .save_file()
+                    .map(Command::SaveSessionTo)
+            }),
+            Command::SaveSessionTo(path) => self.save_session_to(&path),
+            Command::BrowseSession => dialog(&mut self.session.dialog, || {
+                rfd::FileDialog::new()
+                    .set_title("Open a saved reading")
+                    .add_filter("Tandem session", &[tandem::session::EXTENSION])
+                    .pick_file()
+                    .map(Command::OpenSession)
+            }),
+            Command::OpenSession(path) => match Session::load(&path) {
+                Ok(session) => {
+                    self.session.path = Some(path);
+                    self.open_session(ctx, session);
+                }
+                Err(e) => self.session.status = Some((format!("Not opened: {e}"), true)),
+            },
+            Command::RecoverSession => {
+                if let Some(Ok(session)) = self.session.recovery.take() {
+                    self.session.path = None;
+                    self.open_session(ctx, session);
+                }
+            }
+            Command::DiscardRecovery => {
+                self.session.recovery = None;
+                if let Some(dir) = &self.session.data_dir {
+                    tandem::session::clear_recovery(dir);
+                }
+            }
+            Command::RelocateExam(side, path) => {
+                if let Some((mut session, _)) = self.session.relocating.take() {
+                    let exam = match side {
+                        Side::Baseline => &mut session.baseline,
+                        Side::Followup => &mut session.followup,
+                    };
+                    if study_at(&path, &exam.study_uid) {
+                        exam.path = path;
+                        self.session.status = None;
+                    } else {
+                        self.session.status = Some((
+                            format!(
+                                "{} does not hold the {} exam of this reading",
+                                path.display(),
+                                side.title().to_lowercase()
+                            ),
+                            true,
+                        ));
+                    }
+                    self.open_session(ctx, session);
+                }
+            }
+            Command::SaveReport => dialog(&mut self.session.dialog, || {
+                rfd::FileDialog::new()
+                    .set_title("Folder for the report")
+                    .pick_folder()
+                    .map(|p| Command::WriteReport(p, false))
+            }),
+            Command::WriteReport(dir, replace) => self.write_report(ctx, dir, replace),
+            Command::SetReader(name) => self.session.reader = name,
+            Command::SetNotes(notes) => self.session.notes = notes,
+            _ => {}
+        }
+    }
+
+    fn save_session_to(&mut self, path: &Path) {
+        let Some(session) = self.session_now() else {
+            return;
+        };
+        match session.save(path) {
+            Ok(()) => {
+                self.session.path = Some(path.to_path_buf());
+                self.session.saved = self.review.as_ref().map(|r| self.session.fingerprint(r));
+                self.session.autosaved = self.session.saved;
+                self.session.changed_since = None;
+                if let Some(dir) = &self.session.data_dir {
+                    tandem::session::clear_recovery(dir);
+                }
+                self.session.status = Some((format!("Saved {}", path.display()), false));
+            }
+            Err(e) => self.session.status = Some((format!("Not saved: {e}"), true)),
+        }
+    }
+
+    /// Opens a session: finds its exams (asking when one has moved), then loads and compares
+    /// them with the saved settings; [`TandemApp::restore_pending`] puts the reading back.
+    fn open_session(&mut self, ctx: &egui::Context, session: Session) {
+        for side in Side::BOTH {
+            let exam = match side {
+                Side::Baseline => &session.baseline,
+                Side::Followup => &session.followup,
+            };
+            if locate_exam(exam).is_none() {
+                self.session.relocating = Some((session, side));
+                return;
+            }
+        }
+        self.settings = session.options.settings.clone();
+        self.compare_options = session.options.clone();
+        let chosen = session.options.baseline_series.is_some();
+        let series = [
+            session.options.baseline_series.clone(),
+            session.options.followup_series.clone(),
+        ];
+        let paths = [session.baseline.path.clone(), session.followup.path.clone()];
+        self.session.reader = session.reader.clone();
+        self.session.notes = session.notes.clone();
+        self.session.pending = Some(session);
+        for (side, (path, series)) in Side::BOTH.into_iter().zip(paths.into_iter().zip(series)) {
+            self.load_for_session(ctx, side, path, series);
+        }
+        self.pair_chosen = chosen;
+        self.auto_compare = true;
+    }
+
+    /// Puts a pending session's reading onto the review that has just been computed.
+    pub(super) fn restore_pending(&mut self) {
+        let (Some(session), Some(review)) = (self.session.pending.take(), self.review.as_mut())
+        else {
+            return;
+        };
+        let mut warnings = Vec::new();
+        let same = |a: &tandem::compare::Report, b: &tandem::compare::Report| {
+            a.lesions.len() == b.lesions.len()
+                && a.lesions
+                    .iter()
+                    .zip(&b.lesions)
+                    .all(|(x, y)| x.id == y.id && x.followup_labels == y.followup_labels)
+        };
+        if !same(review.report(), &session.report) {
+            warnings.push("the comparison now finds other candidates than when saved; the saved ones are shown");
+        }
+        review.comparison.report = session.report.clone();
+        review.decisions = session.decisions.clone();
+        if let Some(saved) = &session.marks {
+            match saved.to_marks() {
+                Ok(marks)
+                    if marks.dims() == review.marks.dims()
+                        && marks.geometry() == review.marks.geometry() =>
+                {
+                    review.marks = marks;
+                }
+                Ok(_) => warnings.push("the saved marks are on another grid and were not restored"),
+                Err(_) => warnings.push("the saved marks could not be read"),
+            }
+        }
+        review.sync();
+        let fingerprint = self.session.fingerprint(review);
+        let recovered = self.session.path.is_none();
+        // A recovered reading is unsaved work until the reader saves it somewhere.
+        self.session.saved = (!recovered).then_some(fingerprint);
+        self.session.autosaved = Some(fingerprint);
+        self.session.status = Some(if warnings.is_empty() {
+            (format!("Reading of {} restored", session.saved_at), false)
+        } else {
+            (
+                format!("Reading restored, but {}", warnings.join("; ")),
+                true,
+            )
+        });
+    }
+
+    /// Writes the report folder on a background thread.
+    fn write_report(&mut self, ctx: &egui::Context, dir: PathBuf, replace: bool) {
+        let Some(review) = &self.review else {
+            return;
+        };
+        if !replace && report_exists(&dir) {
+            self.session.confirm_replace = Some(dir);
+            return;
+        }
+        self.session.confirm_replace = None;
+        let report = review.report().clone();
+        let views = std::sync::Arc::clone(&review.comparison.views);
+        let decisions = review.decisions.clone();
+        let marks = review.marks.clone();
+        let (reader, notes) = (self.session.reader.clone(), self.session.notes.clone());
+        let generation = self.next_generation();
+        let label = format!("Writing the report to {}", dir.display());
+        self.session.report_job =
+            Activity::Running(Job::spawn(generation, label, ctx.clone(), move |_| {
+                let reading = Reading {
+                    report: &report,
+                    views: &views,
+                    decisions: &decisions,
+                    marks: Some(&marks),
+                    reader: &reader,
+                    notes: &notes,
+                };
+                write_report_folder(&dir, &reading, replace).map_err(|e| e.to_string())
+            }));
+    }
+
+    /// Dialog answers, the report job, and autosave; called every frame.
+    pub(super) fn poll_session(&mut self, ctx: &egui::Context) {
+        if let Some(receiver) = &self.session.dialog
+            && let Ok(command) = receiver.try_recv()
+        {
+            self.session.dialog = None;
+            self.push_command(command);
+        }
+        if let Activity::Failed(message) = &self.session.report_job {
+            self.session.status = Some((format!("Report not written: {message}"), true));
+            self.session.report_job = Activity::Idle;
+        }
+        if let Some((_, written)) = self.session.report_job.poll() {
+            let folder = written
+                .files
+                .first()
+                .and_then(|f| f.parent())
+                .map_or(String::new(), |p| p.display().to_string());
+            let mut text = format!("Report written to {folder} ({} files)", written.files.len());
+            if !written.warnings.is_empty() {
+                text += &format!("; {}", written.warnings.join("; "));
+            }
+            self.session.status = Some((text, false));
+        }
+        self.autosave(ctx);
+    }
+
+    /// Saves the reading to the recovery file once changes are [`AUTOSAVE_AFTER`] old.
+    fn autosave(&mut self, ctx: &egui::Context) {
+        let (Some(dir), Some(review)) = (self.session.data_dir.clone(), self.review.as_ref())
+        else {
+            return;
+        };
+        if self.session.pending.is_some() {
+            return;
+        }
+        let fingerprint = self.session.fingerprint(review);
+        if Some(fingerprint) == self.session.autosaved {
+            self.session.changed_since = None;
+            return;
+        }
+        let since = *self.session.changed_since.get_or_insert_with(Instant::now);
+        let writing = self
+            .session
+            .autosave
+            .as_ref()
+            .is_some_and(|h| !h.is_finished());
+        if since.elapsed() < AUTOSAVE_AFTER || writing {
+            ctx.request_repaint_after(Duration::from_secs(1));
+            return;
+        }
+        let Some(session) = self.session_now() else {
+            return;
+        };
+        self.session.autosaved = Some(fingerprint);
+        self.session.changed_since = None;
+        self.session.autosave = std::thread::Builder::new()
+            .name("tandem-autosave".into())
+            .spawn(move || {
+                if let Err(e) = tandem::session::autosave(&session, &dir) {
+                    log::warn!("autosave failed: {e}");
+                }
+            })
+            .ok();
+    }
+
+    /// On close: unsaved work stays in the recovery file (written now); saved work leaves none.
+    pub(super) fn on_close(&mut self) {
+        let Some(dir) = self.session.data_dir.clone() else {
+            return;
+        };
+        if let Some(handle) = self.session.autosave.take() {
+            let _ = handle.join();
+        }
+        if self.session.dirty(self.review.as_ref()) {
+            if let Some(session) = self.session_now()
+                && let Err(e) = tandem::session::autosave(&session, &dir)
+            {
+                log::warn!("final autosave failed: {e}");
+            }
+        } else {
+            tandem::session::clear_recovery(&dir);
+        }
+    }
+
+    /// Options of the next comparison, kept so a session records what was used.
+    pub(super) fn options_for(&self, pair: Option<(String, String)>) -> CompareOptions {
+        let (baseline_series, followup_series) = pair.unzip();
+        CompareOptions {
+            settings: self.settings.clone(),
+            baseline_series,
+            followup_series,
+            ..self.compare_options.clone()
+        }
+    }
+}
