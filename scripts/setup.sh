@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs what building and running Tandem needs on Debian/Ubuntu, and nothing that is already
-# there: the C toolchain and cmake (CharLS, OpenJPEG), and the X11/GL libraries the window
-# loads at run time. Safe to run again; does nothing when all is present.
+# Installs what building, running and testing Tandem needs on Debian/Ubuntu, and nothing that is
+# already there: the C toolchain and cmake (CharLS, OpenJPEG), the X11/GL libraries the window
+# loads at run time, and the independent DICOM checkers the export tests run (dciodvfy from
+# dicom3tools; highdicom in a Python venv at .venv/, which git ignores). Safe to run again; does
+# nothing when all is present.
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(gcc g++ make cmake
-          libx11-6 libx11-xcb1 libxcursor1 libxi6 libxkbcommon-x11-0 libgl1 libegl1)
+          libx11-6 libx11-xcb1 libxcursor1 libxi6 libxkbcommon-x11-0 libgl1 libegl1
+          dicom3tools python3 python3-venv)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -17,6 +21,18 @@ if ((${#missing[@]})); then
     if [[ $(id -u) -eq 0 ]]; then sudo=(); else sudo=(sudo); fi
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# highdicom reads our DICOM SEG exports back in tests/seg.rs. Pinned (with the pydicom under
+# it), so every machine checks against the same reader; built on Debian's own python3, not on
+# whatever python3 comes first on PATH.
+venv="$root/.venv"
+pins=(highdicom==0.28.2 pydicom==3.0.2)
+if ! "$venv/bin/python" -c "import highdicom, pydicom, sys
+sys.exit((highdicom.__version__, pydicom.__version__) != ('0.28.2', '3.0.2'))" 2>/dev/null; then
+    echo "setup: installing ${pins[*]} into $venv" >&2
+    [[ -x $venv/bin/python ]] || /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "${pins[@]}"
 fi
 
 command -v cargo >/dev/null || { echo "setup: Rust (cargo) is needed: https://rustup.rs" >&2; exit 1; }

@@ -9,9 +9,11 @@
 //! | `decode.rs` | one frame's pixel data → `f32` values |
 //! | `jpeg12.rs` | 12-bit JPEG extended, which dicom-pixeldata cannot decode |
 //! | `attrs.rs` | forgiving typed attribute access |
+//! | `export/` | the reader's marks as DICOM objects (Segmentation) |
 
 pub mod attrs;
 pub mod decode;
+pub mod export;
 pub mod header;
 mod jpeg12;
 pub mod load;
