@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -159,6 +161,25 @@ fn the_report_folder_follows_the_reader() {
     assert_eq!(labels.iter().filter(|l| **l == 50).count(), ball);
     assert_eq!(labels.iter().filter(|l| **l == 6).count(), 0);
     assert!(labels.iter().filter(|l| **l == 3).count() > 0);
+
+    // The DICOM SEG: the counted lesions at follow-up, valid for dciodvfy, read by highdicom.
+    let seg = out.join("lesions-seg.dcm");
+    common::checkers::assert_no_dciodvfy_errors(&seg);
+    let read = common::checkers::highdicom(&[seg.as_path()]);
+    let labels: Vec<&str> = read[0]["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"Lesion 50") && labels.contains(&"Lesion 3"),
+        "{labels:?}"
+    );
+    assert!(
+        !labels.contains(&"Lesion 6"),
+        "rejected lesions are not exported: {labels:?}"
+    );
 
     // Never replaced silently: a second write is refused and leaves the files as they were.
     let before = std::fs::read(out.join("report.json")).unwrap();

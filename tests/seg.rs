@@ -6,9 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::checkers::{assert_no_dciodvfy_errors, highdicom};
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use ndarray::Array3;
 use serde_json::Value;
@@ -80,69 +83,6 @@ fn expected(
         }
     }
     out
-}
-
-/// dciodvfy's report on `path` (it writes to stderr), failing when the tool is missing.
-fn dciodvfy(path: &Path) -> Vec<String> {
-    let output = match Command::new("dciodvfy").arg(path).output() {
-        Ok(output) => output,
-        Err(e) => panic!(
-            "dciodvfy (Debian package dicom3tools) could not run ({e}): run scripts/setup.sh"
-        ),
-    };
-    let text = String::from_utf8_lossy(&output.stderr).into_owned()
-        + &String::from_utf8_lossy(&output.stdout);
-    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
-    eprintln!("dciodvfy {}:\n{}", path.display(), lines.join("\n"));
-    lines
-}
-
-fn assert_no_dciodvfy_errors(path: &Path) {
-    let lines = dciodvfy(path);
-    assert!(
-        lines.iter().any(|l| l.contains("Segmentation")),
-        "dciodvfy did not recognise a Segmentation: {lines:#?}"
-    );
-    let errors: Vec<&String> = lines.iter().filter(|l| l.starts_with("Error")).collect();
-    assert!(errors.is_empty(), "dciodvfy errors: {errors:#?}");
-}
-
-/// The interpreter with highdicom: $TANDEM_PYTHON, else the venv scripts/setup.sh makes.
-fn python() -> PathBuf {
-    if let Some(python) = std::env::var_os("TANDEM_PYTHON") {
-        return python.into();
-    }
-    let venv = manifest().join(".venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no Python with highdicom: run scripts/setup.sh (it makes {}), or set TANDEM_PYTHON",
-        venv.display()
-    );
-    venv
-}
-
-/// highdicom's reading of each file (tests/tools/check_seg.py), one JSON value per file.
-fn highdicom(paths: &[&Path]) -> Vec<Value> {
-    let script = manifest().join("tests/tools/check_seg.py");
-    let output = Command::new(python())
-        .arg(&script)
-        .args(paths)
-        .output()
-        .unwrap_or_else(|e| panic!("Python could not run ({e}): run scripts/setup.sh"));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "check_seg.py failed (if highdicom is missing, run scripts/setup.sh):\n{stderr}"
-    );
-    if !stderr.trim().is_empty() {
-        eprintln!("highdicom said:\n{stderr}");
-    }
-    let values: Vec<Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(values.len(), paths.len());
-    values
 }
 
 /// Compares highdicom's reading with the labels written: segments, codes, tracking identity,

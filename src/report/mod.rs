@@ -1,7 +1,8 @@
 //! The report folder a clinic can file: `report.json` (the comparison's schema plus the
 //! reading), `report.html` (self-contained, printable), `key-images/*.png`, the lesion marks
-//! as NIfTI (`lesions-baseline.nii.gz`, `lesions-followup.nii.gz`) and, once the exporter is
-//! in, a DICOM Segmentation object.
+//! as NIfTI (`lesions-baseline.nii.gz`, `lesions-followup.nii.gz`) and as a DICOM
+//! Segmentation object (`lesions-seg.dcm`: the lesions at follow-up, registered onto the
+//! baseline grid, referencing the baseline series).
 //!
 //! | file | job |
 //! |---|---|
@@ -198,6 +199,16 @@ pub fn write_report_folder(dir: &Path, reading: &Reading, replace: bool) -> Resu
                 png,
             });
         }
+        match write_seg(
+            &dir.join("lesions-seg.dcm"),
+            reading,
+            &file,
+            view,
+            &finals[1],
+        ) {
+            Ok(path) => written.files.push(path),
+            Err(e) => written.warnings.push(format!("no DICOM SEG: {e}")),
+        }
         for (exam, name) in [
             (0, "lesions-baseline.nii.gz"),
             (1, "lesions-followup.nii.gz"),
@@ -244,6 +255,62 @@ pub fn write_report_folder(dir: &Path, reading: &Reading, replace: bool) -> Resu
     crate::fsutil::write_atomic(&path, page.as_bytes())?;
     written.files.push(path);
     Ok(written)
+}
+
+/// The lesions at follow-up (registered onto the baseline grid) as a DICOM Segmentation that
+/// references the baseline series, one segment per counted lesion with voxels.
+fn write_seg(
+    path: &Path,
+    reading: &Reading,
+    file: &ReportFile,
+    view: &PairView,
+    followup: &ndarray::Array3<u16>,
+) -> Result<PathBuf> {
+    use crate::dicom::export::seg::{SegOptions, SegmentKind, SegmentSpec, write_segmentation};
+    use crate::marks::LesionKind;
+    let mut present = std::collections::BTreeSet::new();
+    for v in followup {
+        if *v != 0 {
+            present.insert(*v);
+        }
+    }
+    let segments: Vec<SegmentSpec> = file
+        .reading
+        .lesions
+        .iter()
+        .filter(|l| l.counted())
+        .filter_map(|l| {
+            let id = u16::try_from(l.id).ok().filter(|id| present.contains(id))?;
+            Some(SegmentSpec {
+                number_in_labels: id,
+                label: format!("Lesion {}", l.id),
+                kind: match l.kind {
+                    LesionKind::T2Flair if l.enhancing => SegmentKind::EnhancingLesion,
+                    LesionKind::T2Flair => SegmentKind::T2Lesion,
+                    LesionKind::Enhancing => SegmentKind::EnhancingLesion,
+                    LesionKind::Other => SegmentKind::OtherFinding,
+                },
+                description: Some(caption(l)),
+            })
+        })
+        .collect();
+    if segments.is_empty() {
+        return Err(Error::Limits {
+            subject: path.display().to_string(),
+            problem: "no lesion is marked at follow-up".into(),
+        });
+    }
+    let now = crate::clock::Utc::now();
+    let followup_date = reading.report.followup.date.clone().unwrap_or_default();
+    let options = SegOptions {
+        series_number: 9901,
+        series_description: format!("Tandem MS lesions at follow-up {followup_date} (registered)"),
+        content_label: "MS_LESIONS".into(),
+        creator: (!reading.reader.is_empty()).then(|| reading.reader.to_owned()),
+        timestamp: format!("{}{}", now.dicom_date(), now.dicom_time()),
+    };
+    write_segmentation(path, followup, &view.baseline_series, &segments, &options)?;
+    Ok(path.to_path_buf())
 }
 
 fn caption(l: &ReadLesion) -> String {

@@ -2,6 +2,8 @@
 //! on DICOM files to make the broken inputs the loader must survive.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod checkers;
+
 use std::path::{Path, PathBuf};
 
 use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
