@@ -14,16 +14,12 @@ use super::views::{
 };
 
 /// What is happening to a piece of state right now.
+#[derive(Default)]
 pub enum Activity<T> {
+    #[default]
     Idle,
     Running(Job<T>),
     Failed(String),
-}
-
-impl<T> Default for Activity<T> {
-    fn default() -> Self {
-        Activity::Idle
-    }
 }
 
 impl<T: Send + 'static> Activity<T> {
@@ -199,7 +195,9 @@ impl TandemApp {
 
     /// True while anything runs in the background.
     pub fn busy(&self) -> bool {
-        self.exams.iter().any(ExamSlot::is_loading) || self.comparison.is_running()
+        self.exams.iter().any(ExamSlot::is_loading)
+            || self.comparison.is_running()
+            || self.session.report_job.is_running()
     }
 
     pub(super) fn next_generation(&mut self) -> u64 {
@@ -546,6 +544,23 @@ impl TandemApp {
                 ui.heading("Tandem");
                 ui.separator();
                 ui.menu_button("File", |ui| {
+                    let reading = self.review.is_some();
+                    for (command, enabled) in [
+                        (Command::BrowseSession, true),
+                        (Command::SaveSession, reading),
+                        (Command::SaveSessionAs, reading),
+                        (Command::SaveReport, reading),
+                    ] {
+                        if ui
+                            .add_enabled(enabled, egui::Button::new(command.text()))
+                            .on_hover_text(command.tooltip())
+                            .clicked()
+                        {
+                            self.commands.push(command);
+                            ui.close();
+                        }
+                    }
+                    ui.separator();
                     for side in Side::BOTH {
                         for command in [Command::BrowseExam(side), Command::BrowseDicomdir(side)] {
                             if ui
@@ -651,6 +666,8 @@ impl TandemApp {
         }
         let native = self.show_native;
         let z_seed = self.settings.z_seed;
+        let dirty = self.session.dirty(self.review.as_ref());
+        super::views::session_dialogs_ui(ui.ctx(), &self.session, &mut self.commands);
         egui::CentralPanel::default().show(ui, |ui| match &self.review {
             Some(review) if !native => {
                 // Views on the left, the lesion table and histogram on the right, split here
@@ -672,6 +689,8 @@ impl TandemApp {
                         .id_salt("lesion panel")
                         .show(ui, |ui| {
                             lesion_table_ui(ui, review, commands);
+                            ui.separator();
+                            super::views::report_panel_ui(ui, &self.session, dirty, commands);
                             ui.separator();
                             super::views::change_histogram_ui(ui, review, z_seed, commands);
                         });

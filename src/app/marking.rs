@@ -257,7 +257,18 @@ impl Review {
         let dims = self.marks.dims();
         let spacing = self.marks.geometry().spacing;
         match mark {
-            Mark::SetTool(tool) => self.marking.tool = tool,
+            Mark::SetTool(tool) => {
+                self.marking.tool = tool;
+                // Starting values from the follow-up's window: a fifth of it for growing, its
+                // upper third for the box.
+                let (lo, hi) = self.windows.get(1).copied().unwrap_or((0.0, 1.0));
+                if tool == Tool::Grow && self.marking.tolerance <= 0.0 {
+                    self.marking.tolerance = self.default_tolerance(1);
+                }
+                if tool == Tool::ThresholdBox && self.marking.threshold <= lo {
+                    self.marking.threshold = lo + 0.7 * (hi - lo);
+                }
+            }
             Mark::SetRadius(r) => self.marking.radius_mm = r.clamp(0.5, 20.0),
             Mark::ToggleSphere => self.marking.sphere = !self.marking.sphere,
             Mark::SetTolerance(t) => {

@@ -65,6 +65,10 @@ pub fn run(startup: Startup) -> Result<ExitCode, String> {
         options,
         Box::new(move |cc| {
             let mut app = TandemApp::new(&cc.egui_ctx, Some(baseline), Some(followup));
+            // Autosave and crash recovery live in the user's data folder.
+            if let Some(dir) = tandem::session::data_dir() {
+                app.enable_recovery(dir);
+            }
             if let Some(prefs) = cc
                 .storage
                 .and_then(|s| eframe::get_value::<app::Prefs>(s, app::PREFS_KEY))

@@ -170,10 +170,6 @@ impl Review {
         &self.comparison.report
     }
 
-    pub fn decision(&self, id: u32) -> Decision {
-        self.decisions.get(&id).copied().unwrap_or_default()
-    }
-
     /// Lesions the comparison flags for the reader: new, enlarging or enhancing.
     pub fn flagged(&self) -> Vec<u32> {
         self.lesions

@@ -167,6 +167,17 @@ impl TandemApp {
                     tandem::session::clear_recovery(dir);
                 }
             }
+            Command::RelocateExam(side, path) if path.as_os_str().is_empty() => {
+                dialog(&mut self.session.dialog, move || {
+                    rfd::FileDialog::new()
+                        .set_title(format!(
+                            "Where is the {} exam now?",
+                            side.title().to_lowercase()
+                        ))
+                        .pick_folder()
+                        .map(|p| Command::RelocateExam(side, p))
+                });
+            }
             Command::RelocateExam(side, path) => {
                 if let Some((mut session, _)) = self.session.relocating.take() {
                     let exam = match side {

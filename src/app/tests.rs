@@ -133,7 +133,7 @@ fn cancelling_a_load_keeps_the_window_usable() {
     let (path, _) = super::sample_pair();
     harness
         .state_mut()
-        .push(Command::OpenExam(Side::Baseline, path));
+        .push_command(Command::OpenExam(Side::Baseline, path));
     harness.run_steps(2);
     wait_until_loaded(&mut harness);
     assert!(harness.state().exam(Side::Baseline).shown.is_some());
@@ -268,14 +268,14 @@ fn layouts_planes_window_and_zoom() {
     harness.get_by_label("Scanner window").click();
     harness.run_steps(2);
     // The overlay opacity slider.
-    harness.state_mut().push(Command::SetOpacity(0.3));
+    harness.state_mut().push_command(Command::SetOpacity(0.3));
     harness.run_steps(2);
     assert_eq!(harness.state().review.as_ref().unwrap().opacity, 0.3);
     assert!(harness.query_all_by_label("Overlay opacity").count() >= 1);
     // Right-drag changes the window of the exam under the pointer.
     harness
         .state_mut()
-        .push(Command::DragWindow(1, 40.0, -20.0));
+        .push_command(Command::DragWindow(1, 40.0, -20.0));
     harness.run_steps(2);
     let dragged = harness.state().review.as_ref().unwrap().windows;
     assert_eq!(dragged[0], scanner[0]);
@@ -284,7 +284,7 @@ fn layouts_planes_window_and_zoom() {
         "wider"
     );
     // Zoom in, then F fits again.
-    harness.state_mut().push(Command::Zoom(2.0));
+    harness.state_mut().push_command(Command::Zoom(2.0));
     harness.run_steps(2);
     assert_eq!(harness.state().review.as_ref().unwrap().zoom, 2.0);
     harness.key_press(egui::Key::F);
@@ -294,7 +294,7 @@ fn layouts_planes_window_and_zoom() {
     let before = harness.state().review.as_ref().unwrap().cursor;
     harness
         .state_mut()
-        .push(Command::Scroll(super::views::Plane::Sagittal, 3));
+        .push_command(Command::Scroll(super::views::Plane::Sagittal, 3));
     harness.run_steps(2);
     let after = harness.state().review.as_ref().unwrap().cursor;
     assert_eq!(after[0], before[0].round() + 3.0);
@@ -322,7 +322,10 @@ fn confirming_and_rejecting_update_the_summary() {
     harness.key_press(egui::Key::C);
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
-    assert_eq!(review.decision(first), super::command::Decision::Confirmed);
+    assert_eq!(
+        review.lesion(first).unwrap().decision,
+        super::command::Decision::Confirmed
+    );
 
     // Reject both new (enhancing) lesions with the buttons: the summary follows.
     let new_ids: Vec<u32> = review
@@ -356,7 +359,14 @@ fn confirming_and_rejecting_update_the_summary() {
     harness.key_press(egui::Key::C);
     harness.run_steps(2);
     assert_eq!(
-        harness.state().review.as_ref().unwrap().decision(enlarging),
+        harness
+            .state()
+            .review
+            .as_ref()
+            .unwrap()
+            .lesion(enlarging)
+            .unwrap()
+            .decision,
         super::command::Decision::Confirmed
     );
     harness.get_by_label("Enhancing lesions: 0");
@@ -446,7 +456,7 @@ fn changing_the_threshold_reruns_detection() {
     );
     let first = harness.state().review.as_ref().unwrap().generation;
     // A threshold above most changes' peaks (z 34 to 63 on the sample): fewer flags.
-    harness.state_mut().push(Command::SetThreshold(45.0));
+    harness.state_mut().push_command(Command::SetThreshold(45.0));
     harness.run_steps(2);
     assert!(harness.state().comparison.is_running());
     let deadline = Instant::now() + Duration::from_secs(300);

@@ -11,8 +11,10 @@ use tandem::compare::PairView;
 use tandem::lesion::Status;
 
 use super::plane::{Plane, extract, image_size, pixel_mm, plane_axes, to_grid, to_screen};
+use super::slice_view::ViewResponse;
 use super::slice_view::{Greyscale, SliceTexture, image_view_ui};
 use crate::app::command::{Command, Layout, QcMode};
+use crate::app::marking::{Mark, Tool};
 use crate::app::review::Review;
 
 /// z-score from which change is coloured.
@@ -67,6 +69,7 @@ pub fn compare_views_ui(
         return;
     };
     controls(ui, review, commands);
+    super::marking_toolbar::marking_toolbar_ui(ui, review, commands);
     if review.overlay {
         legend(ui);
     }
@@ -195,6 +198,7 @@ fn one_view(
         _ => &view.followup,
     };
     let overlay = content == Content::Change && review.overlay;
+    let marks_shown = review.marks_on_screen();
     let qc = if content == Content::Followup {
         review.qc
     } else {
@@ -208,6 +212,7 @@ fn one_view(
     };
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     (qc, flicker_baseline, review.selected).hash(&mut hasher);
+    (review.marks.revision(), review.marking.active).hash(&mut hasher);
     review.opacity.to_bits().hash(&mut hasher);
     (review.windows[0].0.to_bits(), review.windows[0].1.to_bits()).hash(&mut hasher);
     (
@@ -260,6 +265,9 @@ fn one_view(
                     let labels = extract(&view.followup_lesions, &axes, through);
                     outline(&mut image, &labels, |label| lesion_colour(review, label));
                 }
+                if marks_shown && let Some(marks) = review.marks.labels(exam) {
+                    draw_marks(&mut image, &extract(marks, &axes, through), review);
+                }
                 image
             }
         },
@@ -267,14 +275,27 @@ fn one_view(
     let Some(drawn) = drawn else {
         return;
     };
-    if let Some((x, y)) = drawn.clicked_pixel {
-        commands.push(Command::SetCursor(to_grid(
-            &axes,
-            dims,
-            x,
-            y,
-            review.cursor[axes.through],
-        )));
+    let tool = if marks_shown {
+        review.marking.tool
+    } else {
+        Tool::Navigate
+    };
+    let grid_at = |(x, y): (f64, f64)| to_grid(&axes, dims, x, y, review.cursor[axes.through]);
+    tool_gestures(
+        ui,
+        review,
+        &drawn,
+        tool,
+        exam,
+        axes.through,
+        &grid_at,
+        commands,
+    );
+    if let Some(pixel) = drawn
+        .clicked_pixel
+        .filter(|_| matches!(tool, Tool::Navigate | Tool::Grow))
+    {
+        commands.push(Command::SetCursor(grid_at(pixel)));
     }
     let response = &drawn.response;
     if response.hovered() {
@@ -300,7 +321,9 @@ fn one_view(
     if response.dragged_by(PointerButton::Secondary) {
         let d = response.drag_delta();
         commands.push(Command::DragWindow(exam, d.x, d.y));
-    } else if response.dragged_by(PointerButton::Primary) {
+    } else if response.dragged_by(PointerButton::Middle)
+        || (tool == Tool::Navigate && response.dragged_by(PointerButton::Primary))
+    {
         let d = response.drag_delta();
         let rect = drawn.rect;
         commands.push(Command::Pan(
@@ -479,4 +502,122 @@ fn status_line(ui: &mut Ui, review: &Review, view: &PairView) {
 
 fn value_at(values: &Array3<f32>, i: usize, j: usize, k: usize) -> Option<f32> {
     values.get((k, j, i)).copied()
+}
+
+/// Colour of the reader's marks (outline) and of the active lesion (filled).
+const MARK: Color32 = Color32::from_rgb(0, 220, 255);
+
+/// The reader's marks: every marked lesion outlined, the active one lightly filled.
+fn draw_marks(image: &mut ColorImage, labels: &[u16], review: &Review) {
+    let active = review.marking.active;
+    if let Some(active) = active {
+        for (pixel, label) in image.pixels.iter_mut().zip(labels) {
+            if *label == active {
+                *pixel = blend(*pixel, MARK, 0.35);
+            }
+        }
+    }
+    let wide: Vec<u32> = labels.iter().map(|l| u32::from(*l)).collect();
+    outline(image, &wide, |_| Some(MARK));
+}
+
+/// What the tool in hand does with the mouse on a view: paint, erase, grow from a click, or
+/// a threshold box dragged out; with outlines of the brush and the box as it is dragged.
+#[allow(clippy::too_many_arguments)]
+fn tool_gestures(
+    ui: &Ui,
+    review: &Review,
+    drawn: &ViewResponse,
+    tool: Tool,
+    exam: usize,
+    through: usize,
+    grid_at: &dyn Fn((f64, f64)) -> [f64; 3],
+    commands: &mut Vec<Command>,
+) {
+    let response = &drawn.response;
+    let painter = ui.painter_at(drawn.rect);
+    match tool {
+        Tool::Navigate => {}
+        Tool::Brush | Tool::Eraser => {
+            let stroke_id = response.id.with("stroke");
+            let was_down = ui.data(|d| d.get_temp::<bool>(stroke_id)).unwrap_or(false);
+            let down = response.is_pointer_button_down_on()
+                && ui.input(|i| i.pointer.button_down(PointerButton::Primary));
+            if down && let Some(pixel) = drawn.pointer_pixel {
+                commands.push(Command::Mark(Mark::Dab {
+                    exam,
+                    at: grid_at(pixel),
+                    through,
+                    first: !was_down,
+                }));
+            }
+            if was_down && !down {
+                commands.push(Command::Mark(Mark::EndStroke));
+            }
+            ui.data_mut(|d| d.insert_temp(stroke_id, down));
+            if let Some(pixel) = drawn.pointer_pixel {
+                let mm = pixel_mm_of(review, through);
+                let radius = review.marking.radius_mm / mm.max(1e-3) * drawn.points_per_pixel[0];
+                painter.circle_stroke(
+                    drawn.pixel_to_screen(pixel),
+                    radius,
+                    egui::Stroke::new(
+                        1.0,
+                        if tool == Tool::Eraser {
+                            Color32::WHITE
+                        } else {
+                            MARK
+                        },
+                    ),
+                );
+            }
+        }
+        Tool::Grow => {
+            if let Some(pixel) = drawn.clicked_pixel {
+                commands.push(Command::Mark(Mark::Grow {
+                    exam,
+                    at: grid_at(pixel),
+                }));
+            }
+        }
+        Tool::ThresholdBox => {
+            let start_id = response.id.with("box start");
+            if response.drag_started_by(PointerButton::Primary)
+                && let Some(pixel) = drawn.pointer_pixel
+            {
+                ui.data_mut(|d| d.insert_temp(start_id, pixel));
+            }
+            let start = ui.data(|d| d.get_temp::<(f64, f64)>(start_id));
+            if let (Some(start), Some(now)) = (start, drawn.pointer_pixel) {
+                let rect = egui::Rect::from_two_pos(
+                    drawn.pixel_to_screen(start),
+                    drawn.pixel_to_screen(now),
+                );
+                painter.rect_stroke(
+                    rect,
+                    0.0,
+                    egui::Stroke::new(1.0, MARK),
+                    egui::StrokeKind::Middle,
+                );
+                if response.drag_stopped() {
+                    commands.push(Command::Mark(Mark::Box {
+                        exam,
+                        a: grid_at(start),
+                        b: grid_at(now),
+                        through,
+                    }));
+                    ui.data_mut(|d| d.remove::<(f64, f64)>(start_id));
+                }
+            }
+        }
+    }
+}
+
+/// Smallest in-plane voxel size (mm) of the marks' grid for a view through `through`.
+fn pixel_mm_of(review: &Review, through: usize) -> f32 {
+    let spacing = review.marks.geometry().spacing;
+    (0..3)
+        .filter(|a| *a != through)
+        .map(|a| spacing[a])
+        .fold(f64::INFINITY, f64::min) as f32
 }

@@ -3,6 +3,7 @@
 
 use egui::{Color32, RichText, Ui};
 use tandem::lesion::Status;
+use tandem::reading::Source;
 
 use crate::app::command::{Command, Decision};
 use crate::app::review::Review;
@@ -27,45 +28,64 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
         }
     });
     ui.separator();
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        egui::Grid::new("lesion table")
-            .striped(true)
-            .num_columns(7)
-            .show(ui, |ui| {
-                for heading in [
-                    "Lesion",
-                    "Status",
-                    "Gd+",
-                    "Where",
-                    "Baseline mm³",
-                    "Follow-up mm³",
-                    "Reader",
-                ] {
-                    ui.strong(heading);
-                }
-                ui.end_row();
-                for lesion in &review.report().lesions {
-                    let selected = review.selected == Some(lesion.id);
-                    let row = Command::SelectLesion(lesion.id);
-                    if ui
-                        .selectable_label(selected, row.text())
-                        .on_hover_text(row.tooltip())
-                        .clicked()
-                    {
-                        commands.push(row);
+    egui::ScrollArea::vertical()
+        .id_salt("lesion rows")
+        .max_height(260.0)
+        .show(ui, |ui| {
+            egui::Grid::new("lesion table")
+                .striped(true)
+                .num_columns(8)
+                .show(ui, |ui| {
+                    for heading in [
+                        "Lesion",
+                        "Status",
+                        "Gd+",
+                        "Where",
+                        "Baseline mm³",
+                        "Follow-up mm³",
+                        "Found by",
+                        "Reader",
+                    ] {
+                        ui.strong(heading);
                     }
-                    ui.label(status_text(lesion.status));
-                    ui.label(if lesion.enhancing { "yes" } else { "" });
-                    ui.label(lesion.location.map_or("", |l| l.name()));
-                    ui.label(format!("{:.0}", lesion.volume_mm3.baseline));
-                    ui.label(format!("{:.0}", lesion.volume_mm3.followup));
-                    let decision = review.decision(lesion.id);
-                    let flagged = lesion.status.is_activity() || lesion.enhancing;
-                    ui.label(if flagged { decision.label() } else { "" });
                     ui.end_row();
-                }
-            });
-    });
+                    for lesion in review.lesions() {
+                        let selected = review.selected == Some(lesion.id);
+                        let row = Command::SelectLesion(lesion.id);
+                        if ui
+                            .selectable_label(selected, row.text())
+                            .on_hover_text(row.tooltip())
+                            .clicked()
+                        {
+                            commands.push(row);
+                        }
+                        let counted = lesion.counted();
+                        let status = status_text(lesion.status);
+                        ui.label(if counted {
+                            status
+                        } else {
+                            status.strikethrough()
+                        });
+                        ui.label(if lesion.enhancing { "yes" } else { "" });
+                        ui.label(lesion.location.map_or("", |l| l.name()));
+                        ui.label(format!("{:.0}", lesion.volume_mm3.baseline));
+                        ui.label(format!("{:.0}", lesion.volume_mm3.followup));
+                        ui.label(match lesion.source {
+                            Source::Algorithm => "comparison",
+                            Source::AlgorithmMarked => "comparison, marked",
+                            Source::Reader => "reader",
+                        });
+                        let flagged = lesion.status.is_activity() || lesion.enhancing;
+                        let shown = flagged || lesion.source != Source::Algorithm;
+                        ui.label(if shown { lesion.decision.label() } else { "" });
+                        ui.end_row();
+                    }
+                });
+        });
+    if let Some(lesion) = review.selected.and_then(|id| review.lesion(id)) {
+        ui.separator();
+        super::lesion_detail::lesion_detail_ui(ui, review, lesion, commands);
+    }
 }
 
 fn status_text(status: Status) -> RichText {
@@ -114,9 +134,19 @@ fn summary_ui(ui: &mut Ui, review: &Review) {
     let pending = review
         .flagged()
         .iter()
-        .filter(|id| review.decision(**id) == Decision::Pending)
+        .filter(|id| {
+            review
+                .lesion(**id)
+                .is_some_and(|l| l.decision == Decision::Pending)
+        })
         .count();
     if pending > 0 {
         ui.weak(format!("{pending} flag(s) awaiting your decision"));
+    }
+    if summary.reader_added + summary.rejected > 0 {
+        ui.weak(format!(
+            "{} lesion(s) added by you, {} rejected",
+            summary.reader_added, summary.rejected
+        ));
     }
 }

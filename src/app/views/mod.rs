@@ -4,9 +4,13 @@
 mod change_histogram;
 mod compare_views;
 mod exam_panel;
+mod lesion_detail;
 mod lesion_table;
+mod marking_toolbar;
 mod plane;
+mod report_panel;
 mod series_list;
+mod session_dialogs;
 mod slice_view;
 
 pub use change_histogram::change_histogram_ui;
@@ -14,5 +18,7 @@ pub use compare_views::compare_views_ui;
 pub use exam_panel::exam_panel_ui;
 pub use lesion_table::lesion_table_ui;
 pub use plane::{Plane, plane_axes};
+pub use report_panel::report_panel_ui;
 pub use series_list::series_list_ui;
+pub use session_dialogs::session_dialogs_ui;
 pub use slice_view::SliceTexture;

@@ -1,0 +1,96 @@
+//! The selected lesion, editable: its type and note, and what can be done to its marks
+//! (take the comparison's outline, split, merge, renumber, delete).
+
+use egui::Ui;
+use tandem::marks::LesionKind;
+use tandem::reading::{ReadLesion, Source};
+
+use crate::app::command::Command;
+use crate::app::marking::Mark;
+use crate::app::review::Review;
+
+pub fn lesion_detail_ui(
+    ui: &mut Ui,
+    review: &Review,
+    lesion: &ReadLesion,
+    commands: &mut Vec<Command>,
+) {
+    let id = lesion.id;
+    ui.strong(format!("Lesion {id}"));
+    let marked = lesion.source != Source::Algorithm;
+    ui.horizontal(|ui| {
+        let label = ui.label("Type");
+        let mut kind = lesion.kind;
+        egui::ComboBox::from_id_salt(("lesion type", id))
+            .selected_text(kind.name())
+            .show_ui(ui, |ui| {
+                for option in LesionKind::ALL {
+                    ui.selectable_value(&mut kind, option, option.name());
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text(Command::Mark(Mark::SetKind(id, kind)).tooltip());
+        if kind != lesion.kind {
+            commands.push(Command::Mark(Mark::SetKind(id, kind)));
+        }
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label("Note");
+        let mut note = lesion.note.clone();
+        let response = ui
+            .add(egui::TextEdit::singleline(&mut note).desired_width(260.0))
+            .labelled_by(label.id)
+            .on_hover_text(Command::Mark(Mark::SetNote(id, String::new())).tooltip());
+        if response.changed() {
+            commands.push(Command::Mark(Mark::SetNote(id, note)));
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        let from_comparison = review.report().lesions.iter().any(|l| l.id == id);
+        let mut button = |ui: &mut Ui, mark: Mark, enabled: bool| {
+            let command = Command::Mark(mark);
+            if ui
+                .add_enabled(enabled, egui::Button::new(command.text()))
+                .on_hover_text(command.tooltip())
+                .clicked()
+            {
+                commands.push(command);
+            }
+        };
+        button(ui, Mark::Accept(id), from_comparison && !marked);
+        button(ui, Mark::Split(id), marked);
+        button(ui, Mark::Delete(id), marked);
+    });
+    if marked {
+        // Merge into / renumber to another id: the number is kept between frames in egui's
+        // memory, so typing it does not touch the marks until the button is pressed.
+        let target_id = ui.scope_id().with(("lesion target", id));
+        let mut target: u32 = ui.data(|d| d.get_temp(target_id)).unwrap_or(id);
+        ui.horizontal(|ui| {
+            let label = ui.label("Other lesion");
+            ui.add(egui::DragValue::new(&mut target).range(1..=65_535))
+                .labelled_by(label.id);
+            for mark in [
+                Mark::Merge {
+                    from: id,
+                    into: target,
+                },
+                Mark::Relabel {
+                    from: id,
+                    to: target,
+                },
+            ] {
+                let command = Command::Mark(mark);
+                if ui
+                    .add_enabled(target != id, egui::Button::new(command.text()))
+                    .on_hover_text(command.tooltip())
+                    .clicked()
+                {
+                    commands.push(command);
+                }
+            }
+        });
+        ui.data_mut(|d| d.insert_temp(target_id, target));
+    }
+}
