@@ -368,8 +368,10 @@ impl TandemApp {
         slot.activity = Activity::Running(Job::spawn(generation, label, ctx.clone(), move |p| {
             load_exam(path, series, p)
         }));
-        // A new exam makes the old comparison meaningless.
+        // A new exam makes the old comparison meaningless; unsaved marks go to the recovery
+        // file first, so opening another exam never loses work.
         self.comparison.cancel();
+        self.keep_for_recovery();
         self.review = None;
     }
 
@@ -479,8 +481,15 @@ impl TandemApp {
             let mut review = Review::new(comparison, generation);
             review.layout = self.prefs.layout;
             review.plane = self.prefs.plane.unwrap_or(Plane::Axial);
+            let previous = self.review.take();
+            let rerun = previous.is_some() && self.session.pending.is_none();
+            if let Some(old) = previous.filter(|_| rerun) {
+                review.carry_over(old);
+            }
             self.review = Some(review);
-            self.restore_pending();
+            if !rerun {
+                self.restore_pending();
+            }
             if let (Some(b), Some(f)) = (self.exams[0].path.clone(), self.exams[1].path.clone()) {
                 let pair = [b, f];
                 self.prefs.recent.retain(|p| p != &pair);

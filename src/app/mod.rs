@@ -22,6 +22,8 @@ mod views;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_reading;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

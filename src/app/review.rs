@@ -198,6 +198,54 @@ impl Review {
         flagged.get(next).copied()
     }
 
+    /// Takes over the reader's work from the review this one replaces (detection rerun with
+    /// another threshold): the marks when they are on the same grid, reader lesions renumbered
+    /// above the new comparison's ids, decisions on lesions that kept their id and place, and
+    /// the view settings.
+    pub fn carry_over(&mut self, old: Review) {
+        self.layout = old.layout;
+        self.plane = old.plane;
+        self.windows = old.windows;
+        self.zoom = old.zoom;
+        self.pan = old.pan;
+        self.cursor = old.cursor;
+        self.overlay = old.overlay;
+        self.opacity = old.opacity;
+        self.marking = old.marking.clone();
+        let same_place = |id: u32| match (
+            old.report().lesions.iter().find(|l| l.id == id),
+            self.report().lesions.iter().find(|l| l.id == id),
+        ) {
+            (Some(a), Some(b)) => {
+                tandem::geometry::norm(tandem::geometry::sub(a.centroid_mm, b.centroid_mm)) < 2.0
+            }
+            _ => false,
+        };
+        self.decisions = old
+            .decisions
+            .iter()
+            .filter(|(id, _)| same_place(**id))
+            .map(|(id, d)| (*id, *d))
+            .collect();
+        if old.marks.dims() == self.marks.dims() && old.marks.geometry() == self.marks.geometry() {
+            let reserved = self.reserved_ids();
+            let mut marks = old.marks;
+            for id in marks.ids() {
+                let reader_drawn = marks
+                    .record(id)
+                    .is_none_or(|r| r.origin == tandem::marks::Origin::Reader);
+                if reader_drawn && id <= reserved {
+                    let to = marks.next_id(reserved);
+                    marks.relabel(id, to);
+                }
+            }
+            self.marks = marks;
+        }
+        self.marking.active = None;
+        self.synced = None;
+        self.sync();
+    }
+
     /// Recomputes the reading when the marks or the decisions changed since last time.
     pub fn sync(&mut self) {
         let key = (self.marks.revision(), self.decisions.clone());

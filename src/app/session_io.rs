@@ -29,6 +29,8 @@ pub struct SessionState {
     pub notes: String,
     /// Folder of the recovery file; `None` turns autosave off (tests).
     pub data_dir: Option<PathBuf>,
+    /// How old changes get before they are autosaved (`None`: [`AUTOSAVE_AFTER`]).
+    pub autosave_after: Option<Duration>,
     /// Fingerprint of the reading when last saved by the reader, and when last autosaved.
     saved: Option<u64>,
     autosaved: Option<u64>,
@@ -263,10 +265,17 @@ impl TandemApp {
         self.auto_compare = true;
     }
 
-    /// Puts a pending session's reading onto the review that has just been computed.
+    /// Puts a pending session's reading onto the review that has just been computed; a fresh
+    /// review (no session) starts with nothing to save.
     pub(super) fn restore_pending(&mut self) {
-        let (Some(session), Some(review)) = (self.session.pending.take(), self.review.as_mut())
-        else {
+        let Some(review) = self.review.as_mut() else {
+            return;
+        };
+        let Some(session) = self.session.pending.take() else {
+            let clean = Some(self.session.fingerprint(review));
+            self.session.saved = clean;
+            self.session.autosaved = clean;
+            self.session.path = None;
             return;
         };
         let mut warnings = Vec::new();
@@ -388,7 +397,8 @@ impl TandemApp {
             .autosave
             .as_ref()
             .is_some_and(|h| !h.is_finished());
-        if since.elapsed() < AUTOSAVE_AFTER || writing {
+        let after = self.session.autosave_after.unwrap_or(AUTOSAVE_AFTER);
+        if since.elapsed() < after || writing {
             ctx.request_repaint_after(Duration::from_secs(1));
             return;
         }
@@ -405,6 +415,22 @@ impl TandemApp {
                 }
             })
             .ok();
+    }
+
+    /// Writes unsaved work to the recovery file now (before the review is dropped).
+    pub(super) fn keep_for_recovery(&mut self) {
+        let Some(dir) = self.session.data_dir.clone() else {
+            return;
+        };
+        if let Some(handle) = self.session.autosave.take() {
+            let _ = handle.join();
+        }
+        if self.session.dirty(self.review.as_ref())
+            && let Some(session) = self.session_now()
+            && let Err(e) = tandem::session::autosave(&session, &dir)
+        {
+            log::warn!("autosave failed: {e}");
+        }
     }
 
     /// On close: unsaved work stays in the recovery file (written now); saved work leaves none.

@@ -456,7 +456,9 @@ fn changing_the_threshold_reruns_detection() {
     );
     let first = harness.state().review.as_ref().unwrap().generation;
     // A threshold above most changes' peaks (z 34 to 63 on the sample): fewer flags.
-    harness.state_mut().push_command(Command::SetThreshold(45.0));
+    harness
+        .state_mut()
+        .push_command(Command::SetThreshold(45.0));
     harness.run_steps(2);
     assert!(harness.state().comparison.is_running());
     let deadline = Instant::now() + Duration::from_secs(300);

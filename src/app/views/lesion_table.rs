@@ -34,16 +34,15 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
         .show(ui, |ui| {
             egui::Grid::new("lesion table")
                 .striped(true)
-                .num_columns(8)
+                .num_columns(7)
                 .show(ui, |ui| {
                     for heading in [
                         "Lesion",
                         "Status",
                         "Gd+",
                         "Where",
-                        "Baseline mm³",
-                        "Follow-up mm³",
-                        "Found by",
+                        "mm³ then / now",
+                        "By",
                         "Reader",
                     ] {
                         ui.strong(heading);
@@ -68,13 +67,18 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
                         });
                         ui.label(if lesion.enhancing { "yes" } else { "" });
                         ui.label(lesion.location.map_or("", |l| l.name()));
-                        ui.label(format!("{:.0}", lesion.volume_mm3.baseline));
-                        ui.label(format!("{:.0}", lesion.volume_mm3.followup));
+                        ui.label(format!(
+                            "{:.0} / {:.0}",
+                            lesion.volume_mm3.baseline, lesion.volume_mm3.followup
+                        ));
                         ui.label(match lesion.source {
-                            Source::Algorithm => "comparison",
-                            Source::AlgorithmMarked => "comparison, marked",
+                            Source::Algorithm => "auto",
+                            Source::AlgorithmMarked => "auto, marked",
                             Source::Reader => "reader",
-                        });
+                        })
+                        .on_hover_text(
+                            "auto: found by the comparison; marked: outlined by the reader",
+                        );
                         let flagged = lesion.status.is_activity() || lesion.enhancing;
                         let shown = flagged || lesion.source != Source::Algorithm;
                         ui.label(if shown { lesion.decision.label() } else { "" });

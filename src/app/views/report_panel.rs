@@ -52,7 +52,11 @@ pub fn report_panel_ui(
             }
         }
         if dirty {
-            ui.weak("unsaved changes (autosaved)");
+            ui.weak(if session.data_dir.is_some() {
+                "unsaved changes (kept for recovery)"
+            } else {
+                "unsaved changes"
+            });
         }
     });
     if let Activity::Running(job) = &session.report_job {

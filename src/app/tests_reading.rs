@@ -1,0 +1,358 @@
+//! UI tests of the reader's own work: marking with the tools (by pointer and by keyboard),
+//! undo/redo, accepting a candidate, saving and reopening a session, recovering an interrupted
+//! reading, and saving the report without replacing one silently.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tandem::reading::{Decision, Source};
+
+use super::TandemApp;
+use super::command::Command;
+use super::marking::{Mark, Tool};
+
+fn app_with(setup: impl FnOnce(&mut TandemApp) + 'static) -> Harness<'static, TandemApp> {
+    let (baseline, followup) = super::sample_pair();
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 860.0))
+        .build_eframe(move |cc| {
+            let mut app = TandemApp::new(&cc.egui_ctx, Some(baseline), Some(followup));
+            setup(&mut app);
+            app
+        })
+}
+
+/// Steps until `done` holds (or fails after a generous deadline).
+fn step_until(harness: &mut Harness<'_, TandemApp>, what: &str, done: impl Fn(&TandemApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "{what} took too long");
+        if let super::app::Activity::Failed(message) = &harness.state().comparison {
+            panic!("comparison failed: {message}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    harness.run_steps(3);
+}
+
+fn compared(harness: &mut Harness<'_, TandemApp>) {
+    step_until(harness, "the comparison", |app| {
+        app.review.is_some() && !app.busy()
+    });
+}
+
+fn marked_voxels(app: &TandemApp, exam: usize) -> u64 {
+    let review = app.review.as_ref().unwrap();
+    review
+        .marks
+        .ids()
+        .iter()
+        .map(|id| review.marks.voxel_count(exam, *id))
+        .sum()
+}
+
+#[test]
+fn painting_with_the_brush_then_undo_and_redo() {
+    let mut harness = app_with(|_| {});
+    compared(&mut harness);
+    harness.get_by_label("Brush").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().review.as_ref().unwrap().marking.tool,
+        Tool::Brush
+    );
+    // A drag across the middle of the follow-up view paints a lesion there.
+    let rect = harness
+        .get_by_label("Follow-up (registered) · Axial view")
+        .rect();
+    let from = rect.center() + egui::vec2(-10.0, -30.0);
+    harness.hover_at(from);
+    harness.drag_at(from);
+    harness.run_steps(2);
+    for step in 1..=6 {
+        harness.hover_at(from + egui::vec2(4.0 * step as f32, 0.0));
+        harness.run_steps(1);
+    }
+    harness.drop_at(from + egui::vec2(24.0, 0.0));
+    harness.run_steps(3);
+    let painted = marked_voxels(harness.state(), 1);
+    assert!(painted > 20, "{painted} voxels painted");
+    assert_eq!(
+        marked_voxels(harness.state(), 0),
+        0,
+        "the baseline is untouched"
+    );
+    {
+        let review = harness.state().review.as_ref().unwrap();
+        let drawn: Vec<_> = review
+            .lesions()
+            .iter()
+            .filter(|l| l.source == Source::Reader)
+            .collect();
+        assert_eq!(drawn.len(), 1, "one reader lesion");
+        assert_eq!(
+            review.summary().new,
+            3,
+            "the reader's new lesion is counted"
+        );
+    }
+    harness.get_by_label("New T2/FLAIR lesions: 3");
+    // The whole drag is one undo step; Ctrl+Z and Ctrl+Y.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run_steps(2);
+    assert_eq!(marked_voxels(harness.state(), 1), 0);
+    harness.get_by_label("New T2/FLAIR lesions: 2");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Y);
+    harness.run_steps(2);
+    assert_eq!(marked_voxels(harness.state(), 1), painted);
+    // The eraser takes it away again.
+    harness
+        .state_mut()
+        .push_command(Command::Mark(Mark::SetTool(Tool::Eraser)));
+    harness
+        .state_mut()
+        .push_command(Command::Mark(Mark::SetRadius(20.0)));
+    let at = harness.state().review.as_ref().unwrap().cursor;
+    let centre = {
+        let review = harness.state().review.as_ref().unwrap();
+        let id = review.marks.ids()[0];
+        let g = review.marks.geometry();
+        g.mm_to_index(tandem::reading::marked_centroids(&review.marks)[&id])
+    };
+    let _ = at;
+    for first in [true, false] {
+        harness.state_mut().push_command(Command::Mark(Mark::Dab {
+            exam: 1,
+            at: centre,
+            through: 2,
+            first,
+        }));
+    }
+    harness
+        .state_mut()
+        .push_command(Command::Mark(Mark::EndStroke));
+    harness.run_steps(2);
+    assert_eq!(marked_voxels(harness.state(), 1), 0, "erased");
+}
+
+#[test]
+fn accepting_a_candidate_and_editing_its_record() {
+    let mut harness = app_with(|_| {});
+    compared(&mut harness);
+    harness.get_by_label("Lesion 3").click();
+    harness.run_steps(2);
+    harness.get_by_label("Mark as lesion").click();
+    harness.run_steps(2);
+    let review = harness.state().review.as_ref().unwrap();
+    let lesion = review.lesion(3).unwrap();
+    assert_eq!(lesion.source, Source::AlgorithmMarked);
+    assert_eq!(lesion.decision, Decision::Confirmed);
+    assert!(review.marks.voxel_count(1, 3) > 20);
+    assert_eq!(
+        review.marks.voxel_count(0, 3),
+        0,
+        "new: nothing at baseline"
+    );
+    // Region growing from the lesion's centre at follow-up adds to it; a tight tolerance stays
+    // inside the plaque (it does not leak into the brain).
+    let centre = review.marks.geometry().mm_to_index(lesion.centroid_mm);
+    let before = review.marks.voxel_count(1, 3);
+    harness
+        .state_mut()
+        .push_command(Command::Mark(Mark::SetTool(Tool::Grow)));
+    harness.state_mut().push_command(Command::Mark(Mark::Grow {
+        exam: 1,
+        at: centre,
+    }));
+    harness.run_steps(2);
+    let review = harness.state().review.as_ref().unwrap();
+    let grown = review.marks.voxel_count(1, 3);
+    assert!(
+        grown >= before / 2 && grown < 20 * before,
+        "{before} → {grown}"
+    );
+    // Type and note from the panel.
+    harness.get_by_label("Note").click();
+    harness.run_steps(1);
+    harness.get_by_label("Note").type_text("ring enhancement");
+    harness.run_steps(2);
+    let review = harness.state().review.as_ref().unwrap();
+    assert_eq!(review.lesion(3).unwrap().note, "ring enhancement");
+    harness.get_by_label("Delete marks").click();
+    harness.run_steps(2);
+    let review = harness.state().review.as_ref().unwrap();
+    assert_eq!(review.lesion(3).unwrap().source, Source::Algorithm);
+}
+
+/// Paints a small lesion at follow-up and rejects lesion 6, through commands.
+fn make_some_work(harness: &mut Harness<'_, TandemApp>) {
+    let app = harness.state_mut();
+    let centre = {
+        let review = app.review.as_ref().unwrap();
+        review.marks.dims().map(|d| d as f64 / 2.0)
+    };
+    for command in [
+        Command::Mark(Mark::SetTool(Tool::Brush)),
+        Command::Mark(Mark::SetRadius(4.0)),
+        Command::Mark(Mark::ToggleSphere),
+        Command::Mark(Mark::Dab {
+            exam: 1,
+            at: centre,
+            through: 2,
+            first: true,
+        }),
+        Command::Mark(Mark::EndStroke),
+        Command::SelectLesion(6),
+        Command::RejectSelected,
+        Command::SetReader("Dr Kittest".into()),
+    ] {
+        app.push_command(command);
+    }
+    harness.run_steps(3);
+}
+
+#[test]
+fn a_saved_session_reopens_with_its_marks_and_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reading.tandem");
+    let mut harness = app_with(|_| {});
+    compared(&mut harness);
+    make_some_work(&mut harness);
+    let voxels = marked_voxels(harness.state(), 1);
+    assert!(voxels > 50);
+    assert!(
+        harness
+            .state()
+            .session
+            .dirty(harness.state().review.as_ref())
+    );
+    harness
+        .state_mut()
+        .push_command(Command::SaveSessionTo(path.clone()));
+    harness.run_steps(2);
+    assert!(path.is_file());
+    assert!(
+        !harness
+            .state()
+            .session
+            .dirty(harness.state().review.as_ref())
+    );
+
+    // A new app opens it: exams loaded and compared again, the reading put back.
+    let reopen = path.clone();
+    let mut harness = app_with(move |app| app.push_command(Command::OpenSession(reopen)));
+    step_until(&mut harness, "reopening", |app| {
+        app.review.is_some() && app.session.pending.is_none() && !app.busy()
+    });
+    let state = harness.state();
+    assert_eq!(marked_voxels(state, 1), voxels);
+    let review = state.review.as_ref().unwrap();
+    assert_eq!(review.lesion(6).unwrap().decision, Decision::Rejected);
+    assert_eq!(state.session.reader, "Dr Kittest");
+    assert_eq!(state.session.path.as_deref(), Some(path.as_path()));
+    assert!(
+        !state.session.dirty(state.review.as_ref()),
+        "just opened: nothing to save"
+    );
+    harness.get_by_label_contains("restored");
+}
+
+#[test]
+fn an_interrupted_reading_is_offered_for_recovery() {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_path_buf();
+    let dir = data_dir.clone();
+    let mut harness = app_with(move |app| {
+        app.enable_recovery(dir);
+        app.session.autosave_after = Some(Duration::ZERO);
+    });
+    compared(&mut harness);
+    assert!(
+        harness.state().session.recovery.is_none(),
+        "nothing to recover at first"
+    );
+    make_some_work(&mut harness);
+    let voxels = marked_voxels(harness.state(), 1);
+    let recovery = tandem::session::recovery_path(&data_dir);
+    step_until(&mut harness, "the autosave", |_| recovery.is_file());
+    // "Crash": the app is dropped without closing; the next start offers the reading.
+    drop(harness);
+    let dir = data_dir.clone();
+    let mut harness = app_with(move |app| app.enable_recovery(dir));
+    harness.run_steps(2);
+    harness.get_by_label_contains("Tandem closed before this reading was saved");
+    harness.get_by_label("Recover").click();
+    step_until(&mut harness, "recovery", |app| {
+        app.review.is_some() && app.session.pending.is_none() && !app.busy()
+    });
+    let state = harness.state();
+    assert_eq!(marked_voxels(state, 1), voxels);
+    assert_eq!(state.session.reader, "Dr Kittest");
+    assert!(
+        state.session.dirty(state.review.as_ref()),
+        "recovered work is still unsaved"
+    );
+    // Discarding removes the file.
+    let dir = data_dir.clone();
+    let mut harness = app_with(move |app| app.enable_recovery(dir));
+    harness.run_steps(2);
+    harness.get_by_label("Discard").click();
+    harness.run_steps(2);
+    assert!(!tandem::session::recovery_path(&data_dir).exists());
+}
+
+#[test]
+fn saving_the_report_never_replaces_one_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let mut harness = app_with(|_| {});
+    compared(&mut harness);
+    make_some_work(&mut harness);
+    harness
+        .state_mut()
+        .push_command(Command::WriteReport(out.clone(), false));
+    step_until(&mut harness, "the report", |app| {
+        app.session.status.is_some() && !app.busy()
+    });
+    let status = harness.state().session.status.clone();
+    assert!(
+        status
+            .as_ref()
+            .is_some_and(|(t, e)| !e && t.contains("Report written")),
+        "{status:?}"
+    );
+    harness.get_by_label_contains("Report written");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("id=\"count-new\">2<"),
+        "6 rejected, 1 drawn: 2 new"
+    );
+    assert!(html.contains("Dr Kittest"));
+    assert!(out.join("lesions-seg.dcm").is_file());
+    let first = std::fs::read(out.join("report.json")).unwrap();
+    // Again into the same folder: the app asks first.
+    harness
+        .state_mut()
+        .push_command(Command::WriteReport(out.clone(), false));
+    harness.run_steps(3);
+    assert_eq!(
+        harness.state().session.confirm_replace.as_deref(),
+        Some(out.as_path())
+    );
+    assert_eq!(
+        std::fs::read(out.join("report.json")).unwrap(),
+        first,
+        "untouched while asking"
+    );
+    harness.state_mut().session.status = None;
+    harness.get_by_label("Replace it").click();
+    step_until(&mut harness, "the second report", |app| {
+        app.session.status.is_some() && !app.busy()
+    });
+    assert!(harness.state().session.confirm_replace.is_none());
+    assert!(Path::new(&out.join("report.html")).is_file());
+}
