@@ -15,7 +15,7 @@
 //! Nothing is replaced silently: if the folder already holds a report, writing stops with
 //! [`Error::Exists`] unless the caller says to replace it. Every file is written atomically.
 
-mod html;
+pub mod html;
 pub mod key_images;
 pub mod labels;
 pub mod nifti;
@@ -32,7 +32,7 @@ use crate::reading::{
     Decision, ReadLesion, ReadSummary, marked_centroids, read_lesions, read_summary,
 };
 
-pub use html::{Patient, escape, impression_detail};
+pub use html::{KeyImage, Patient, escape, impression_detail};
 
 /// The reader's part of `report.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
