@@ -607,6 +607,13 @@ impl TandemApp {
                 }
                 ui.separator();
                 self.comparison_controls(ui);
+                // Without a review there is no report panel: session errors show here.
+                if self.review.is_none()
+                    && self.session.relocating.is_none()
+                    && let Some((text, true)) = &self.session.status
+                {
+                    ui.colored_label(ui.visuals().error_fg_color, text);
+                }
                 if self.review.is_some() {
                     let toggle = Command::ToggleNative;
                     if ui

@@ -356,3 +356,57 @@ fn saving_the_report_never_replaces_one_silently() {
     assert!(harness.state().session.confirm_replace.is_none());
     assert!(Path::new(&out.join("report.html")).is_file());
 }
+
+#[test]
+fn a_session_whose_exam_moved_asks_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reading.tandem");
+    let mut harness = app_with(|_| {});
+    compared(&mut harness);
+    make_some_work(&mut harness);
+    harness.state_mut().push_command(Command::SaveSessionTo(path.clone()));
+    harness.run_steps(2);
+    let voxels = marked_voxels(harness.state(), 1);
+    // The baseline "moves": the session now points at a folder that is gone.
+    let mut session = tandem::session::Session::load(&path).unwrap();
+    let real = session.baseline.path.clone();
+    session.baseline.path = dir.path().join("moved-away");
+    session.save(&path).unwrap();
+    let reopen = path.clone();
+    let mut harness = app_with(move |app| app.push_command(Command::OpenSession(reopen)));
+    harness.run_steps(3);
+    harness.get_by_label_contains("The baseline exam of this reading is no longer at");
+    // A wrong folder (the follow-up) is refused with a message; the right one continues.
+    let followup = super::sample_pair().1;
+    harness
+        .state_mut()
+        .push_command(Command::RelocateExam(super::command::Side::Baseline, followup));
+    harness.run_steps(3);
+    harness.get_by_label_contains("does not hold the baseline exam");
+    harness
+        .state_mut()
+        .push_command(Command::RelocateExam(super::command::Side::Baseline, real));
+    step_until(&mut harness, "reopening", |app| {
+        app.review.is_some() && app.session.pending.is_none() && !app.busy()
+    });
+    assert_eq!(marked_voxels(harness.state(), 1), voxels);
+}
+
+#[test]
+fn a_session_from_a_newer_tandem_is_refused_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.tandem");
+    std::fs::write(
+        &path,
+        r#"{"format": "tandem-session", "version": 99, "tandem": "Tandem 9.0"}"#,
+    )
+    .unwrap();
+    let reopen = path.clone();
+    let mut harness = app_with(move |app| {
+        app.auto_compare = false;
+        app.push_command(Command::OpenSession(reopen));
+    });
+    harness.run_steps(3);
+    harness.get_by_label_contains("version 99");
+    assert!(harness.state().session.pending.is_none(), "nothing half-read");
+}
