@@ -23,13 +23,13 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# highdicom reads our DICOM SEG exports back in tests/seg.rs. Pinned (with the pydicom under
-# it), so every machine checks against the same reader; built on Debian's own python3, not on
-# whatever python3 comes first on PATH.
+# highdicom reads our DICOM SEG exports back in tests/seg.rs, nibabel our NIfTI exports in
+# tests/nifti.rs. Pinned (with the pydicom under them), so every machine checks against the same
+# readers; built on Debian's own python3, not on whatever python3 comes first on PATH.
 venv="$root/.venv"
-pins=(highdicom==0.28.2 pydicom==3.0.2)
-if ! "$venv/bin/python" -c "import highdicom, pydicom, sys
-sys.exit((highdicom.__version__, pydicom.__version__) != ('0.28.2', '3.0.2'))" 2>/dev/null; then
+pins=(highdicom==0.28.2 pydicom==3.0.2 nibabel==5.4.2)
+if ! "$venv/bin/python" -c "import highdicom, pydicom, nibabel, sys
+sys.exit((highdicom.__version__, pydicom.__version__, nibabel.__version__) != ('0.28.2', '3.0.2', '5.4.2'))" 2>/dev/null; then
     echo "setup: installing ${pins[*]} into $venv" >&2
     [[ -x $venv/bin/python ]] || /usr/bin/python3 -m venv "$venv"
     "$venv/bin/python" -m pip install -q --disable-pip-version-check "${pins[@]}"

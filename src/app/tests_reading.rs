@@ -364,7 +364,9 @@ fn a_session_whose_exam_moved_asks_where_it_is() {
     let mut harness = app_with(|_| {});
     compared(&mut harness);
     make_some_work(&mut harness);
-    harness.state_mut().push_command(Command::SaveSessionTo(path.clone()));
+    harness
+        .state_mut()
+        .push_command(Command::SaveSessionTo(path.clone()));
     harness.run_steps(2);
     let voxels = marked_voxels(harness.state(), 1);
     // The baseline "moves": the session now points at a folder that is gone.
@@ -378,9 +380,10 @@ fn a_session_whose_exam_moved_asks_where_it_is() {
     harness.get_by_label_contains("The baseline exam of this reading is no longer at");
     // A wrong folder (the follow-up) is refused with a message; the right one continues.
     let followup = super::sample_pair().1;
-    harness
-        .state_mut()
-        .push_command(Command::RelocateExam(super::command::Side::Baseline, followup));
+    harness.state_mut().push_command(Command::RelocateExam(
+        super::command::Side::Baseline,
+        followup,
+    ));
     harness.run_steps(3);
     harness.get_by_label_contains("does not hold the baseline exam");
     harness
@@ -408,5 +411,8 @@ fn a_session_from_a_newer_tandem_is_refused_with_a_message() {
     });
     harness.run_steps(3);
     harness.get_by_label_contains("version 99");
-    assert!(harness.state().session.pending.is_none(), "nothing half-read");
+    assert!(
+        harness.state().session.pending.is_none(),
+        "nothing half-read"
+    );
 }
