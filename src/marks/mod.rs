@@ -112,10 +112,17 @@ pub struct Marks {
     counts: Vec<BTreeMap<Label, u64>>,
     undo: Vec<Edit>,
     redo: Vec<Edit>,
-    /// Bumped by every change (caches and autosave watch it).
+    /// Changes with every edit, and differs between any two `Marks` (caches and autosave
+    /// watch it: marks restored from a file never look like the ones they replace).
     revision: u64,
     /// Whether the next voxel change joins the last edit (one brush drag is one undo step).
     stroke_open: bool,
+}
+
+/// A revision number never handed out before in this process.
+fn next_revision() -> u64 {
+    static REVISIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    REVISIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Longest undo history kept (older steps are dropped).
@@ -140,7 +147,7 @@ impl Marks {
             counts,
             undo: Vec::new(),
             redo: Vec::new(),
-            revision: 0,
+            revision: next_revision(),
             stroke_open: false,
         }
     }
@@ -159,7 +166,7 @@ impl Marks {
             counts,
             undo: Vec::new(),
             redo: Vec::new(),
-            revision: 0,
+            revision: next_revision(),
             stroke_open: false,
         }
     }
@@ -326,7 +333,7 @@ impl Marks {
 
     /// Writes an edit's "after" (forward) or "before" (backward) values.
     fn apply(&mut self, edit: &Edit, forward: bool) {
-        self.revision += 1;
+        self.revision = next_revision();
         let mut exam_changes: Vec<&(usize, Vec<VoxelChange>)> = edit.exam_voxels.iter().collect();
         if !forward {
             exam_changes.reverse();

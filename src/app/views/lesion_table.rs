@@ -28,7 +28,8 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
         }
     });
     ui.separator();
-    egui::ScrollArea::vertical()
+    // Both ways: a narrow window scrolls the table rather than cutting its last columns off.
+    egui::ScrollArea::both()
         .id_salt("lesion rows")
         .max_height(260.0)
         .show(ui, |ui| {
@@ -73,11 +74,12 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
                         ));
                         ui.label(match lesion.source {
                             Source::Algorithm => "auto",
-                            Source::AlgorithmMarked => "auto, marked",
+                            Source::AlgorithmMarked => "marked",
                             Source::Reader => "reader",
                         })
                         .on_hover_text(
-                            "auto: found by the comparison; marked: outlined by the reader",
+                            "auto: found by the comparison; marked: found by the comparison and \
+                             outlined by you; reader: drawn by you",
                         );
                         let flagged = lesion.status.is_activity() || lesion.enhancing;
                         let shown = flagged || lesion.source != Source::Algorithm;
