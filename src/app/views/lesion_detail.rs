@@ -16,7 +16,7 @@ pub fn lesion_detail_ui(
     commands: &mut Vec<Command>,
 ) {
     let id = lesion.id;
-    ui.strong(format!("Lesion {id}"));
+    ui.strong(format!("Selected: lesion {id}"));
     let marked = lesion.source != Source::Algorithm;
     ui.horizontal(|ui| {
         let label = ui.label("Type");

@@ -29,6 +29,8 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
     });
     ui.separator();
     // Both ways: a narrow window scrolls the table rather than cutting its last columns off.
+    // Solid bars take their own room: a floating one would lie over the last row.
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     egui::ScrollArea::both()
         .id_salt("lesion rows")
         .max_height(260.0)
