@@ -169,26 +169,30 @@ pub fn read_lesions(
         let record = marks.record(label).cloned().unwrap_or_default();
         Some((volumes, record.kind, record.note))
     };
+    let marked_status = |v: &Volumes| {
+        status_from_volumes(
+            v.baseline,
+            v.followup,
+            rule.enlarge_ratio,
+            rule.enlarge_min_mm3,
+        )
+    };
+    // Marking a lesion confirms it, unless the reader said otherwise.
+    let marked_decision = |id: u32| match decision(id) {
+        Decision::Pending => Decision::Confirmed,
+        other => other,
+    };
     let mut lesions: Vec<ReadLesion> = report
         .lesions
         .iter()
         .map(|l| match marked(l.id) {
             Some((volumes, kind, note)) => ReadLesion {
                 id: l.id,
-                status: status_from_volumes(
-                    volumes.baseline,
-                    volumes.followup,
-                    rule.enlarge_ratio,
-                    rule.enlarge_min_mm3,
-                ),
+                status: marked_status(&volumes),
                 kind,
                 enhancing: l.enhancing || kind == LesionKind::Enhancing,
                 source: Source::AlgorithmMarked,
-                // Marking an algorithm lesion confirms it, unless the reader said otherwise.
-                decision: match decision(l.id) {
-                    Decision::Pending => Decision::Confirmed,
-                    other => other,
-                },
+                decision: marked_decision(l.id),
                 location: l.location,
                 centroid_mm: Label::try_from(l.id)
                     .ok()
@@ -222,19 +226,11 @@ pub fn read_lesions(
             };
             lesions.push(ReadLesion {
                 id: id32,
-                status: status_from_volumes(
-                    volumes.baseline,
-                    volumes.followup,
-                    rule.enlarge_ratio,
-                    rule.enlarge_min_mm3,
-                ),
+                status: marked_status(&volumes),
                 kind,
                 enhancing: kind == LesionKind::Enhancing,
                 source: Source::Reader,
-                decision: match decision(id32) {
-                    Decision::Pending => Decision::Confirmed,
-                    other => other,
-                },
+                decision: marked_decision(id32),
                 location: None,
                 centroid_mm: centroids.get(&id).copied().unwrap_or_default(),
                 volume_mm3: volumes,

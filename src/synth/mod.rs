@@ -6,7 +6,7 @@
 
 mod anatomy;
 pub mod lesions;
-mod noise;
+pub(crate) mod noise;
 pub mod writer;
 
 use std::path::Path;

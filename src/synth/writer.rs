@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use super::noise::uid;
 use crate::dicom::Rescale;
+use crate::dicom::export::elements::decimal_string;
 use crate::error::{Error, Result};
 use crate::geometry::Geometry;
 use crate::volume::Volume;
@@ -155,17 +156,17 @@ fn write_slice(
     put(
         tags::SLICE_THICKNESS,
         VR::DS,
-        text(&ds(geometry.spacing[2])),
+        text(&decimal_string(geometry.spacing[2])),
     );
     put(
         tags::SPACING_BETWEEN_SLICES,
         VR::DS,
-        text(&ds(geometry.spacing[2])),
+        text(&decimal_string(geometry.spacing[2])),
     );
     put(
         tags::MAGNETIC_FIELD_STRENGTH,
         VR::DS,
-        text(&ds(header.field_strength_t)),
+        text(&decimal_string(header.field_strength_t)),
     );
     put(tags::STUDY_INSTANCE_UID, VR::UI, text(&header.study_uid));
     put(tags::SERIES_INSTANCE_UID, VR::UI, text(&header.series_uid));
@@ -189,7 +190,11 @@ fn write_slice(
         VR::UI,
         text(&header.frame_of_reference_uid),
     );
-    put(tags::SLICE_LOCATION, VR::DS, text(&ds(slice_location)));
+    put(
+        tags::SLICE_LOCATION,
+        VR::DS,
+        text(&decimal_string(slice_location)),
+    );
     put(tags::SAMPLES_PER_PIXEL, VR::US, PrimitiveValue::from(1u16));
     put(
         tags::PHOTOMETRIC_INTERPRETATION,
@@ -216,10 +221,22 @@ fn write_slice(
         VR::US,
         PrimitiveValue::from(0u16),
     );
-    put(tags::WINDOW_CENTER, VR::DS, text(&ds(header.window.0)));
-    put(tags::WINDOW_WIDTH, VR::DS, text(&ds(header.window.1)));
-    put(tags::RESCALE_INTERCEPT, VR::DS, text(&ds(intercept)));
-    put(tags::RESCALE_SLOPE, VR::DS, text(&ds(slope)));
+    put(
+        tags::WINDOW_CENTER,
+        VR::DS,
+        text(&decimal_string(header.window.0)),
+    );
+    put(
+        tags::WINDOW_WIDTH,
+        VR::DS,
+        text(&decimal_string(header.window.1)),
+    );
+    put(
+        tags::RESCALE_INTERCEPT,
+        VR::DS,
+        text(&decimal_string(intercept)),
+    );
+    put(tags::RESCALE_SLOPE, VR::DS, text(&decimal_string(slope)));
     put(tags::RESCALE_TYPE, VR::LO, text("US"));
     put(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(pixels.into()));
 
@@ -250,35 +267,6 @@ fn write_slice(
         .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
 }
 
-/// A Decimal String of at most 16 characters, as DICOM allows.
-fn ds(value: f64) -> String {
-    for decimals in (0..=6).rev() {
-        let s = format!("{value:.decimals$}");
-        let s = if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_owned()
-        } else {
-            s
-        };
-        if s.len() <= 16 {
-            return if s == "-0" { "0".into() } else { s };
-        }
-    }
-    format!("{value:.0}")
-}
-
 fn ds_multi(values: &[f64]) -> PrimitiveValue {
-    PrimitiveValue::Strs(values.iter().map(|v| ds(*v)).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ds;
-
-    #[test]
-    fn decimal_strings_fit_sixteen_characters() {
-        assert_eq!(ds(1.5), "1.5");
-        assert_eq!(ds(-0.0000001), "0");
-        assert_eq!(ds(-123.4567891234), "-123.456789");
-        assert!(ds(-12_345_678.123_456).len() <= 16);
-    }
+    PrimitiveValue::Strs(values.iter().map(|v| decimal_string(*v)).collect())
 }

@@ -5,6 +5,7 @@ use egui::Ui;
 use tandem::marks::LesionKind;
 use tandem::reading::{ReadLesion, Source};
 
+use super::marking_toolbar::mark_button;
 use crate::app::command::Command;
 use crate::app::marking::Mark;
 use crate::app::review::Review;
@@ -48,19 +49,9 @@ pub fn lesion_detail_ui(
     });
     ui.horizontal_wrapped(|ui| {
         let from_comparison = review.report().lesions.iter().any(|l| l.id == id);
-        let mut button = |ui: &mut Ui, mark: Mark, enabled: bool| {
-            let command = Command::Mark(mark);
-            if ui
-                .add_enabled(enabled, egui::Button::new(command.text()))
-                .on_hover_text(command.tooltip())
-                .clicked()
-            {
-                commands.push(command);
-            }
-        };
-        button(ui, Mark::Accept(id), from_comparison && !marked);
-        button(ui, Mark::Split(id), marked);
-        button(ui, Mark::Delete(id), marked);
+        mark_button(ui, Mark::Accept(id), from_comparison && !marked, commands);
+        mark_button(ui, Mark::Split(id), marked, commands);
+        mark_button(ui, Mark::Delete(id), marked, commands);
     });
     if marked {
         // Merge into / renumber to another id: the number is kept between frames in egui's
@@ -81,14 +72,7 @@ pub fn lesion_detail_ui(
                     to: target,
                 },
             ] {
-                let command = Command::Mark(mark);
-                if ui
-                    .add_enabled(target != id, egui::Button::new(command.text()))
-                    .on_hover_text(command.tooltip())
-                    .clicked()
-                {
-                    commands.push(command);
-                }
+                mark_button(ui, mark, target != id, commands);
             }
         });
         ui.data_mut(|d| d.insert_temp(target_id, target));

@@ -7,7 +7,8 @@ use crate::app::command::Command;
 use crate::app::marking::{Mark, Tool};
 use crate::app::review::Review;
 
-fn push_button(ui: &mut Ui, mark: Mark, enabled: bool, commands: &mut Vec<Command>) {
+/// A button for a marking request, with its tooltip.
+pub(super) fn mark_button(ui: &mut Ui, mark: Mark, enabled: bool, commands: &mut Vec<Command>) {
     let command = Command::Mark(mark);
     if ui
         .add_enabled(enabled, egui::Button::new(command.text()))
@@ -38,9 +39,9 @@ pub fn marking_toolbar_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Comma
             }
         }
         ui.separator();
-        push_button(ui, Mark::NewLesion, usable, commands);
-        push_button(ui, Mark::Undo, review.marks.can_undo(), commands);
-        push_button(ui, Mark::Redo, review.marks.can_redo(), commands);
+        mark_button(ui, Mark::NewLesion, usable, commands);
+        mark_button(ui, Mark::Undo, review.marks.can_undo(), commands);
+        mark_button(ui, Mark::Redo, review.marks.can_redo(), commands);
     });
     ui.horizontal(|ui| {
         ui.spacing_mut().slider_width = 90.0;

@@ -81,6 +81,7 @@ impl Code {
 }
 
 /// A Decimal String of at most 16 characters, as DICOM allows (the most decimals that fit).
+/// Shared with the sample generator's writer.
 pub fn decimal_string(value: f64) -> String {
     for decimals in (0..=6).rev() {
         let s = format!("{value:.decimals$}");
@@ -96,37 +97,21 @@ pub fn decimal_string(value: f64) -> String {
     format!("{value:.0}")
 }
 
-/// SplitMix64 finaliser: a small, well-mixed 64-bit hash step.
-fn mix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// A deterministic UID under the `2.25` (UUID-derived) root, from a name. The same algorithm
-/// as the sample generator's (`synth::noise::uid`, private to `synth`), so both derive the same
-/// UID from the same name.
+/// A deterministic `2.25.` UID from a name: the sample generator's algorithm
+/// (`synth::noise::uid`), shared so both derive the same UID from the same name.
 pub fn name_uid(name: &str) -> String {
-    let mut hi = 0x1234_5678_9ABC_DEF0u64;
-    let mut lo = 0x0FED_CBA9_8765_4321u64;
-    for b in name.bytes() {
-        hi = mix64(hi ^ u64::from(b));
-        lo = mix64(lo ^ hi);
-    }
-    let value = (u128::from(hi) << 64 | u128::from(lo)) >> 2;
-    format!("2.25.{value}")
+    crate::synth::noise::uid(name)
 }
 
 /// A 128-bit digest of bytes (8 at a time), so content can enter a UID's name cheaply.
 pub fn digest(bytes: &[u8]) -> u128 {
-    let mut hi = mix64(bytes.len() as u64);
+    let mut hi = crate::synth::noise::mix64(bytes.len() as u64);
     let mut lo = 0x0FED_CBA9_8765_4321u64;
     for chunk in bytes.chunks(8) {
         let mut word = [0u8; 8];
         word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
-        hi = mix64(hi ^ u64::from_le_bytes(word));
-        lo = mix64(lo ^ hi);
+        hi = crate::synth::noise::mix64(hi ^ u64::from_le_bytes(word));
+        lo = crate::synth::noise::mix64(lo ^ hi);
     }
     u128::from(hi) << 64 | u128::from(lo)
 }

@@ -10,7 +10,7 @@
 
 mod checks;
 mod dataset;
-mod elements;
+pub(crate) mod elements;
 mod frames;
 pub mod seg;
 
