@@ -418,3 +418,58 @@ fn a_session_from_a_newer_tandem_is_refused_with_a_message() {
         "nothing half-read"
     );
 }
+
+#[test]
+fn a_threshold_box_dragged_on_a_view_takes_bright_voxels_in_its_slab() {
+    let mut harness = app_with(|_| {});
+    compared(&mut harness);
+    harness.get_by_label("Lesion 3").click();
+    harness.run_steps(2);
+    harness.get_by_label("Threshold box").click();
+    harness.run_steps(2);
+    let (k, threshold) = {
+        let review = harness.state().review.as_ref().unwrap();
+        assert_eq!(review.marking.tool, Tool::ThresholdBox);
+        (review.cursor[2].round() as usize, review.marking.threshold)
+    };
+    let rect = harness
+        .get_by_label("Follow-up (registered) · Axial view")
+        .rect();
+    let (from, to) = (
+        rect.min + egui::vec2(2.0, 2.0),
+        rect.max - egui::vec2(2.0, 2.0),
+    );
+    harness.hover_at(from);
+    harness.drag_at(from);
+    harness.run_steps(2);
+    for step in 1..=8 {
+        harness.hover_at(from + (to - from) * (step as f32 / 8.0));
+        harness.run_steps(1);
+    }
+    harness.drop_at(to);
+    harness.run_steps(3);
+    let review = harness.state().review.as_ref().unwrap();
+    let id = review.marking.active.expect("the box made a lesion");
+    let labels = review.marks.labels(1).unwrap();
+    let values = review.exam_values(1).unwrap();
+    let depth_slices = (6.0 / 2.0 / review.marks.geometry().spacing[2]).round() as usize;
+    let mut taken = 0;
+    for ((kk, j, i), label) in labels.indexed_iter() {
+        if *label == id {
+            taken += 1;
+            assert!(
+                kk.abs_diff(k) <= depth_slices,
+                "slice {kk} outside the box's slab"
+            );
+            assert!(values[(kk, j, i)] >= threshold);
+        }
+    }
+    assert!(taken > 10, "{taken} voxels");
+    // Lesion 3's bright centre is inside the box, so it is taken.
+    let centre = review
+        .marks
+        .geometry()
+        .mm_to_index(review.lesion(3).unwrap().centroid_mm);
+    let c = centre.map(|v| v.round() as usize);
+    assert_eq!(labels[(c[2], c[1], c[0])], id);
+}

@@ -581,17 +581,27 @@ fn tool_gestures(
             }
         }
         Tool::ThresholdBox => {
-            let start_id = response.id.with("box start");
+            // Start and latest corner live in egui's memory: the release may come with no
+            // pointer position (it left the window), and the box still ends where it was.
+            let corners_id = response.id.with("box corners");
+            // A box may start or end beyond the image: its corners are clamped onto it.
+            let pointer = response
+                .interact_pointer_pos()
+                .map(|p| drawn.clamped_pixel(p));
             if response.drag_started_by(PointerButton::Primary)
-                && let Some(pixel) = drawn.pointer_pixel
+                && let Some(pixel) = pointer
             {
-                ui.data_mut(|d| d.insert_temp(start_id, pixel));
+                ui.data_mut(|d| d.insert_temp(corners_id, (pixel, pixel)));
             }
-            let start = ui.data(|d| d.get_temp::<(f64, f64)>(start_id));
-            if let (Some(start), Some(now)) = (start, drawn.pointer_pixel) {
+            let corners = ui.data(|d| d.get_temp::<((f64, f64), (f64, f64))>(corners_id));
+            if let Some((start, mut end)) = corners {
+                if let Some(now) = pointer {
+                    end = now;
+                    ui.data_mut(|d| d.insert_temp(corners_id, (start, end)));
+                }
                 let rect = egui::Rect::from_two_pos(
                     drawn.pixel_to_screen(start),
-                    drawn.pixel_to_screen(now),
+                    drawn.pixel_to_screen(end),
                 );
                 painter.rect_stroke(
                     rect,
@@ -603,10 +613,10 @@ fn tool_gestures(
                     commands.push(Command::Mark(Mark::Box {
                         exam,
                         a: grid_at(start),
-                        b: grid_at(now),
+                        b: grid_at(end),
                         through,
                     }));
-                    ui.data_mut(|d| d.remove::<(f64, f64)>(start_id));
+                    ui.data_mut(|d| d.remove::<((f64, f64), (f64, f64))>(corners_id));
                 }
             }
         }

@@ -71,6 +71,17 @@ pub struct ViewResponse {
 }
 
 impl ViewResponse {
+    /// Image pixel (column, row) under a screen position, clamped onto the image.
+    pub fn clamped_pixel(&self, p: Pos2) -> (f64, f64) {
+        let u = self.uv.min.x + (p.x - self.rect.min.x) / self.rect.width() * self.uv.width();
+        let v = self.uv.min.y + (p.y - self.rect.min.y) / self.rect.height() * self.uv.height();
+        let [w, h] = self.size_px.map(|n| n as f64);
+        (
+            (f64::from(u) * w - 0.5).clamp(0.0, (w - 1.0).max(0.0)),
+            (f64::from(v) * h - 0.5).clamp(0.0, (h - 1.0).max(0.0)),
+        )
+    }
+
     /// Screen position of image pixel (column, row).
     pub fn pixel_to_screen(&self, (x, y): (f64, f64)) -> Pos2 {
         let u = ((x + 0.5) / self.size_px[0].max(1) as f64) as f32;
