@@ -21,6 +21,7 @@
 //! | [`session`] | the session file: a whole reading, versioned, saved atomically, autosaved for recovery |
 //! | [`clock`] | UTC time as ISO 8601 and DICOM text |
 //! | [`report`] | the report folder: report.json, report.html with key images, NIfTI label exports |
+//! | [`training`] | practice mode: marks scored against a reference (MSSEG-2 rules) |
 //! | [`info`] | the `tandem info` report (text and JSON) |
 //! | [`progress`] | progress counting and cancellation for background work |
 //! | [`error`] | the error enum: one variant per cause, naming the file or series |
@@ -47,6 +48,7 @@ pub mod report;
 pub mod resample;
 pub mod session;
 pub mod synth;
+pub mod training;
 pub mod transform;
 pub mod volume;
 

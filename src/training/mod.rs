@@ -1,0 +1,9 @@
+//! Practice mode's core: trainee marks scored against expert marks (MSSEG-2 rules).
+//!
+//! | file | job |
+//! |---|---|
+//! | `score.rs` | lesion-wise sensitivity, PPV, F1 (α/β/γ detection rule), voxel Dice, misses and false marks |
+
+pub mod score;
+
+pub use score::{Score, ScoreSettings, ScoredLesion, score};
