@@ -9,6 +9,7 @@
 //! | `decode.rs` | one frame's pixel data → `f32` values |
 //! | `jpeg12.rs` | 12-bit JPEG extended, which dicom-pixeldata cannot decode |
 //! | `attrs.rs` | forgiving typed attribute access |
+//! | `seg_import.rs` | a DICOM Segmentation (any tool's) rasterised onto a grid |
 //! | `export/` | the reader's marks as DICOM objects (Segmentation) |
 
 pub mod attrs;
@@ -18,6 +19,7 @@ pub mod header;
 mod jpeg12;
 pub mod load;
 pub mod scan;
+pub mod seg_import;
 pub mod series;
 
 pub use header::{FileHeader, PixelFormat, Rescale, SeriesFacts};

@@ -3,7 +3,9 @@
 //! | file | job |
 //! |---|---|
 //! | `score.rs` | lesion-wise sensitivity, PPV, F1 (α/β/γ detection rule), voxel Dice, misses and false marks |
+//! | `sources.rs` | sessions, report folders, NIfTI and DICOM SEG read into one mask on one grid |
 
 pub mod score;
+pub mod sources;
 
 pub use score::{Score, ScoreSettings, ScoredLesion, score};
