@@ -412,6 +412,10 @@ impl<'f> Flow<'f> {
         // Room for rows on a page that starts with the header.
         let fresh_room = BOTTOM - TOP - header_h;
         let mut need_header = true;
+        if let (true, Some(h)) = (rows.is_empty(), &header) {
+            self.ensure(header_h);
+            self.row(widths, h, 0, usize::MAX);
+        }
         for row in rows {
             let cells = wrapped(row);
             let total = cells.iter().map(|(l, _)| l.len()).max().unwrap_or(0).max(1);
