@@ -55,8 +55,8 @@ enum Command {
         uncompressed: bool,
     },
     /// Compare two exams: register, diff, find new/enlarging lesions and new enhancement;
-    /// writes the report folder OUT (report.json, report.html with key images, NIfTI and DICOM
-    /// SEG lesion labels) and prints the summary. An existing report is never replaced unless
+    /// writes the report folder OUT (report.json, report.html with key images, report.pdf, NIfTI
+    /// and DICOM SEG lesion labels) and prints the summary. An existing report is never replaced unless
     /// --replace is given.
     Compare {
         baseline: PathBuf,

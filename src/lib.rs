@@ -20,7 +20,7 @@
 //! | [`reading`] | the findings with the reader's decisions and marks applied: what the table lists and the report counts |
 //! | [`session`] | the session file: a whole reading, versioned, saved atomically, autosaved for recovery |
 //! | [`clock`] | UTC time as ISO 8601 and DICOM text |
-//! | [`report`] | the report folder: report.json, report.html with key images, NIfTI label exports |
+//! | [`report`] | the report folder: report.json, report.html and report.pdf with key images, NIfTI and DICOM SEG label exports |
 //! | [`training`] | practice mode: marks scored against a reference (MSSEG-2 rules) |
 //! | [`info`] | the `tandem info` report (text and JSON) |
 //! | [`progress`] | progress counting and cancellation for background work |

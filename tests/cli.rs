@@ -187,6 +187,7 @@ fn compare_writes_a_report_and_prints_the_summary() {
     assert!(json["baseline"]["study_uid"].is_string() && json["followup"]["date"] == "20260316");
 
     assert!(out.path().join("report.html").is_file());
+    assert!(out.path().join("report.pdf").is_file());
     assert!(out.path().join("lesions-followup.nii.gz").is_file());
 
     // A second run into the same folder is refused before any work, and changes nothing...

@@ -1,7 +1,7 @@
 //! The report folder from a real comparison of the bundled sample, with a reader's decisions
-//! and marks: the counts in report.html and report.json follow the reader, every new or
-//! enlarging lesion has a key image, the NIfTI labels hold the marks, and nothing is replaced
-//! silently.
+//! and marks: the counts in report.html, report.pdf and report.json follow the reader, every
+//! new or enlarging lesion has a key image, the NIfTI labels hold the marks, and nothing is
+//! replaced silently.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -149,6 +149,29 @@ fn the_report_folder_follows_the_reader() {
         !out.join("key-images/lesion-006.png").exists(),
         "rejected: no key image"
     );
+
+    // report.pdf, read by poppler: the same counts, impression, notes (unescaped) and reader,
+    // the three key images, A4 pages.
+    let pdf = out.join("report.pdf");
+    assert!(written.files.contains(&pdf));
+    let text = common::checkers::pdf_text(&pdf);
+    for needle in [
+        "New T2/FLAIR lesions: 2.",
+        "Enlarging T2/FLAIR lesions: 1 (rule:",
+        "Gadolinium-enhancing lesions: 1.",
+        "Radiologically active disease: 2 new T2/FLAIR lesions, 1 enlarging lesion, 1 enhancing lesion.",
+        "Compared <carefully>.",
+        "Read by Dr Test Reader.",
+        "Lesion 50: new",
+        "Baseline mm³",
+    ] {
+        assert!(text.contains(needle), "report.pdf lacks {needle}:\n{text}");
+    }
+    let info = common::checkers::pdf_info(&pdf);
+    assert_eq!(info["Page size"], "595.28 x 841.89 pts (A4)", "{info:?}");
+    let pages: usize = info["Pages"].parse().unwrap();
+    assert!((1..=3).contains(&pages), "{pages} pages");
+    assert_eq!(common::checkers::pdf_images(&pdf).len(), 3);
 
     // NIfTI: the follow-up labels hold the drawn lesion with its exact voxel count, and no
     // voxel of the rejected lesion.

@@ -298,8 +298,8 @@ impl Command {
                  marks and decisions are restored"
             }
             Command::SaveReport | Command::WriteReport(..) => {
-                "Write the report folder: report.html (printable, key images), report.json, \
-                 lesion labels as DICOM SEG and NIfTI"
+                "Write the report folder: report.html and report.pdf (printable, key images), \
+                 report.json, lesion labels as DICOM SEG and NIfTI"
             }
             Command::SetReader(_) => "Your name, as the report states it",
             Command::SetNotes(_) => "Free-text notes for the report",

@@ -44,11 +44,15 @@ padding:.25em .5em;text-align:left}th{background:#f3f3f3}.impression{font-weight
 font-size:1.1em}.warn{color:#a50}figure{display:inline-block;margin:.5em;page-break-inside:avoid}\
 figcaption{font-size:.9em}.small{font-size:.85em;color:#555}@media print{body{margin:0}}";
 
-fn date(d: &Option<String>) -> String {
+/// What the key images show.
+pub(super) const KEY_IMAGES_NOTE: &str = "Axial, baseline (left) and follow-up registered to the \
+     baseline (right), 80 mm field, lesion outlined.";
+
+pub(super) fn date(d: &Option<String>) -> String {
     d.as_deref().map_or("(no date)".to_owned(), pretty_date)
 }
 
-fn status_word(l: &ReadLesion) -> &'static str {
+pub(super) fn status_word(l: &ReadLesion) -> &'static str {
     match l.status {
         Status::New => "new",
         Status::Enlarging => "enlarging",
@@ -103,29 +107,7 @@ pub fn report_html(file: &ReportFile, patient: &Patient, images: &[KeyImage]) ->
     }
     h += "</p>\n<h2>Technique</h2>\n<ul>";
     for p in &r.pairs {
-        let _ = write!(
-            h,
-            "<li>{}: baseline “{}” ({}×{}×{}, {:.2}×{:.2}×{:.2} mm), follow-up “{}” ({}×{}×{}, \
-             {:.2}×{:.2}×{:.2} mm); rigid registration {:.1}°, {:.1} mm, correlation {:.3}.</li>",
-            p.kind.name(),
-            escape(p.baseline.description.as_deref().unwrap_or("")),
-            p.baseline.dims[0],
-            p.baseline.dims[1],
-            p.baseline.dims[2],
-            p.baseline.spacing_mm[0],
-            p.baseline.spacing_mm[1],
-            p.baseline.spacing_mm[2],
-            escape(p.followup.description.as_deref().unwrap_or("")),
-            p.followup.dims[0],
-            p.followup.dims[1],
-            p.followup.dims[2],
-            p.followup.spacing_mm[0],
-            p.followup.spacing_mm[1],
-            p.followup.spacing_mm[2],
-            p.registration.rotation_deg,
-            p.registration.translation_mm,
-            p.registration.correlation,
-        );
+        let _ = write!(h, "<li>{}</li>", escape(&technique_text(p)));
     }
     h += "</ul>\n<h2>Findings</h2>\n<ul>";
     let _ = write!(
@@ -156,20 +138,12 @@ pub fn report_html(file: &ReportFile, patient: &Patient, images: &[KeyImage]) ->
             "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{:.0}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             l.id,
             status_word(l),
-            if l.kind == crate::marks::LesionKind::Other {
-                " (other finding)"
-            } else {
-                ""
-            },
+            other_finding(l),
             l.location.map_or("—", |x| x.name()),
             l.volume_mm3.baseline,
             l.volume_mm3.followup,
             if l.enhancing { "yes" } else { "no" },
-            match l.source {
-                crate::reading::Source::Algorithm => "comparison",
-                crate::reading::Source::AlgorithmMarked => "comparison, marked by reader",
-                crate::reading::Source::Reader => "reader",
-            },
+            found_by(l),
             l.decision.label(),
             escape(&l.note),
         );
@@ -193,8 +167,10 @@ pub fn report_html(file: &ReportFile, patient: &Patient, images: &[KeyImage]) ->
         );
     }
     if !images.is_empty() {
-        h += "<h2>Key images</h2>\n<p class=\"small\">Axial, baseline (left) and follow-up registered \
-              to the baseline (right), 80 mm field, lesion outlined.</p>\n";
+        let _ = writeln!(
+            h,
+            "<h2>Key images</h2>\n<p class=\"small\">{KEY_IMAGES_NOTE}</p>"
+        );
         for image in images {
             let _ = writeln!(
                 h,
@@ -209,25 +185,10 @@ pub fn report_html(file: &ReportFile, patient: &Patient, images: &[KeyImage]) ->
     }
     let _ = write!(
         h,
-        "<h2>Settings</h2>\n<p class=\"small\">Change z ≥ {} (grow {}), lesions z ≥ {} (grow {}), \
-         smallest lesion {} mm³; enhancement measured as {}. Registration levels {:?} mm.</p>\n",
-        r.settings.change.z_seed,
-        r.settings.change.z_grow,
-        r.settings.change.lesion_z_seed,
-        r.settings.change.lesion_z_grow,
-        r.settings.change.min_volume_mm3,
-        escape(&r.summary.enhancing_method),
-        r.settings.registration.levels_mm,
+        "<h2>Settings</h2>\n<p class=\"small\">{}</p>\n",
+        escape(&settings_text(r))
     );
-    let closing = if reading.reader.is_empty() {
-        "Computer-generated comparison (tandem compare); not yet reviewed by a reader.".to_owned()
-    } else {
-        format!(
-            "Read by {}. Computer-assisted comparison: every finding was shown to the reader, \
-             whose decisions take precedence.",
-            escape(&reading.reader)
-        )
-    };
+    let closing = escape(&closing_text(reading));
     let _ = write!(
         h,
         "<p class=\"small\">{closing} Written {} by Tandem {}.</p>\n</body></html>\n",
@@ -235,6 +196,78 @@ pub fn report_html(file: &ReportFile, patient: &Patient, images: &[KeyImage]) ->
         escape(&reading.tandem),
     );
     h
+}
+
+/// One compared pair: the series, their grids and the registration.
+pub(super) fn technique_text(p: &crate::compare::PairReport) -> String {
+    format!(
+        "{}: baseline “{}” ({}×{}×{}, {:.2}×{:.2}×{:.2} mm), follow-up “{}” ({}×{}×{}, \
+         {:.2}×{:.2}×{:.2} mm); rigid registration {:.1}°, {:.1} mm, correlation {:.3}.",
+        p.kind.name(),
+        p.baseline.description.as_deref().unwrap_or(""),
+        p.baseline.dims[0],
+        p.baseline.dims[1],
+        p.baseline.dims[2],
+        p.baseline.spacing_mm[0],
+        p.baseline.spacing_mm[1],
+        p.baseline.spacing_mm[2],
+        p.followup.description.as_deref().unwrap_or(""),
+        p.followup.dims[0],
+        p.followup.dims[1],
+        p.followup.dims[2],
+        p.followup.spacing_mm[0],
+        p.followup.spacing_mm[1],
+        p.followup.spacing_mm[2],
+        p.registration.rotation_deg,
+        p.registration.translation_mm,
+        p.registration.correlation,
+    )
+}
+
+/// " (other finding)" for lesions the reader typed as other findings.
+pub(super) fn other_finding(l: &ReadLesion) -> &'static str {
+    if l.kind == crate::marks::LesionKind::Other {
+        " (other finding)"
+    } else {
+        ""
+    }
+}
+
+/// Who found a lesion, as the lesion table says it.
+pub(super) fn found_by(l: &ReadLesion) -> &'static str {
+    match l.source {
+        crate::reading::Source::Algorithm => "comparison",
+        crate::reading::Source::AlgorithmMarked => "comparison, marked by reader",
+        crate::reading::Source::Reader => "reader",
+    }
+}
+
+/// The detection and registration settings in one sentence.
+pub(super) fn settings_text(r: &crate::compare::Report) -> String {
+    format!(
+        "Change z ≥ {} (grow {}), lesions z ≥ {} (grow {}), smallest lesion {} mm³; enhancement \
+         measured as {}. Registration levels {:?} mm.",
+        r.settings.change.z_seed,
+        r.settings.change.z_grow,
+        r.settings.change.lesion_z_seed,
+        r.settings.change.lesion_z_grow,
+        r.settings.change.min_volume_mm3,
+        r.summary.enhancing_method,
+        r.settings.registration.levels_mm,
+    )
+}
+
+/// Who read it (or that nobody did yet).
+pub(super) fn closing_text(reading: &super::ReadingSection) -> String {
+    if reading.reader.is_empty() {
+        "Computer-generated comparison (tandem compare); not yet reviewed by a reader.".to_owned()
+    } else {
+        format!(
+            "Read by {}. Computer-assisted comparison: every finding was shown to the reader, \
+             whose decisions take precedence.",
+            reading.reader
+        )
+    }
 }
 
 /// The impression in words, with the counts that make it.

@@ -1,24 +1,31 @@
 //! The report folder a clinic can file: `report.json` (the comparison's schema plus the
-//! reading), `report.html` (self-contained, printable), `key-images/*.png`, the lesion marks
-//! as NIfTI (`lesions-baseline.nii.gz`, `lesions-followup.nii.gz`) and as a DICOM
-//! Segmentation object (`lesions-seg.dcm`: the lesions at follow-up, registered onto the
-//! baseline grid, referencing the baseline series).
+//! reading), `report.html` (self-contained, printable), `report.pdf` (the same on A4 pages),
+//! `key-images/*.png`, the lesion marks as NIfTI (`lesions-baseline.nii.gz`,
+//! `lesions-followup.nii.gz`) and as a DICOM Segmentation object (`lesions-seg.dcm`: the
+//! lesions at follow-up, registered onto the baseline grid, referencing the baseline series).
 //!
 //! | file | job |
 //! |---|---|
 //! | `mod.rs` | `ReportFile` (report.json) and writing the folder |
 //! | `labels.rs` | the final lesion label volumes (marks where marked, the comparison elsewhere) |
 //! | `key_images.rs` | side-by-side key images with outlines |
-//! | `html.rs` | report.html |
+//! | `html.rs` | report.html (and the sentences report.pdf shares) |
+//! | `pdf.rs` | report.pdf: the same sections in the same words |
+//! | `pdf_layout.rs` | text wrapping and page flow (paragraphs, tables, image rows) for the PDF |
+//! | `pdf_draw.rs` | the laid-out pages drawn with krilla |
 //! | `nifti.rs` | NIfTI-1 label export |
 //!
 //! Nothing is replaced silently: if the folder already holds a report, writing stops with
 //! [`Error::Exists`] unless the caller says to replace it. Every file is written atomically.
+//! The optional parts (key images, SEG, PDF) become warnings when they cannot be made.
 
 pub mod html;
 pub mod key_images;
 pub mod labels;
 pub mod nifti;
+pub mod pdf;
+mod pdf_draw;
+mod pdf_layout;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -116,9 +123,10 @@ pub struct Written {
 }
 
 /// Names of the files a report folder holds; any of them present means "a report is here".
-pub const REPORT_FILES: [&str; 5] = [
+pub const REPORT_FILES: [&str; 6] = [
     "report.json",
     "report.html",
+    "report.pdf",
     "lesions-seg.dcm",
     "lesions-baseline.nii.gz",
     "lesions-followup.nii.gz",
@@ -254,6 +262,17 @@ pub fn write_report_folder(dir: &Path, reading: &Reading, replace: bool) -> Resu
     let path = dir.join("report.html");
     crate::fsutil::write_atomic(&path, page.as_bytes())?;
     written.files.push(path);
+    let path = dir.join("report.pdf");
+    let pdf = pdf::report_pdf(&file, &patient, &images)
+        .and_then(|bytes| crate::fsutil::write_atomic(&path, &bytes).map_err(|e| e.to_string()));
+    match pdf {
+        Ok(()) => written.files.push(path),
+        Err(e) => {
+            // A replaced report must not keep the previous report's PDF.
+            let _ = std::fs::remove_file(&path);
+            written.warnings.push(format!("no report.pdf: {e}"));
+        }
+    }
     Ok(written)
 }
 

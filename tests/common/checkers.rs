@@ -1,5 +1,6 @@
-//! The independent checkers the export tests run: dciodvfy (dicom3tools) and highdicom (in the
-//! venv `scripts/setup.sh` makes). Missing tools fail the test with a message; they never skip.
+//! The independent checkers the export tests run: dciodvfy (dicom3tools), highdicom (in the
+//! venv `scripts/setup.sh` makes) and poppler's pdftotext, pdfinfo and pdfimages (poppler-utils).
+//! Missing tools fail the test with a message; they never skip.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
@@ -72,4 +73,52 @@ pub fn highdicom(paths: &[&Path]) -> Vec<Value> {
         .collect();
     assert_eq!(values.len(), paths.len());
     values
+}
+
+/// What a poppler tool (Debian package poppler-utils) prints for `path` (given after `args`,
+/// before `after`), failing when the tool is missing or refuses the file.
+fn poppler(tool: &str, args: &[&str], path: &Path, after: &[&str]) -> String {
+    let output = Command::new(tool)
+        .args(args)
+        .arg(path)
+        .args(after)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{tool} (Debian package poppler-utils) could not run ({e}): run scripts/setup.sh"
+            )
+        });
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stderr.trim().is_empty(),
+        "{tool} failed on {}: {stderr}",
+        path.display()
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// pdftotext's reading of a PDF, with runs of whitespace (line breaks too) made single spaces.
+pub fn pdf_text(path: &Path) -> String {
+    poppler("pdftotext", &["-enc", "UTF-8"], path, &["-"])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// pdfinfo's fields (`Pages`, `Page size`, ...).
+pub fn pdf_info(path: &Path) -> std::collections::BTreeMap<String, String> {
+    poppler("pdfinfo", &[], path, &[])
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+/// The images pdfimages lists, one line each (its two header lines dropped).
+pub fn pdf_images(path: &Path) -> Vec<String> {
+    poppler("pdfimages", &["-list"], path, &[])
+        .lines()
+        .skip(2)
+        .map(str::to_owned)
+        .collect()
 }
