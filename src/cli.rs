@@ -79,6 +79,24 @@ enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Score marks against a reference, lesion by lesion (MSSEG-2 rules) and voxel by voxel.
+    /// REF and MARKS are each a Tandem session (.tandem) or report folder (their new and
+    /// enlarging lesions at follow-up), a NIfTI label map or a DICOM SEG (every marked voxel).
+    Score {
+        #[arg(long = "reference")]
+        reference: PathBuf,
+        #[arg(long)]
+        marks: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Share of a lesion the other side must cover to detect it (α).
+        #[arg(long, default_value_t = 0.1)]
+        min_overlap: f64,
+        /// Smallest lesion counted, mm³.
+        #[arg(long, default_value_t = 3.0)]
+        min_volume: f64,
+    },
     /// Load each series folder RUNS times and print one JSON line of timings per folder.
     BenchLoad {
         #[arg(required = true)]
@@ -102,6 +120,20 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             uncompressed,
         }) => synth(out, scale, uncompressed),
         Some(Command::BenchLoad { paths, runs }) => bench_load(&paths, runs),
+        Some(Command::Score {
+            reference,
+            marks,
+            json,
+            min_overlap,
+            min_volume,
+        }) => {
+            let settings = tandem::training::ScoreSettings {
+                min_overlap,
+                min_volume_mm3: min_volume,
+                ..Default::default()
+            };
+            score_command(&reference, &marks, json, &settings)
+        }
         Some(Command::Compare {
             baseline,
             followup,
@@ -216,6 +248,61 @@ fn compare_command(
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn score_command(
+    reference: &std::path::Path,
+    marks: &std::path::Path,
+    json: bool,
+    settings: &tandem::training::ScoreSettings,
+) -> Result<ExitCode, String> {
+    let (reference, marks, geometry) =
+        tandem::training::sources::read_pair(reference, marks).map_err(|e| e.to_string())?;
+    let score = tandem::training::score(&reference, &marks, &geometry, settings);
+    let text = if json {
+        serde_json::to_string_pretty(&score).map_err(|e| e.to_string())? + "\n"
+    } else {
+        score_text(&score)
+    };
+    print_out(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn score_text(s: &tandem::training::Score) -> String {
+    let mm = |c: [f64; 3]| format!("({:.1}, {:.1}, {:.1}) mm", c[0], c[1], c[2]);
+    let mut out = format!(
+        "Reference lesions: {}; marked lesions: {}.\n\
+         Lesion sensitivity {:.2}, PPV {:.2}, F1 {:.2}; voxel Dice {:.2}.\n",
+        s.reference_lesions,
+        s.marked_lesions,
+        s.lesion_sensitivity,
+        s.lesion_ppv,
+        s.lesion_f1,
+        s.dice
+    );
+    for d in &s.detected {
+        out += &format!(
+            "Found at {}: {:.0} mm³, marked {:.0} mm³.\n",
+            mm(d.centroid_mm),
+            d.volume_mm3,
+            d.marked_volume_mm3.unwrap_or(0.0)
+        );
+    }
+    for m in &s.misses {
+        out += &format!(
+            "Missed at {}: {:.0} mm³.\n",
+            mm(m.centroid_mm),
+            m.volume_mm3
+        );
+    }
+    for f in &s.false_marks {
+        out += &format!(
+            "False mark at {}: {:.0} mm³.\n",
+            mm(f.centroid_mm),
+            f.volume_mm3
+        );
+    }
+    out
 }
 
 fn bench_load(paths: &[PathBuf], runs: usize) -> Result<ExitCode, String> {

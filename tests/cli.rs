@@ -227,3 +227,93 @@ fn compare_writes_a_report_and_prints_the_summary() {
     assert!(!failed.status.success());
     assert!(String::from_utf8_lossy(&failed.stderr).contains("tandem:"));
 }
+
+#[test]
+fn score_compares_marks_with_a_reference() {
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("report");
+    let made = tandem(&[
+        "compare",
+        &format!("{}/baseline", sample()),
+        &format!("{}/followup", sample()),
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    assert!(made.status.success());
+    let score = |reference: &std::path::Path, marks: &std::path::Path| -> serde_json::Value {
+        let result = tandem(&[
+            "score",
+            "--reference",
+            reference.to_str().unwrap(),
+            "--marks",
+            marks.to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        serde_json::from_slice(&result.stdout).unwrap()
+    };
+    // The report against itself: its 3 new or enlarging lesions, all found.
+    let same = score(&report, &report);
+    assert_eq!(same["reference_lesions"], 3);
+    for key in ["lesion_sensitivity", "lesion_ppv", "lesion_f1", "dice"] {
+        assert_eq!(same[key], 1.0, "{key}");
+    }
+    // The SEG holds every counted lesion: the 3 persistent ones are false marks here, and it
+    // lands voxel for voxel on the NIfTI's grid (its own geometry is right).
+    let seg = score(&report, &report.join("lesions-seg.dcm"));
+    assert_eq!(seg["false_marks"].as_array().unwrap().len(), 3);
+    assert_eq!(seg["lesion_sensitivity"], 1.0);
+    let all = score(
+        &report.join("lesions-followup.nii.gz"),
+        &report.join("lesions-seg.dcm"),
+    );
+    assert_eq!(all["dice"], 1.0);
+    // A NIfTI with lesion 3 erased: one miss, where lesion 3 is.
+    let nifti = tandem::report::nifti::read_nifti(&report.join("lesions-followup.nii.gz")).unwrap();
+    let erased = nifti.labels.mapv(|l| if l == 3 { 0 } else { l as u16 });
+    let path = out.path().join("marks.nii.gz");
+    tandem::report::nifti::write_nifti_gz(&path, &erased, &nifti.geometry, "marks").unwrap();
+    let one_miss = score(&report, &path);
+    let misses = one_miss["misses"].as_array().unwrap();
+    assert_eq!(misses.len(), 1);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
+            .unwrap();
+    let three = json["lesions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == 3)
+        .unwrap();
+    for axis in 0..3 {
+        let (a, b) = (
+            misses[0]["centroid_mm"][axis].as_f64().unwrap(),
+            three["centroid_mm"][axis].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() < 1.5, "miss at {a} vs lesion 3 at {b}");
+    }
+    assert!((one_miss["lesion_sensitivity"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+    // Text output names the miss; a SEG against a SEG has no grid and says so.
+    let text = tandem(&[
+        "score",
+        "--reference",
+        report.to_str().unwrap(),
+        "--marks",
+        path.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("Missed at"));
+    let seg_path = report.join("lesions-seg.dcm");
+    let no_grid = tandem(&[
+        "score",
+        "--reference",
+        seg_path.to_str().unwrap(),
+        "--marks",
+        seg_path.to_str().unwrap(),
+    ]);
+    assert!(!no_grid.status.success());
+    assert!(String::from_utf8_lossy(&no_grid.stderr).contains("no grid of its own"));
+}
