@@ -97,6 +97,20 @@ enum Command {
         #[arg(long, default_value_t = 3.0)]
         min_volume: f64,
     },
+    /// Make a teaching case from an expert's finished session: the two exams de-identified
+    /// (DICOM PS3.15 basic profile, dates shifted, UIDs remapped consistently), the expert's
+    /// new and enlarging lesions as the reference, the answers, and an optional note.
+    TeachPack {
+        session: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// The case's name, which also replaces the patient's name and ID.
+        #[arg(long, default_value = "TEACHING CASE")]
+        label: String,
+        /// A Markdown note for the trainee (shown after scoring).
+        #[arg(long)]
+        note: Option<PathBuf>,
+    },
     /// Load each series folder RUNS times and print one JSON line of timings per folder.
     BenchLoad {
         #[arg(required = true)]
@@ -120,6 +134,36 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             uncompressed,
         }) => synth(out, scale, uncompressed),
         Some(Command::BenchLoad { paths, runs }) => bench_load(&paths, runs),
+        Some(Command::TeachPack {
+            session,
+            out,
+            label,
+            note,
+        }) => {
+            let note = note
+                .map(|p| std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display())))
+                .transpose()?;
+            let secret = tandem::training::teach_pack::fresh_secret();
+            let case = tandem::training::teach_pack::teach_pack(
+                &session,
+                &out,
+                &label,
+                &secret,
+                note.as_deref(),
+            )
+            .map_err(|e| e.to_string())?;
+            eprintln!(
+                "wrote the teaching case {} ({} + {} de-identified files; answers: {} new, {} \
+                 enlarging, {} enhancing)",
+                out.display(),
+                case.files[0],
+                case.files[1],
+                case.answers.new,
+                case.answers.enlarging,
+                case.answers.enhancing
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Score {
             reference,
             marks,

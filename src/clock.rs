@@ -64,9 +64,52 @@ impl Utc {
     }
 }
 
+/// Days since 1970-01-01 of a civil date (the inverse of [`Utc::from_unix`]'s calendar).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// A DICOM date (`YYYYMMDD`) moved by `days`; `None` when it is not a valid date.
+pub fn shift_dicom_date(date: &str, days: i64) -> Option<String> {
+    let d = date.trim();
+    if d.len() != 8 || !d.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year: i64 = d.get(0..4)?.parse().ok()?;
+    let month: u32 = d.get(4..6)?.parse().ok()?;
+    let day: u32 = d.get(6..8)?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let shifted = Utc::from_unix((days_from_civil(year, month, day) + days) * 86_400);
+    Some(shifted.dicom_date())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_shift_across_months_and_leap_years() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(shift_dicom_date("20240228", 1).as_deref(), Some("20240229"));
+        assert_eq!(
+            shift_dicom_date("20240301", -1).as_deref(),
+            Some("20240229")
+        );
+        assert_eq!(
+            shift_dicom_date("20250310", -400).as_deref(),
+            Some("20240204")
+        );
+        assert_eq!(shift_dicom_date("2025031", 1), None);
+        assert_eq!(shift_dicom_date("20251340", 1), None);
+    }
 
     #[test]
     fn known_moments() {

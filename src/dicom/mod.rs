@@ -9,9 +9,11 @@
 //! | `decode.rs` | one frame's pixel data → `f32` values |
 //! | `jpeg12.rs` | 12-bit JPEG extended, which dicom-pixeldata cannot decode |
 //! | `attrs.rs` | forgiving typed attribute access |
+//! | `anonymise.rs` | PS3.15 basic-profile de-identification for teaching cases |
 //! | `seg_import.rs` | a DICOM Segmentation (any tool's) rasterised onto a grid |
 //! | `export/` | the reader's marks as DICOM objects (Segmentation) |
 
+pub mod anonymise;
 pub mod attrs;
 pub mod decode;
 pub mod export;

@@ -4,8 +4,10 @@
 //! |---|---|
 //! | `score.rs` | lesion-wise sensitivity, PPV, F1 (α/β/γ detection rule), voxel Dice, misses and false marks |
 //! | `sources.rs` | sessions, report folders, NIfTI and DICOM SEG read into one mask on one grid |
+//! | `teach_pack.rs` | a teaching case from an expert's session: de-identified exams, reference, answers |
 
 pub mod score;
 pub mod sources;
+pub mod teach_pack;
 
 pub use score::{Score, ScoreSettings, ScoredLesion, score};
