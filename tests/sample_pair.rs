@@ -135,4 +135,11 @@ fn bundled_sample_data_is_what_the_generator_makes() {
             }
         }
     }
+    for file in ["case.json", "reference/lesions-followup.nii.gz"] {
+        assert!(
+            std::fs::read(bundled.join(file)).unwrap()
+                == std::fs::read(fresh.path().join(file)).unwrap(),
+            "{file} differs from a fresh generation: run `tandem synth --out sample_data`"
+        );
+    }
 }

@@ -390,7 +390,80 @@ pub fn write_sample_pair(dir: &Path, options: &SampleOptions) -> Result<GroundTr
         .map_err(|e| Error::io(dir, std::io::Error::other(e)))?;
     let path = dir.join("ground_truth.json");
     std::fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))?;
+    write_case(dir, &exams, &lesions, &truth)?;
     Ok(truth)
+}
+
+/// Makes the sample pair a teaching case too: the new and enlarging lesions at follow-up,
+/// drawn from the ground truth onto the baseline's first (FLAIR) grid, as the reference, and
+/// the ground truth's summary as the answers.
+fn write_case(
+    dir: &Path,
+    exams: &[ExamPlan],
+    lesions: &[Lesion],
+    truth: &GroundTruth,
+) -> Result<()> {
+    let Some((baseline, series)) = exams
+        .iter()
+        .find(|e| !e.followup)
+        .and_then(|e| e.series.first().map(|s| (e, s)))
+    else {
+        return Ok(());
+    };
+    let to_head = baseline.head_pose.inverse();
+    let [ni, nj, nk] = series.dims;
+    let labels = Array3::from_shape_fn((nk, nj, ni), |(k, j, i)| {
+        let head = to_head.apply(series.geometry.index_to_mm([i as f64, j as f64, k as f64]));
+        lesions
+            .iter()
+            .filter(|l| matches!(l.change, Change::New | Change::Enlarging))
+            .find(|l| {
+                l.radii(true).is_some_and(|r| {
+                    let c = l.centre_head_mm;
+                    // The plaque's half-intensity surface (its rim fades from 0.85 to 1.15).
+                    (0..3)
+                        .map(|a| ((head[a] - c[a]) / r[a]).powi(2))
+                        .sum::<f64>()
+                        <= 1.0
+                })
+            })
+            .map_or(0, |l| l.id as u16)
+    });
+    let reference = dir.join("reference");
+    std::fs::create_dir_all(&reference).map_err(|e| Error::io(&reference, e))?;
+    crate::report::nifti::write_nifti_gz(
+        &reference.join("lesions-followup.nii.gz"),
+        &labels,
+        &series.geometry,
+        "Tandem sample case reference: new and enlarging lesions at follow-up",
+    )?;
+    let files = [false, true].map(|followup| {
+        exams
+            .iter()
+            .filter(|e| e.followup == followup)
+            .flat_map(|e| &e.series)
+            .map(|s| s.dims[2])
+            .sum()
+    });
+    let case = crate::training::teach_pack::CaseFile {
+        format: "tandem-case".into(),
+        version: 1,
+        label: "SAMPLE".into(),
+        made_by: "tandem synth (the ground truth)".into(),
+        answers: crate::training::teach_pack::Answers {
+            new: truth.summary.new,
+            enlarging: truth.summary.enlarging,
+            enhancing: truth.summary.enhancing,
+            active: truth.summary.activity == "active",
+            contrast_compared: true,
+        },
+        reference: "reference/lesions-followup.nii.gz".into(),
+        files,
+    };
+    let json = serde_json::to_string_pretty(&case)
+        .map_err(|e| Error::io(dir, std::io::Error::other(e)))?;
+    let path = dir.join("case.json");
+    std::fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))
 }
 
 fn ground_truth(
