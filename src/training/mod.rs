@@ -5,7 +5,9 @@
 //! | `score.rs` | lesion-wise sensitivity, PPV, F1 (α/β/γ detection rule), voxel Dice, misses and false marks |
 //! | `sources.rs` | sessions, report folders, NIfTI and DICOM SEG read into one mask on one grid |
 //! | `teach_pack.rs` | a teaching case from an expert's session: de-identified exams, reference, answers |
+//! | `practice.rs` | a practice round: the case, answers checked, score report, history |
 
+pub mod practice;
 pub mod score;
 pub mod sources;
 pub mod teach_pack;
