@@ -127,6 +127,10 @@ pub struct TandemApp {
     pub compare_options: tandem::compare::CompareOptions,
     /// Session file, autosave, recovery, report writing.
     pub session: super::session_io::SessionState,
+    /// A practice round, when practising on a teaching case.
+    pub practice: Option<super::practice::Practice>,
+    /// Where practice rounds and the trainee's history are saved (none: not saved).
+    pub practice_dir: Option<PathBuf>,
     commands: Vec<Command>,
     next_generation: u64,
     browse: Option<Receiver<(Side, PathBuf)>>,
@@ -150,6 +154,8 @@ impl TandemApp {
             show_native: false,
             compare_options: tandem::compare::CompareOptions::default(),
             session: Default::default(),
+            practice: None,
+            practice_dir: None,
             commands: Vec::new(),
             next_generation: 1,
             browse: None,
@@ -174,6 +180,7 @@ impl TandemApp {
         if let Some((_, found)) = tandem::session::pending_recovery(&dir) {
             self.session.recovery = Some(found.map_err(|e| e.to_string()));
         }
+        self.practice_dir = Some(dir.join("practice"));
         self.session.data_dir = Some(dir);
     }
 
@@ -239,6 +246,13 @@ impl TandemApp {
                     self.comparison.cancel();
                     self.auto_compare = false;
                 }
+                // In practice the comparison's lesions are not to be found by the keyboard.
+                Command::SelectLesion(_) | Command::NextLesion | Command::PreviousLesion
+                    if self.review.as_ref().is_some_and(|r| r.hide_findings)
+                        && !matches!(command, Command::SelectLesion(id)
+                            if self.review.as_ref().and_then(|r| r.lesion(id))
+                                .is_some_and(|l| l.source != tandem::reading::Source::Algorithm)) =>
+                    {}
                 Command::SelectLesion(id) => self.select_lesion(id),
                 Command::NextLesion | Command::PreviousLesion => {
                     let forward = command == Command::NextLesion;
@@ -345,10 +359,23 @@ impl TandemApp {
                         review.apply_mark(mark);
                     }
                 }
+                command @ (Command::OpenPractice(_)
+                | Command::SetAnswers(_)
+                | Command::ToggleCandidates
+                | Command::ScorePractice
+                | Command::JumpTo(_)
+                | Command::ReplayMiss
+                | Command::EndPractice) => self.apply_practice_command(ctx, command),
                 other => self.apply_session_command(ctx, other),
             }
         }
         if let Some(review) = &mut self.review {
+            // Practice hides the comparison's findings until the trainee asks or has scored.
+            review.hide_findings = self
+                .practice
+                .as_ref()
+                .is_some_and(|p| !p.candidates_shown && p.result.is_none());
+            review.reference = self.practice.as_ref().and_then(|p| p.reference.clone());
             review.sync();
         }
     }
@@ -429,11 +456,17 @@ impl TandemApp {
         let Some(review) = &mut self.review else {
             return;
         };
-        let Some(lesion) = review.report().lesions.iter().find(|l| l.id == id) else {
+        // The reading's lesions: the comparison's and the reader's own.
+        let Some((centre, source)) = review.lesion(id).map(|l| (l.centroid_mm, l.source)) else {
             return;
         };
-        let centre = lesion.centroid_mm;
         review.selected = Some(id);
+        if source != tandem::reading::Source::Algorithm
+            && let Ok(label) = u16::try_from(id)
+        {
+            // Selecting a marked lesion makes it the one the tools add to.
+            review.marking.active = Some(label);
+        }
         let Some(view) = review.comparison.views.get(review.view) else {
             return;
         };
@@ -555,6 +588,7 @@ impl TandemApp {
                 ui.menu_button("File", |ui| {
                     let reading = self.review.is_some();
                     for (command, enabled) in [
+                        (Command::BrowsePractice, true),
                         (Command::BrowseSession, true),
                         (Command::SaveSession, reading),
                         (Command::SaveSessionAs, reading),
@@ -704,6 +738,10 @@ impl TandemApp {
                     egui::ScrollArea::vertical()
                         .id_salt("lesion panel")
                         .show(ui, |ui| {
+                            if let Some(practice) = &self.practice {
+                                super::views::practice_panel_ui(ui, practice, commands);
+                                ui.separator();
+                            }
                             lesion_table_ui(ui, review, commands);
                             ui.separator();
                             super::views::report_panel_ui(ui, &self.session, dirty, commands);

@@ -114,6 +114,22 @@ pub enum Command {
     DiscardRecovery,
     /// Point a session's exam at its new folder.
     RelocateExam(Side, PathBuf),
+    /// Ask for a teaching case folder and practise on it.
+    BrowsePractice,
+    /// Practise on this case: findings and reference hidden.
+    OpenPractice(PathBuf),
+    /// The trainee's answers to the summary questions.
+    SetAnswers(tandem::training::teach_pack::Answers),
+    /// Show the comparison's candidates during practice (recorded), or hide them again.
+    ToggleCandidates,
+    /// Score the practice round.
+    ScorePractice,
+    /// Move every view to a position (patient LPS mm).
+    JumpTo([f64; 3]),
+    /// Go to the next missed lesion of the scored round.
+    ReplayMiss,
+    /// Leave practice mode.
+    EndPractice,
 }
 
 /// How the registered follow-up view checks the registration.
@@ -235,6 +251,13 @@ impl Command {
             Command::RecoverSession => "Recover".into(),
             Command::DiscardRecovery => "Discard".into(),
             Command::RelocateExam(side, _) => format!("Find {}…", side.title().to_lowercase()),
+            Command::BrowsePractice | Command::OpenPractice(_) => "Practice a case…".into(),
+            Command::SetAnswers(_) => "Answers".into(),
+            Command::ToggleCandidates => "Show candidates".into(),
+            Command::ScorePractice => "Score".into(),
+            Command::JumpTo(_) => "Go there".into(),
+            Command::ReplayMiss => "Replay misses".into(),
+            Command::EndPractice => "End practice".into(),
         }
     }
 
@@ -306,6 +329,19 @@ impl Command {
             Command::RecoverSession => "Reopen the interrupted reading with all its marks",
             Command::DiscardRecovery => "Throw the interrupted reading away",
             Command::RelocateExam(..) => "Choose the folder the exam has moved to",
+            Command::BrowsePractice | Command::OpenPractice(_) => {
+                "Read a teaching case blind (findings hidden), then be scored against the expert"
+            }
+            Command::SetAnswers(_) => "Your answers to the questions a follow-up report answers",
+            Command::ToggleCandidates => {
+                "Show the comparison's candidates (your score will say you saw them)"
+            }
+            Command::ScorePractice => {
+                "Score your marks and answers against the expert's (MSSEG-2 rules)"
+            }
+            Command::JumpTo(_) => "Show this lesion in every view",
+            Command::ReplayMiss => "Walk through the lesions you missed, one by one",
+            Command::EndPractice => "Leave practice mode (the case stays open)",
         };
         match self.shortcut() {
             Some(shortcut) => format!("{text} ({})", shortcut_name(&shortcut)),

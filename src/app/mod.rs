@@ -8,6 +8,7 @@
 //! | `jobs.rs` | background jobs (thread + channel + progress + cancel) |
 //! | `review.rs` | the comparison under review: cursor, windows, decisions, marks, the reading |
 //! | `marking.rs` | marking tools and lesion edits (`Mark`) applied to the review's marks |
+//! | `practice.rs` | practice mode: a teaching case read blind, scored, misses replayed |
 //! | `session_io.rs` | sessions (save, open, autosave, recovery, moved exams) and saving the report |
 //! | `views/` | widgets as functions: exam panel, series list, slice view |
 
@@ -16,6 +17,7 @@ mod app;
 mod command;
 mod jobs;
 mod marking;
+mod practice;
 mod review;
 mod session_io;
 mod views;

@@ -39,6 +39,10 @@ pub struct Review {
     /// The reader's marks (on the primary pair's baseline grid) and tools.
     pub marks: Marks,
     pub marking: Marking,
+    /// Practice: the comparison's findings are not shown (outlines, change map, table rows).
+    pub hide_findings: bool,
+    /// Practice, once scored: the reference lesions, outlined in the views.
+    pub reference: Option<ndarray::Array3<bool>>,
     /// The reading as it stands (decisions and marks applied), refreshed by [`Review::sync`].
     lesions: Vec<ReadLesion>,
     /// (marks revision, decisions) the cached lesions were made from.
@@ -73,6 +77,8 @@ impl Review {
                 &[],
             ),
             marking: Marking::default(),
+            hide_findings: false,
+            reference: None,
             lesions: Vec::new(),
             synced: None,
         };

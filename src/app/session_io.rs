@@ -209,6 +209,12 @@ impl TandemApp {
                     .map(|p| Command::WriteReport(p, false))
             }),
             Command::WriteReport(dir, replace) => self.write_report(ctx, dir, replace),
+            Command::BrowsePractice => dialog(&mut self.session.dialog, || {
+                rfd::FileDialog::new()
+                    .set_title("Practise on a teaching case (its folder)")
+                    .pick_folder()
+                    .map(Command::OpenPractice)
+            }),
             Command::SetReader(name) => self.session.reader = name,
             Command::SetNotes(notes) => self.session.notes = notes,
             _ => {}

@@ -473,3 +473,117 @@ fn a_threshold_box_dragged_on_a_view_takes_bright_voxels_in_its_slab() {
     let c = centre.map(|v| v.round() as usize);
     assert_eq!(labels[(c[2], c[1], c[0])], id);
 }
+
+#[test]
+fn a_practice_round_on_the_sample_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let practice_dir = dir.path().to_path_buf();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    let mut harness = app_with(move |app| {
+        app.practice_dir = Some(practice_dir);
+        app.push_command(Command::OpenPractice(sample));
+    });
+    compared(&mut harness);
+    // Blind: no comparison lesion in the table, no summary, keys do not find them.
+    assert!(harness.state().review.as_ref().unwrap().hide_findings);
+    assert!(harness.query_by_label("Lesion 3").is_none());
+    assert!(
+        harness
+            .query_by_label_contains("Radiologically ACTIVE")
+            .is_none()
+    );
+    harness.key_press(Key::N);
+    harness.run_steps(2);
+    assert_eq!(harness.state().review.as_ref().unwrap().selected, None);
+    // The trainee marks the two new lesions (3D balls at their centres) and misses the
+    // enlarging one, and answers 2 new, 0 enlarging, 2 enhancing, active.
+    let centres: Vec<[f64; 3]> = {
+        let review = harness.state().review.as_ref().unwrap();
+        let g = review.marks.geometry();
+        review
+            .report()
+            .lesions
+            .iter()
+            .filter(|l| l.status == tandem::lesion::Status::New)
+            .map(|l| g.mm_to_index(l.centroid_mm))
+            .collect()
+    };
+    assert_eq!(centres.len(), 2);
+    harness
+        .state_mut()
+        .push_command(Command::Mark(Mark::ToggleSphere));
+    for centre in centres {
+        for command in [
+            Command::Mark(Mark::NewLesion),
+            Command::Mark(Mark::SetRadius(4.0)),
+            Command::Mark(Mark::Dab {
+                exam: 1,
+                at: centre,
+                through: 2,
+                first: true,
+            }),
+            Command::Mark(Mark::EndStroke),
+        ] {
+            harness.state_mut().push_command(command);
+        }
+        harness.run_steps(2);
+    }
+    harness.get_by_label("Lesion 7"); // the trainee's own lesions are listed
+    harness
+        .state_mut()
+        .push_command(Command::SetAnswers(tandem::training::teach_pack::Answers {
+            new: 2,
+            enlarging: 0,
+            enhancing: 2,
+            active: true,
+            contrast_compared: true,
+        }));
+    harness.run_steps(2);
+    harness.get_by_label("Score").click();
+    harness.run_steps(3);
+    let (miss, result) = {
+        let practice = harness.state().practice.as_ref().unwrap();
+        let result = practice.result.clone().expect("scored");
+        (result.score.misses[0].centroid_mm, result)
+    };
+    let s = &result.score;
+    assert_eq!((s.reference_lesions, s.marked_lesions), (3, 2));
+    assert!((s.lesion_sensitivity - 2.0 / 3.0).abs() < 1e-9, "{s:?}");
+    assert_eq!(s.lesion_ppv, 1.0);
+    assert_eq!(s.misses.len(), 1);
+    assert!(!result.candidates_shown);
+    assert!(
+        !result.answers.enlarging_right
+            && result.answers.new_right
+            && result.answers.activity_right
+    );
+    // The miss is the enlarging lesion (lesion 2 of the comparison).
+    let enlarging = {
+        let review = harness.state().review.as_ref().unwrap();
+        review
+            .report()
+            .lesions
+            .iter()
+            .find(|l| l.status == tandem::lesion::Status::Enlarging)
+            .unwrap()
+            .centroid_mm
+    };
+    assert!(
+        (0..3).all(|a| (miss[a] - enlarging[a]).abs() < 3.0),
+        "{miss:?} vs {enlarging:?}"
+    );
+    // Findings and the reference are shown now; clicking the miss goes there.
+    assert!(!harness.state().review.as_ref().unwrap().hide_findings);
+    assert!(harness.state().review.as_ref().unwrap().reference.is_some());
+    harness.get_by_label_contains("Missed lesion 1 at").click();
+    harness.run_steps(2);
+    let review = harness.state().review.as_ref().unwrap();
+    let index = review.marks.geometry().mm_to_index(miss);
+    assert!((0..3).all(|a| (review.cursor[a] - index[a]).abs() < 1e-6));
+    harness.get_by_label_contains("Enlarging: you 0, expert 1 (wrong)");
+    // The score report and the history were saved.
+    let practice = harness.state().practice.as_ref().unwrap();
+    let report = practice.saved.clone().unwrap().unwrap();
+    assert!(std::fs::read_to_string(report).unwrap().contains("missed"));
+    assert_eq!(practice.history.len(), 1);
+}

@@ -143,7 +143,11 @@ pub fn history_path(dir: &Path, trainee: &str) -> PathBuf {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
-    let name = if name.is_empty() { "trainee".into() } else { name };
+    let name = if name.is_empty() {
+        "trainee".into()
+    } else {
+        name
+    };
     dir.join(format!("history-{name}.json"))
 }
 
@@ -165,7 +169,13 @@ pub fn save_round(dir: &Path, result: &PracticeResult) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let stem: String = format!("score-{}-{}", result.finished_at, result.case)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let json = serde_json::to_string_pretty(result).unwrap_or_default();
     crate::fsutil::write_atomic(&dir.join(format!("{stem}.json")), json.as_bytes())?;
@@ -205,9 +215,17 @@ pub fn result_html(r: &PracticeResult) -> String {
         s.reference_lesions,
         s.marked_lesions,
         case = escape(&r.case),
-        trainee = escape(if r.trainee.is_empty() { "Trainee" } else { &r.trainee }),
+        trainee = escape(if r.trainee.is_empty() {
+            "Trainee"
+        } else {
+            &r.trainee
+        }),
         when = escape(&r.finished_at),
-        shown = if r.candidates_shown { "; the comparison's candidates were shown" } else { "" },
+        shown = if r.candidates_shown {
+            "; the comparison's candidates were shown"
+        } else {
+            ""
+        },
     );
     h += "<table><tr><th>Lesion</th><th>Position (mm, LPS)</th><th>Reference mm³</th><th>Marked mm³</th></tr>\n";
     for d in &s.detected {
@@ -233,7 +251,12 @@ pub fn result_html(r: &PracticeResult) -> String {
         );
     }
     h += "</table>\n<h2>Summary answers</h2>\n<table><tr><th>Question</th><th>Your answer</th><th>Expert</th><th></th></tr>\n";
-    h += &row("New T2/FLAIR lesions", a.given.new.to_string(), a.expected.new.to_string(), a.new_right);
+    h += &row(
+        "New T2/FLAIR lesions",
+        a.given.new.to_string(),
+        a.expected.new.to_string(),
+        a.new_right,
+    );
     h += &row(
         "Enlarging lesions",
         a.given.enlarging.to_string(),
@@ -248,7 +271,12 @@ pub fn result_html(r: &PracticeResult) -> String {
             a.enhancing_right,
         );
     }
-    h += &row("Impression", yes(a.given.active), yes(a.expected.active), a.activity_right);
+    h += &row(
+        "Impression",
+        yes(a.given.active),
+        yes(a.expected.active),
+        a.activity_right,
+    );
     h += &format!(
         "</table>\n<p>Scored by Tandem {} (MSSEG-2 rules: overlap ≥ {:.0} %, lesions ≥ {} mm³).</p>\n</body></html>\n",
         escape(&r.tandem),
@@ -275,7 +303,10 @@ mod tests {
     #[test]
     fn answers_are_checked_one_by_one() {
         let check = AnswerCheck::new(answers(2, 0, 2, true), answers(2, 1, 2, true));
-        assert_eq!((check.new_right, check.enlarging_right, check.activity_right), (true, false, true));
+        assert_eq!(
+            (check.new_right, check.enlarging_right, check.activity_right),
+            (true, false, true)
+        );
         assert_eq!(check.right(), 3);
         // Enhancement not assessed in the case: any answer is right.
         let mut expected = answers(0, 0, 0, false);
@@ -302,7 +333,11 @@ mod tests {
             tandem: "test".into(),
         };
         let html = save_round(dir.path(), &result).unwrap();
-        assert!(std::fs::read_to_string(html).unwrap().contains("Dr &lt;Trainee&gt;"));
+        assert!(
+            std::fs::read_to_string(html)
+                .unwrap()
+                .contains("Dr &lt;Trainee&gt;")
+        );
         save_round(dir.path(), &result).unwrap();
         let history = read_history(&history_path(dir.path(), "Dr <Trainee>")).unwrap();
         assert_eq!(history.len(), 2);

@@ -70,8 +70,21 @@ pub fn compare_views_ui(
     };
     controls(ui, review, commands);
     super::marking_toolbar::marking_toolbar_ui(ui, review, commands);
-    if review.overlay {
+    if review.overlay && !review.hide_findings {
         legend(ui);
+    }
+    if review.reference.is_some() {
+        ui.horizontal(|ui| {
+            ui.weak("Practice");
+            let swatch = |ui: &mut Ui, colour: Color32, text: &str| {
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(12.0, 10.0), egui::Sense::hover());
+                ui.painter().rect_filled(rect, 2.0, colour);
+                ui.weak(text);
+            };
+            swatch(ui, MARK, "your marks");
+            swatch(ui, REFERENCE, "expert reference");
+        });
     }
     status_line(ui, review, view);
     let views = views_of(review.layout, review.plane);
@@ -197,7 +210,9 @@ fn one_view(
         (Content::Baseline, _) | (Content::Change, Layout::SideBySide) => &view.baseline,
         _ => &view.followup,
     };
-    let overlay = content == Content::Change && review.overlay;
+    // In practice the change map and the comparison's outlines stay hidden until the trainee
+    // asks for them or has scored.
+    let overlay = content == Content::Change && review.overlay && !review.hide_findings;
     let marks_shown = review.marks_on_screen();
     let qc = if content == Content::Followup {
         review.qc
@@ -267,6 +282,16 @@ fn one_view(
                 }
                 if marks_shown && let Some(marks) = review.marks.labels(exam) {
                     draw_marks(&mut image, &extract(marks, &axes, through), review);
+                }
+                if exam == 1
+                    && let Some(reference) = &review.reference
+                    && reference.dim() == view.followup_lesions.dim()
+                {
+                    let wide: Vec<u32> = extract(reference, &axes, through)
+                        .iter()
+                        .map(|r| u32::from(*r))
+                        .collect();
+                    outline(&mut image, &wide, |_| Some(REFERENCE));
                 }
                 image
             }
@@ -506,6 +531,8 @@ fn value_at(values: &Array3<f32>, i: usize, j: usize, k: usize) -> Option<f32> {
 
 /// Colour of the reader's marks (outline) and of the active lesion (filled).
 const MARK: Color32 = Color32::from_rgb(0, 220, 255);
+/// Colour of the expert reference in practice mode.
+const REFERENCE: Color32 = Color32::from_rgb(255, 0, 200);
 
 /// The reader's marks: every marked lesion outlined, the active one lightly filled.
 fn draw_marks(image: &mut ColorImage, labels: &[u16], review: &Review) {

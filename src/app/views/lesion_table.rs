@@ -10,23 +10,27 @@ use crate::app::review::Review;
 
 /// Draws the summary, the decision buttons and the table.
 pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
-    summary_ui(ui, review);
-    ui.separator();
-    ui.horizontal(|ui| {
-        for command in Command::review_commands() {
-            let enabled = match command {
-                Command::ConfirmSelected | Command::RejectSelected => review.selected.is_some(),
-                _ => !review.flagged().is_empty(),
-            };
-            if ui
-                .add_enabled(enabled, egui::Button::new(command.text()))
-                .on_hover_text(command.tooltip())
-                .clicked()
-            {
-                commands.push(command);
+    if !review.hide_findings {
+        summary_ui(ui, review);
+        ui.separator();
+    }
+    if !review.hide_findings {
+        ui.horizontal(|ui| {
+            for command in Command::review_commands() {
+                let enabled = match command {
+                    Command::ConfirmSelected | Command::RejectSelected => review.selected.is_some(),
+                    _ => !review.flagged().is_empty(),
+                };
+                if ui
+                    .add_enabled(enabled, egui::Button::new(command.text()))
+                    .on_hover_text(command.tooltip())
+                    .clicked()
+                {
+                    commands.push(command);
+                }
             }
-        }
-    });
+        });
+    }
     ui.separator();
     // Both ways: a narrow window scrolls the table rather than cutting its last columns off.
     // Solid bars take their own room: a floating one would lie over the last row.
@@ -51,7 +55,12 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
                         ui.strong(heading);
                     }
                     ui.end_row();
-                    for lesion in review.lesions() {
+                    // In practice only the trainee's own marks are listed.
+                    let shown = review
+                        .lesions()
+                        .iter()
+                        .filter(|l| !review.hide_findings || l.source != Source::Algorithm);
+                    for lesion in shown {
                         let selected = review.selected == Some(lesion.id);
                         let row = Command::SelectLesion(lesion.id);
                         if ui

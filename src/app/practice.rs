@@ -1,0 +1,162 @@
+//! Practice mode in the app: a teaching case opened with its reference and the comparison's
+//! candidates hidden (showing them is the trainee's choice, and recorded), the summary
+//! questions, scoring, and the result: every miss and false mark, a jump to each, the
+//! reference outlined beside the trainee's marks, and the history of past rounds.
+
+use std::path::PathBuf;
+
+use ndarray::Array3;
+use tandem::lesion::Status;
+use tandem::marks::LesionKind;
+use tandem::training::practice::{
+    AnswerCheck, Case, HistoryEntry, PracticeResult, history_path, read_history, save_round,
+};
+use tandem::training::sources::read_lesion_mask;
+use tandem::training::teach_pack::Answers;
+
+use super::app::TandemApp;
+use super::command::{Command, Side};
+
+/// A practice round in progress (or scored).
+pub struct Practice {
+    pub case: Case,
+    /// The comparison's candidates are on screen (recorded in the result).
+    pub candidates_shown: bool,
+    /// The trainee's answers to the summary questions.
+    pub answers: Answers,
+    pub result: Option<PracticeResult>,
+    /// The reference on the marks grid, once scored (outlined in the views).
+    pub reference: Option<Array3<bool>>,
+    /// Index of the miss the replay is at.
+    pub replay: usize,
+    /// Where the score report was saved, or why it was not.
+    pub saved: Option<Result<PathBuf, String>>,
+    /// Past rounds of this trainee, this one included once scored.
+    pub history: Vec<HistoryEntry>,
+}
+
+impl TandemApp {
+    /// Opens a teaching case for practice: its exams load and compare as usual, with findings
+    /// hidden.
+    pub(super) fn open_practice(&mut self, ctx: &egui::Context, dir: PathBuf) {
+        match Case::open(&dir) {
+            Ok(case) => {
+                let (baseline, followup) = (case.baseline(), case.followup());
+                self.practice = Some(Practice {
+                    case,
+                    candidates_shown: false,
+                    answers: Answers {
+                        new: 0,
+                        enlarging: 0,
+                        enhancing: 0,
+                        active: false,
+                        contrast_compared: true,
+                    },
+                    result: None,
+                    reference: None,
+                    replay: 0,
+                    saved: None,
+                    history: Vec::new(),
+                });
+                self.session.path = None;
+                self.session.pending = None;
+                self.auto_compare = true;
+                self.pair_chosen = false;
+                self.load_for_session(ctx, Side::Baseline, baseline, None);
+                self.load_for_session(ctx, Side::Followup, followup, None);
+            }
+            Err(e) => self.session.status = Some((format!("Not a practice case: {e}"), true)),
+        }
+    }
+
+    /// Scores the trainee's marks (their new and enlarging lesions at follow-up) and answers.
+    pub(super) fn score_practice(&mut self) {
+        let (Some(practice), Some(review)) = (self.practice.as_mut(), self.review.as_ref()) else {
+            return;
+        };
+        let marks = &review.marks;
+        let ids: Vec<u16> = review
+            .lesions()
+            .iter()
+            .filter(|l| l.counted() && l.kind != LesionKind::Other)
+            .filter(|l| matches!(l.status, Status::New | Status::Enlarging))
+            .filter(|l| review.marks.voxel_count(1, l.id as u16) > 0)
+            .filter_map(|l| u16::try_from(l.id).ok())
+            .collect();
+        let Some(followup) = marks.labels(1) else {
+            return;
+        };
+        let trainee = followup.mapv(|l| ids.contains(&l));
+        let reference = match read_lesion_mask(&practice.case.reference(), None) {
+            Ok(r) => r.onto(marks.geometry(), marks.dims()),
+            Err(e) => {
+                self.session.status = Some((format!("The case's reference: {e}"), true));
+                return;
+            }
+        };
+        let score =
+            tandem::training::score(&reference, &trainee, marks.geometry(), &Default::default());
+        let result = PracticeResult {
+            case: practice.case.file.label.clone(),
+            trainee: self.session.reader.clone(),
+            finished_at: tandem::clock::Utc::now().iso(),
+            candidates_shown: practice.candidates_shown,
+            score,
+            answers: AnswerCheck::new(practice.answers, practice.case.file.answers),
+            tandem: tandem::build_info::describe(),
+        };
+        if let Some(dir) = &self.practice_dir {
+            practice.saved = Some(save_round(dir, &result).map_err(|e| e.to_string()));
+            practice.history =
+                read_history(&history_path(dir, &result.trainee)).unwrap_or_default();
+        } else {
+            practice.history.push(HistoryEntry::from(&result));
+        }
+        practice.reference = Some(reference);
+        practice.result = Some(result);
+        practice.replay = 0;
+    }
+
+    /// Applies the practice commands.
+    pub(super) fn apply_practice_command(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::OpenPractice(dir) => self.open_practice(ctx, dir),
+            Command::SetAnswers(answers) => {
+                if let Some(p) = &mut self.practice
+                    && p.result.is_none()
+                {
+                    p.answers = answers;
+                }
+            }
+            Command::ToggleCandidates => {
+                if let Some(p) = &mut self.practice {
+                    p.candidates_shown = !p.candidates_shown || p.result.is_some();
+                }
+            }
+            Command::ScorePractice => self.score_practice(),
+            Command::JumpTo(mm) => {
+                if let Some(review) = &mut self.review
+                    && let Some(view) = review.comparison.views.get(review.view)
+                {
+                    let index = view.baseline.geometry().mm_to_index(mm);
+                    review.set_cursor(index);
+                }
+            }
+            Command::ReplayMiss => {
+                let next = self.practice.as_mut().and_then(|p| {
+                    let misses = &p.result.as_ref()?.score.misses;
+                    let miss = misses.get(p.replay % misses.len().max(1))?.centroid_mm;
+                    p.replay = (p.replay + 1) % misses.len().max(1);
+                    Some(miss)
+                });
+                if let Some(mm) = next {
+                    self.apply_practice_command(ctx, Command::JumpTo(mm));
+                }
+            }
+            Command::EndPractice => {
+                self.practice = None;
+            }
+            _ => {}
+        }
+    }
+}
