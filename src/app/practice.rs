@@ -87,7 +87,9 @@ impl TandemApp {
             return;
         };
         let trainee = followup.mapv(|l| ids.contains(&l));
-        let reference = match read_lesion_mask(&practice.case.reference(), None) {
+        // A SEG reference has no grid of its own: it is placed on the marks' grid.
+        let grid = Some((marks.geometry(), marks.dims()));
+        let reference = match read_lesion_mask(&practice.case.reference(), grid) {
             Ok(r) => r.onto(marks.geometry(), marks.dims()),
             Err(e) => {
                 self.session.status = Some((format!("The case's reference: {e}"), true));

@@ -129,6 +129,24 @@ fn result(ui: &mut Ui, practice: &Practice, commands: &mut Vec<Command>) {
     );
     ui.separator();
     let mm = |c: [f64; 3]| format!("({:.0}, {:.0}, {:.0}) mm", c[0], c[1], c[2]);
+    for (n, found) in s.detected.iter().enumerate() {
+        let marked = found.marked_volume_mm3.unwrap_or(0.0);
+        let error = (marked - found.volume_mm3) / found.volume_mm3.max(1e-9) * 100.0;
+        let text = format!(
+            "Found lesion {} at {}: expert {:.0} mm³, yours {:.0} mm³ ({error:+.0} %)",
+            n + 1,
+            mm(found.centroid_mm),
+            found.volume_mm3,
+            marked
+        );
+        if ui
+            .link(text)
+            .on_hover_text(Command::JumpTo(found.centroid_mm).tooltip())
+            .clicked()
+        {
+            commands.push(Command::JumpTo(found.centroid_mm));
+        }
+    }
     for (n, miss) in s.misses.iter().enumerate() {
         let text = format!(
             "Missed lesion {} at {}, {:.0} mm³",
