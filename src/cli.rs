@@ -32,6 +32,9 @@ enum Command {
         baseline: PathBuf,
         followup: PathBuf,
     },
+    /// Practise on a teaching case (a folder made by `teach-pack`, or `sample_data`): read it
+    /// blind, mark, answer, then be scored against the expert.
+    Practice { case: PathBuf },
     /// List the patients, studies and series found under PATHs, with any problems.
     Info {
         #[arg(required = true)]
@@ -127,6 +130,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         Some(Command::View { baseline, followup }) => {
             crate::app::run(crate::app::Startup::Exams(baseline, followup))
         }
+        Some(Command::Practice { case }) => crate::app::run(crate::app::Startup::Practice(case)),
         Some(Command::Info { paths, load, json }) => info(&paths, load, json),
         Some(Command::Synth {
             out,

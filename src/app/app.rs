@@ -746,7 +746,9 @@ impl TandemApp {
                             ui.separator();
                             super::views::report_panel_ui(ui, &self.session, dirty, commands);
                             ui.separator();
-                            super::views::change_histogram_ui(ui, review, z_seed, commands);
+                            if !review.hide_findings {
+                                super::views::change_histogram_ui(ui, review, z_seed, commands);
+                            }
                         });
                 });
             }

@@ -36,6 +36,8 @@ pub use app::TandemApp;
 pub enum Startup {
     SamplePair,
     Exams(PathBuf, PathBuf),
+    /// A teaching case, read blind.
+    Practice(PathBuf),
 }
 
 /// The bundled sample pair: beside the executable's source tree, or in the working folder.
@@ -51,10 +53,12 @@ pub fn sample_pair() -> (PathBuf, PathBuf) {
 
 /// Opens the window and runs until it is closed.
 pub fn run(startup: Startup) -> Result<ExitCode, String> {
-    let (baseline, followup) = match startup {
-        Startup::SamplePair => sample_pair(),
-        Startup::Exams(b, f) => (b, f),
+    let (exams, practice) = match startup {
+        Startup::SamplePair => (Some(sample_pair()), None),
+        Startup::Exams(b, f) => (Some((b, f)), None),
+        Startup::Practice(case) => (None, Some(case)),
     };
+    let (baseline, followup) = exams.unzip();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Tandem")
@@ -68,7 +72,10 @@ pub fn run(startup: Startup) -> Result<ExitCode, String> {
         "Tandem",
         options,
         Box::new(move |cc| {
-            let mut app = TandemApp::new(&cc.egui_ctx, Some(baseline), Some(followup));
+            let mut app = TandemApp::new(&cc.egui_ctx, baseline, followup);
+            if let Some(case) = practice {
+                app.push_command(command::Command::OpenPractice(case));
+            }
             // Autosave and crash recovery live in the user's data folder.
             if let Some(dir) = tandem::session::data_dir() {
                 app.enable_recovery(dir);

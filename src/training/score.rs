@@ -5,8 +5,8 @@
 //!
 //! 1. the marks cover at least `min_overlap` (α) of it, and
 //! 2. the marked lesions that overlap it most (taken largest overlap first, until they make up
-//!    `contributors` (γ) of the overlap) each lie outside it for no more than `max_outside` (β)
-//!    of their volume (a mark that mostly covers something else does not count).
+//!    `contributors` (γ) of the overlap) each lie outside every reference lesion for no more
+//!    than `max_outside` (β) of their volume (a mark that mostly covers nothing does not count).
 //!
 //! The same rule with the roles swapped says which marks are true: sensitivity is detected
 //! reference lesions over reference lesions, PPV true marks over marks, F1 their harmonic mean.
@@ -148,7 +148,9 @@ fn detected(table: &[Vec<u64>], a_sizes: &[u64], b_sizes: &[u64], s: &ScoreSetti
         let mut ok = true;
         for (b, n) in by_overlap {
             let b_size = b_sizes.get(b).copied().unwrap_or(0).max(1) as f64;
-            let outside = (b_size - n as f64) / b_size;
+            // Its voxels outside every lesion of side A (row 0 is A's background).
+            let outside_voxels = table.first().and_then(|bg| bg.get(b)).copied().unwrap_or(0);
+            let outside = outside_voxels as f64 / b_size;
             if outside > s.max_outside {
                 ok = false;
                 break;

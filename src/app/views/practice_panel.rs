@@ -177,6 +177,13 @@ fn result(ui: &mut Ui, practice: &Practice, commands: &mut Vec<Command>) {
             commands.push(Command::JumpTo(mark.centroid_mm));
         }
     }
+    if !s.false_marks.is_empty() {
+        ui.weak(format!(
+            "A mark is false when it lies mostly outside the expert's lesions, or when the expert \
+             lesion it covers lies more than {:.0} % outside your marks (MSSEG-2 rules).",
+            s.settings.max_outside * 100.0
+        ));
+    }
     if !s.misses.is_empty() {
         let replay = Command::ReplayMiss;
         if ui
