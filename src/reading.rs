@@ -116,34 +116,18 @@ pub fn status_from_volumes(baseline: f64, followup: f64, ratio: f64, min_mm3: f6
 }
 
 /// Centroids (baseline-grid mm) of every marked lesion: of its follow-up voxels when it has
-/// any, else of its baseline voxels. One pass over each exam.
+/// any, else of its baseline voxels (from the marks' running tallies: no pass over the volume).
 pub fn marked_centroids(marks: &Marks) -> BTreeMap<Label, Vec3> {
-    let mut sums: Vec<BTreeMap<Label, ([f64; 3], u64)>> = Vec::new();
-    for exam in marks.exams() {
-        let mut sum: BTreeMap<Label, ([f64; 3], u64)> = BTreeMap::new();
-        for ((k, j, i), &l) in exam.labels.indexed_iter() {
-            if l != 0 {
-                let e = sum.entry(l).or_insert(([0.0; 3], 0));
-                e.0[0] += i as f64;
-                e.0[1] += j as f64;
-                e.0[2] += k as f64;
-                e.1 += 1;
-            }
-        }
-        sums.push(sum);
-    }
-    let mut centroids = BTreeMap::new();
-    for id in marks.ids() {
-        let found = sums
-            .iter()
-            .rev()
-            .find_map(|s| s.get(&id).filter(|(_, n)| *n > 0));
-        if let Some((s, n)) = found {
-            let index = s.map(|v| v / *n as f64);
-            centroids.insert(id, marks.geometry().index_to_mm(index));
-        }
-    }
-    centroids
+    marks
+        .ids()
+        .into_iter()
+        .filter_map(|id| {
+            let index = (0..marks.exams().len())
+                .rev()
+                .find_map(|exam| marks.centre_index(exam, id))?;
+            Some((id, marks.geometry().index_to_mm(index)))
+        })
+        .collect()
 }
 
 /// The lesions as the reading stands, by id. `centroids` comes from [`marked_centroids`]

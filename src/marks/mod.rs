@@ -108,8 +108,9 @@ pub struct Marks {
     geometry: Geometry,
     exams: Vec<ExamLabels>,
     records: BTreeMap<Label, LesionRecord>,
-    /// Voxel count of each label in each exam, kept up to date by every edit.
-    counts: Vec<BTreeMap<Label, u64>>,
+    /// Voxel count and index sum of each label in each exam, kept up to date by every edit
+    /// (so volumes and centres never need a pass over the volume).
+    counts: Vec<BTreeMap<Label, Tally>>,
     undo: Vec<Edit>,
     redo: Vec<Edit>,
     /// Changes with every edit, and differs between any two `Marks` (caches and autosave
@@ -158,7 +159,7 @@ impl Marks {
         exams: Vec<ExamLabels>,
         records: BTreeMap<Label, LesionRecord>,
     ) -> Self {
-        let counts = exams.iter().map(|e| count_labels(&e.labels)).collect();
+        let counts = exams.iter().map(|e| tally_labels(&e.labels)).collect();
         Self {
             geometry,
             exams,
@@ -208,8 +209,13 @@ impl Marks {
         self.counts
             .get(exam)
             .and_then(|c| c.get(&id))
-            .copied()
-            .unwrap_or(0)
+            .map_or(0, |t| t.voxels)
+    }
+
+    /// Centre of lesion `id` in `exam` as a grid index `[i, j, k]`, if it has voxels there.
+    pub fn centre_index(&self, exam: usize, id: Label) -> Option<[f64; 3]> {
+        let t = self.counts.get(exam)?.get(&id)?;
+        (t.voxels > 0).then(|| t.sum.map(|v| v / t.voxels as f64))
     }
 
     /// Volume of lesion `id` in `exam`, mm³.
@@ -221,7 +227,12 @@ impl Marks {
     pub fn ids(&self) -> Vec<Label> {
         let mut ids: Vec<Label> = self.records.keys().copied().collect();
         for counts in &self.counts {
-            ids.extend(counts.iter().filter(|(_, n)| **n > 0).map(|(id, _)| *id));
+            ids.extend(
+                counts
+                    .iter()
+                    .filter(|(_, t)| t.voxels > 0)
+                    .map(|(id, _)| *id),
+            );
         }
         ids.sort_unstable();
         ids.dedup();
@@ -334,6 +345,7 @@ impl Marks {
     /// Writes an edit's "after" (forward) or "before" (backward) values.
     fn apply(&mut self, edit: &Edit, forward: bool) {
         self.revision = next_revision();
+        let dims = self.dims();
         let mut exam_changes: Vec<&(usize, Vec<VoxelChange>)> = edit.exam_voxels.iter().collect();
         if !forward {
             exam_changes.reverse();
@@ -347,6 +359,15 @@ impl Marks {
             ) else {
                 continue;
             };
+            let [ni, nj, _] = dims;
+            let ijk = |n: usize| {
+                let (i, rest) = (n % ni.max(1), n / ni.max(1));
+                [
+                    i as f64,
+                    (rest % nj.max(1)) as f64,
+                    (rest / nj.max(1)) as f64,
+                ]
+            };
             let mut write = |&(n, before, after): &VoxelChange| {
                 let (from, to) = if forward {
                     (before, after)
@@ -355,16 +376,24 @@ impl Marks {
                 };
                 if let Some(v) = labels.get_mut(n) {
                     *v = to;
+                    let at = ijk(n);
                     if from != 0
                         && let Some(c) = counts.get_mut(&from)
                     {
-                        *c = c.saturating_sub(1);
-                        if *c == 0 {
+                        c.voxels = c.voxels.saturating_sub(1);
+                        for (s, v) in c.sum.iter_mut().zip(at) {
+                            *s -= v;
+                        }
+                        if c.voxels == 0 {
                             counts.remove(&from);
                         }
                     }
                     if to != 0 {
-                        *counts.entry(to).or_insert(0) += 1;
+                        let c = counts.entry(to).or_default();
+                        c.voxels += 1;
+                        for (s, v) in c.sum.iter_mut().zip(at) {
+                            *s += v;
+                        }
                     }
                 }
             };
@@ -421,15 +450,26 @@ impl Marks {
     }
 }
 
-/// Voxel count of each non-zero label.
-fn count_labels(labels: &Array3<Label>) -> BTreeMap<Label, u64> {
-    let mut counts = BTreeMap::new();
-    for &l in labels {
+/// One label's voxel count and the sum of its voxels' indices.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Tally {
+    voxels: u64,
+    sum: [f64; 3],
+}
+
+/// The tally of each non-zero label.
+fn tally_labels(labels: &Array3<Label>) -> BTreeMap<Label, Tally> {
+    let mut tallies: BTreeMap<Label, Tally> = BTreeMap::new();
+    for ((k, j, i), &l) in labels.indexed_iter() {
         if l != 0 {
-            *counts.entry(l).or_insert(0) += 1;
+            let t = tallies.entry(l).or_default();
+            t.voxels += 1;
+            t.sum[0] += i as f64;
+            t.sum[1] += j as f64;
+            t.sum[2] += k as f64;
         }
     }
-    counts
+    tallies
 }
 
 #[cfg(test)]

@@ -116,6 +116,11 @@ fn undo_and_redo_round_trip_every_edit() {
     m.end_stroke();
     let painted = m.labels(1).cloned();
     assert_eq!(m.voxel_count(1, 5), ball.len() as u64);
+    assert_eq!(
+        m.centre_index(1, 5),
+        Some([8.0; 3]),
+        "running tallies give the centre"
+    );
     assert_eq!(m.record(5).map(|r| r.origin), Some(Origin::Reader));
     // Erase part, then undo twice back to empty: one stroke is one step.
     m.paint(1, &ball[..10], 0, false);
@@ -125,6 +130,7 @@ fn undo_and_redo_round_trip_every_edit() {
     assert!(m.undo());
     assert_eq!(m.labels(1).cloned(), empty);
     assert_eq!(m.voxel_count(1, 5), 0);
+    assert_eq!(m.centre_index(1, 5), None);
     assert!(m.record(5).is_none());
     assert!(!m.undo());
     assert!(m.redo());
