@@ -113,6 +113,54 @@ pub const REMOVED: &[Tag] = &[
     Tag(0x0040, 0xA730), // Content Sequence
     Tag(0x0400, 0x0561), // Original Attributes Sequence
     Tag(0x4008, 0x0114), // Physician Approving Interpretation
+    Tag(0x0008, 0x4000), // Identifying Comments
+    Tag(0x0010, 0x1100), // Referenced Patient Photo Sequence
+    Tag(0x0010, 0x2000), // Medical Alerts
+    Tag(0x0010, 0x2110), // Allergies
+    Tag(0x0010, 0x21D0), // Last Menstrual Date
+    Tag(0x0010, 0x2203), // Patient's Sex Neutered
+    Tag(0x0018, 0x1008), // Gantry ID
+    Tag(0x0018, 0x700A), // Detector ID
+    Tag(0x0018, 0x9424), // Acquisition Protocol Description
+    Tag(0x0018, 0xA003), // Contribution Description
+    Tag(0x0032, 0x0012), // Study ID Issuer
+    Tag(0x0032, 0x1020), // Scheduled Study Location
+    Tag(0x0032, 0x1021), // Scheduled Study Location AE Title
+    Tag(0x0032, 0x1030), // Reason for Study
+    Tag(0x0038, 0x0004), // Referenced Patient Alias Sequence
+    Tag(0x0038, 0x0020), // Admitting Date
+    Tag(0x0038, 0x0021), // Admitting Time
+    Tag(0x0038, 0x0040), // Discharge Diagnosis Description
+    Tag(0x0038, 0x0050), // Special Needs
+    Tag(0x0038, 0x0060), // Service Episode ID
+    Tag(0x0038, 0x0061), // Issuer of Service Episode ID
+    Tag(0x0038, 0x0062), // Service Episode Description
+    Tag(0x0038, 0x4000), // Visit Comments
+    Tag(0x0040, 0x0001), // Scheduled Station AE Title
+    Tag(0x0040, 0x0002), // Scheduled Procedure Step Start Date
+    Tag(0x0040, 0x0003), // Scheduled Procedure Step Start Time
+    Tag(0x0040, 0x0004), // Scheduled Procedure Step End Date
+    Tag(0x0040, 0x0005), // Scheduled Procedure Step End Time
+    Tag(0x0040, 0x0007), // Scheduled Procedure Step Description
+    Tag(0x0040, 0x0010), // Scheduled Station Name
+    Tag(0x0040, 0x0011), // Scheduled Procedure Step Location
+    Tag(0x0040, 0x0250), // Performed Procedure Step End Date
+    Tag(0x0040, 0x0251), // Performed Procedure Step End Time
+    Tag(0x0040, 0x0280), // Comments on the Performed Procedure Step
+    Tag(0x0040, 0x1002), // Reason for the Requested Procedure
+    Tag(0x0040, 0x1004), // Patient Transport Arrangements
+    Tag(0x0040, 0x1005), // Requested Procedure Location
+    Tag(0x0040, 0x1010), // Names of Intended Recipients of Results
+    Tag(0x0040, 0x3001), // Confidentiality Constraint on Patient Data Description
+    Tag(0x0040, 0x4036), // Human Performer's Organization
+    Tag(0x0040, 0x4037), // Human Performer's Name
+    Tag(0x0040, 0xA027), // Verifying Organization
+    Tag(0x0040, 0xA073), // Verifying Observer Sequence
+    Tag(0x0040, 0xA075), // Verifying Observer Name
+    Tag(0x0040, 0xA078), // Author Observer Sequence
+    Tag(0x0040, 0xA088), // Verifying Observer Identification Code Sequence
+    Tag(0x4008, 0x0119), // Distribution Name
+    Tag(0x4008, 0x011A), // Distribution Address
 ];
 
 /// Attributes the basic profile empties (action Z, and Z/D taken as Z).
