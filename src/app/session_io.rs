@@ -91,6 +91,16 @@ fn dialog(
 impl TandemApp {
     /// The reading as a session file's content.
     fn session_now(&self) -> Option<Session> {
+        let mut session = self.session_without_marks()?;
+        session.marks = self
+            .review
+            .as_ref()
+            .map(|r| tandem::session::SavedMarks::from_marks(&r.marks));
+        Some(session)
+    }
+
+    /// The session with its marks still to be encoded (autosave does that on its thread).
+    fn session_without_marks(&self) -> Option<Session> {
         let review = self.review.as_ref()?;
         let report = review.report();
         let location = |n: usize, uid: &str, series: Vec<String>| ExamLocation {
@@ -123,7 +133,7 @@ impl TandemApp {
             options,
             report.clone(),
             review.decisions.clone(),
-            Some(&review.marks),
+            None,
         ))
     }
 
@@ -408,14 +418,18 @@ impl TandemApp {
             ctx.request_repaint_after(Duration::from_secs(1));
             return;
         }
-        let Some(session) = self.session_now() else {
+        let Some(mut session) = self.session_without_marks() else {
             return;
         };
+        // A copy of the label volumes (a memory copy); run-length encoding and deflating them
+        // happen on the autosave thread.
+        let marks = review.marks.clone();
         self.session.autosaved = Some(fingerprint);
         self.session.changed_since = None;
         self.session.autosave = std::thread::Builder::new()
             .name("tandem-autosave".into())
             .spawn(move || {
+                session.marks = Some(tandem::session::SavedMarks::from_marks(&marks));
                 if let Err(e) = tandem::session::autosave(&session, &dir) {
                     log::warn!("autosave failed: {e}");
                 }
