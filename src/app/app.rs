@@ -593,6 +593,7 @@ impl TandemApp {
                         (Command::SaveSession, reading),
                         (Command::SaveSessionAs, reading),
                         (Command::SaveReport, reading),
+                        (Command::MakeCase, reading),
                     ] {
                         if ui
                             .add_enabled(enabled, egui::Button::new(command.text()))

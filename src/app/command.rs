@@ -130,6 +130,10 @@ pub enum Command {
     ReplayMiss,
     /// Leave practice mode.
     EndPractice,
+    /// Ask for a folder and make a teaching case of the saved session there.
+    MakeCase,
+    /// Make the teaching case in this folder.
+    WriteCase(PathBuf),
 }
 
 /// How the registered follow-up view checks the registration.
@@ -258,6 +262,7 @@ impl Command {
             Command::JumpTo(_) => "Go there".into(),
             Command::ReplayMiss => "Replay misses".into(),
             Command::EndPractice => "End practice".into(),
+            Command::MakeCase | Command::WriteCase(_) => "Make teaching case…".into(),
         }
     }
 
@@ -342,6 +347,10 @@ impl Command {
             Command::JumpTo(_) => "Show this lesion in every view",
             Command::ReplayMiss => "Walk through the lesions you missed, one by one",
             Command::EndPractice => "Leave practice mode (the case stays open)",
+            Command::MakeCase | Command::WriteCase(_) => {
+                "Save the session, then make a de-identified teaching case of it (your marks are \
+                 the reference)"
+            }
         };
         match self.shortcut() {
             Some(shortcut) => format!("{text} ({})", shortcut_name(&shortcut)),

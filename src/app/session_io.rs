@@ -225,6 +225,23 @@ impl TandemApp {
                     .pick_folder()
                     .map(Command::OpenPractice)
             }),
+            Command::MakeCase => {
+                if self.session.path.is_none() || self.session.dirty(self.review.as_ref()) {
+                    self.session.status = Some((
+                        "Save the session first: the teaching case is made from the saved reading"
+                            .into(),
+                        true,
+                    ));
+                } else {
+                    dialog(&mut self.session.dialog, || {
+                        rfd::FileDialog::new()
+                            .set_title("New folder for the teaching case")
+                            .pick_folder()
+                            .map(Command::WriteCase)
+                    });
+                }
+            }
+            Command::WriteCase(dir) => self.write_case(ctx, dir),
             Command::SetReader(name) => self.session.reader = name,
             Command::SetNotes(notes) => self.session.notes = notes,
             _ => {}
@@ -335,6 +352,33 @@ impl TandemApp {
         });
     }
 
+    /// Makes a teaching case of the saved session on a background thread (it de-identifies
+    /// every file of both studies).
+    fn write_case(&mut self, ctx: &egui::Context, dir: PathBuf) {
+        let Some(session) = self.session.path.clone() else {
+            return;
+        };
+        let generation = self.next_generation();
+        let label = format!("Making the teaching case {}", dir.display());
+        let case_label = dir.file_name().map_or_else(
+            || "TEACHING CASE".into(),
+            |n| n.to_string_lossy().to_uppercase(),
+        );
+        self.session.report_job =
+            Activity::Running(Job::spawn(generation, label, ctx.clone(), move |_| {
+                let secret = tandem::training::teach_pack::fresh_secret();
+                tandem::training::teach_pack::teach_pack(&session, &dir, &case_label, &secret, None)
+                    .map(|case| Written {
+                        files: vec![dir.join("case.json")],
+                        warnings: vec![format!(
+                            "{} + {} files de-identified",
+                            case.files[0], case.files[1]
+                        )],
+                    })
+                    .map_err(|e| e.to_string())
+            }));
+    }
+
     /// Writes the report folder on a background thread.
     fn write_report(&mut self, ctx: &egui::Context, dir: PathBuf, replace: bool) {
         let Some(review) = &self.review else {
@@ -384,7 +428,12 @@ impl TandemApp {
                 .first()
                 .and_then(|f| f.parent())
                 .map_or(String::new(), |p| p.display().to_string());
-            let mut text = format!("Report written to {folder} ({} files)", written.files.len());
+            let case = written.files.iter().any(|f| f.ends_with("case.json"));
+            let mut text = if case {
+                format!("Teaching case written to {folder}")
+            } else {
+                format!("Report written to {folder} ({} files)", written.files.len())
+            };
             if !written.warnings.is_empty() {
                 text += &format!("; {}", written.warnings.join("; "));
             }

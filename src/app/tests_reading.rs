@@ -587,3 +587,47 @@ fn a_practice_round_on_the_sample_case() {
     assert!(std::fs::read_to_string(report).unwrap().contains("missed"));
     assert_eq!(practice.history.len(), 1);
 }
+
+#[test]
+fn an_expert_makes_a_teaching_case_from_the_saved_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app_with(|_| {});
+    compared(&mut harness);
+    make_some_work(&mut harness, true);
+    // Not before the reading is saved.
+    harness.state_mut().push_command(Command::MakeCase);
+    harness.run_steps(2);
+    let status = harness.state().session.status.clone();
+    assert!(status.is_some_and(|(t, e)| e && t.contains("Save the session first")));
+    harness
+        .state_mut()
+        .push_command(Command::SaveSessionTo(dir.path().join("expert.tandem")));
+    harness.run_steps(2);
+    harness.state_mut().session.status = None;
+    let case = dir.path().join("case-7");
+    harness
+        .state_mut()
+        .push_command(Command::WriteCase(case.clone()));
+    step_until(&mut harness, "the teaching case", |app| {
+        app.session.status.is_some() && !app.busy()
+    });
+    harness.get_by_label_contains("Teaching case written to");
+    let opened = tandem::training::practice::Case::open(&case).unwrap();
+    assert_eq!(opened.file.label, "CASE-7");
+    assert_eq!(opened.file.files, [224, 216]);
+    // New: lesion 3 (kept without marking) and the drawn one; 6 rejected. The reference holds
+    // both, plus the enlarging lesion 2: three lesions, as the answers count them.
+    assert_eq!(
+        (opened.file.answers.new, opened.file.answers.enlarging),
+        (2, 1)
+    );
+    let reference = tandem::report::nifti::read_nifti(&opened.reference()).unwrap();
+    let ids: std::collections::BTreeSet<u32> = reference
+        .labels
+        .iter()
+        .copied()
+        .filter(|l| *l != 0)
+        .collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert!(ids.contains(&2) && ids.contains(&3) && !ids.contains(&6));
+}

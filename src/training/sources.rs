@@ -118,27 +118,74 @@ pub fn read_lesion_mask(path: &Path, grid: Option<(&Geometry, [usize; 3])>) -> R
         });
     }
     let session = Session::load(path)?;
-    let marks = session
-        .marks
-        .as_ref()
-        .ok_or_else(|| bad("the session holds no marks"))?
-        .to_marks()
-        .map_err(|e| bad(&e))?;
+    let (labels, geometry) = session_lesions(&session, path)?;
+    Ok(LesionMask {
+        mask: labels.mapv(|l| l != 0),
+        geometry,
+        kind: "session",
+    })
+}
+
+/// The new and enlarging lesions at follow-up as a session's reading counts them, one label
+/// per lesion on the comparison grid: the reader's marks where marked and, for lesions the
+/// reader kept without marking, the comparison's own outlines (the comparison is run again
+/// with the session's settings for that; it is deterministic, and a mismatch is refused).
+pub fn session_lesions(session: &Session, path: &Path) -> Result<(Array3<u16>, Geometry)> {
+    let bad = |problem: &str| Error::Format {
+        path: path.to_path_buf(),
+        problem: problem.to_owned(),
+    };
+    let marks = match &session.marks {
+        Some(saved) => Some(saved.to_marks().map_err(|e| bad(&e))?),
+        None => None,
+    };
     let lesions = read_lesions(
         &session.report,
         &session.decisions,
-        Some(&marks),
-        &marked_centroids(&marks),
+        marks.as_ref(),
+        &marks.as_ref().map(marked_centroids).unwrap_or_default(),
     );
     let ids = scored_ids(&lesions);
-    let followup = marks
-        .labels(1)
-        .ok_or_else(|| bad("the session's marks have no follow-up exam"))?;
-    Ok(LesionMask {
-        mask: followup.mapv(|l| ids.contains(&u32::from(l))),
-        geometry: *marks.geometry(),
-        kind: "session",
-    })
+    let keep = |l: u16| ids.contains(&u32::from(l));
+    let needs_comparison = lesions
+        .iter()
+        .any(|l| ids.contains(&l.id) && l.source == crate::reading::Source::Algorithm);
+    if !needs_comparison && let Some(marks) = &marks {
+        let followup = marks
+            .labels(1)
+            .ok_or_else(|| bad("the session's marks have no follow-up exam"))?;
+        return Ok((
+            followup.mapv(|l| if keep(l) { l } else { 0 }),
+            *marks.geometry(),
+        ));
+    }
+    let comparison = crate::compare::compare_full(
+        &session.baseline.path,
+        &session.followup.path,
+        &session.options,
+        &crate::progress::Progress::new(),
+    )?;
+    let same = comparison.report.lesions.len() == session.report.lesions.len()
+        && comparison
+            .report
+            .lesions
+            .iter()
+            .zip(&session.report.lesions)
+            .all(|(a, b)| a.id == b.id && a.followup_labels == b.followup_labels);
+    if !same {
+        return Err(bad(
+            "the comparison now finds other lesions than when the session was saved: open it \
+             and mark the lesions you kept",
+        ));
+    }
+    let view = crate::report::labels::primary_view(&comparison.views)
+        .ok_or_else(|| bad("the comparison produced no images"))?;
+    let labels =
+        crate::report::labels::final_labels(&session.report, &lesions, view, marks.as_ref(), 1);
+    Ok((
+        labels.mapv(|l| if keep(l) { l } else { 0 }),
+        *view.baseline.geometry(),
+    ))
 }
 
 /// Reads a reference and marks and brings the marks onto the reference's grid (or, when the

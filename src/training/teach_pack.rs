@@ -8,15 +8,12 @@
 //! renamed into place, so a case folder is never half-written; an existing folder is never
 //! replaced.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::dicom::anonymise::Anonymiser;
 use crate::error::{Error, Result};
-use crate::lesion::Status;
-use crate::marks::LesionKind;
 use crate::reading::{marked_centroids, read_lesions, read_summary};
 use crate::session::Session;
 
@@ -66,31 +63,19 @@ pub fn teach_pack(
         path: session_path.to_path_buf(),
         problem: problem.to_owned(),
     };
-    let marks = session
-        .marks
-        .as_ref()
-        .ok_or_else(|| {
-            format_error("the session holds no marks: mark or accept the lesions first")
-        })?
-        .to_marks()
-        .map_err(|e| format_error(&e))?;
+    let marks = match &session.marks {
+        Some(saved) => Some(saved.to_marks().map_err(|e| format_error(&e))?),
+        None => None,
+    };
     let lesions = read_lesions(
         &session.report,
         &session.decisions,
-        Some(&marks),
-        &marked_centroids(&marks),
+        marks.as_ref(),
+        &marks.as_ref().map(marked_centroids).unwrap_or_default(),
     );
     let summary = read_summary(&session.report, &lesions);
-    let scored: BTreeSet<u16> = lesions
-        .iter()
-        .filter(|l| l.counted() && l.kind != LesionKind::Other)
-        .filter(|l| matches!(l.status, Status::New | Status::Enlarging))
-        .filter_map(|l| u16::try_from(l.id).ok())
-        .collect();
-    let followup = marks
-        .labels(1)
-        .ok_or_else(|| format_error("the session's marks have no follow-up exam"))?
-        .mapv(|l| if scored.contains(&l) { l } else { 0 });
+    // The reference: the new and enlarging lesions as the expert's reading counts them.
+    let (followup, grid) = crate::training::sources::session_lesions(&session, session_path)?;
 
     let parent = out
         .parent()
@@ -131,7 +116,7 @@ pub fn teach_pack(
         crate::report::nifti::write_nifti_gz(
             &reference.join("lesions-followup.nii.gz"),
             &followup,
-            marks.geometry(),
+            &grid,
             "Tandem teaching case reference: new and enlarging lesions at follow-up",
         )?;
         let case = CaseFile {
