@@ -162,3 +162,23 @@ fn bundled_sample_data_is_what_the_generator_makes() {
         );
     }
 }
+
+#[test]
+fn the_bundled_sample_is_valid_dicom_for_dciodvfy() {
+    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    for series in [
+        "baseline/FLAIR_3D",
+        "baseline/T1_3D_POST",
+        "followup/FLAIR_3D",
+        "followup/T1_3D_POST",
+    ] {
+        let first = common::files_in(&bundled.join(series))[0].clone();
+        let lines = common::checkers::dciodvfy(&first);
+        assert!(
+            lines.iter().any(|l| l == "MRImage"),
+            "{series}: not checked as an MR image"
+        );
+        let errors: Vec<&String> = lines.iter().filter(|l| l.starts_with("Error")).collect();
+        assert!(errors.is_empty(), "{series}: {errors:#?}");
+    }
+}

@@ -151,8 +151,55 @@ fn write_slice(
     if let Some(agent) = &header.contrast_agent {
         put(tags::CONTRAST_BOLUS_AGENT, VR::LO, text(agent));
     }
-    put(tags::SCANNING_SEQUENCE, VR::CS, text("GR"));
+    // The MR Image and General Series/Study modules complete (dciodvfy checks them): the
+    // protocol a 3T scanner would use for this sequence, and the type 2 attributes empty.
+    let protocol = Protocol::for_series(&header.series_description);
+    put(
+        tags::SCANNING_SEQUENCE,
+        VR::CS,
+        text(protocol.scanning_sequence),
+    );
+    put(
+        tags::SEQUENCE_VARIANT,
+        VR::CS,
+        text(protocol.sequence_variant),
+    );
+    put(tags::SCAN_OPTIONS, VR::CS, PrimitiveValue::Empty);
     put(tags::MR_ACQUISITION_TYPE, VR::CS, text("3D"));
+    put(
+        tags::REPETITION_TIME,
+        VR::DS,
+        text(&decimal_string(protocol.tr_ms)),
+    );
+    put(
+        tags::ECHO_TIME,
+        VR::DS,
+        text(&decimal_string(protocol.te_ms)),
+    );
+    put(
+        tags::INVERSION_TIME,
+        VR::DS,
+        text(&decimal_string(protocol.ti_ms)),
+    );
+    put(
+        tags::ECHO_TRAIN_LENGTH,
+        VR::IS,
+        text(&protocol.echo_train.to_string()),
+    );
+    put(tags::STUDY_ID, VR::SH, text("1"));
+    put(
+        tags::REFERRING_PHYSICIAN_NAME,
+        VR::PN,
+        PrimitiveValue::Empty,
+    );
+    put(tags::PATIENT_POSITION, VR::CS, text("HFS"));
+    // An unpaired body part: Laterality is not required.
+    put(tags::BODY_PART_EXAMINED, VR::CS, text("BRAIN"));
+    put(
+        tags::POSITION_REFERENCE_INDICATOR,
+        VR::LO,
+        PrimitiveValue::Empty,
+    );
     put(
         tags::SLICE_THICKNESS,
         VR::DS,
@@ -269,4 +316,39 @@ fn write_slice(
 
 fn ds_multi(values: &[f64]) -> PrimitiveValue {
     PrimitiveValue::Strs(values.iter().map(|v| decimal_string(*v)).collect())
+}
+
+/// Acquisition parameters of the synthetic protocol, as a 3T scanner runs these sequences.
+struct Protocol {
+    scanning_sequence: &'static str,
+    sequence_variant: &'static str,
+    tr_ms: f64,
+    te_ms: f64,
+    ti_ms: f64,
+    echo_train: u32,
+}
+
+impl Protocol {
+    /// 3D FLAIR (SPACE-like inversion recovery turbo spin echo) or 3D T1 (MPRAGE).
+    fn for_series(description: &str) -> Self {
+        if description.to_uppercase().contains("FLAIR") {
+            Self {
+                scanning_sequence: "SE\\IR",
+                sequence_variant: "SK\\SP\\MP",
+                tr_ms: 5000.0,
+                te_ms: 388.0,
+                ti_ms: 1800.0,
+                echo_train: 240,
+            }
+        } else {
+            Self {
+                scanning_sequence: "GR\\IR",
+                sequence_variant: "SP\\MP",
+                tr_ms: 2300.0,
+                te_ms: 2.98,
+                ti_ms: 900.0,
+                echo_train: 1,
+            }
+        }
+    }
 }
