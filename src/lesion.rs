@@ -26,6 +26,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// The word a report and the lesion table use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Enlarging => "enlarging",
+            Status::Persistent => "persistent",
+            Status::Shrinking => "shrinking",
+            Status::Resolved => "resolved",
+        }
+    }
+
     /// New and enlarging lesions make a scan radiologically active.
     pub fn is_activity(self) -> bool {
         matches!(self, Status::New | Status::Enlarging)

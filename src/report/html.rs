@@ -11,7 +11,6 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::ReportFile;
 use crate::info::pretty_date;
-use crate::lesion::Status;
 use crate::reading::ReadLesion;
 
 /// A key image for the page: which lesion, the caption, the PNG.
@@ -53,13 +52,7 @@ pub(super) fn date(d: &Option<String>) -> String {
 }
 
 pub(super) fn status_word(l: &ReadLesion) -> &'static str {
-    match l.status {
-        Status::New => "new",
-        Status::Enlarging => "enlarging",
-        Status::Persistent => "persistent",
-        Status::Shrinking => "shrinking",
-        Status::Resolved => "resolved",
-    }
+    l.status.name()
 }
 
 /// The whole page.

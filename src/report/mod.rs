@@ -333,13 +333,7 @@ fn write_seg(
 }
 
 fn caption(l: &ReadLesion) -> String {
-    let status = match l.status {
-        crate::lesion::Status::New => "new",
-        crate::lesion::Status::Enlarging => "enlarging",
-        crate::lesion::Status::Persistent => "persistent",
-        crate::lesion::Status::Shrinking => "shrinking",
-        crate::lesion::Status::Resolved => "resolved",
-    };
+    let status = l.status.name();
     format!(
         "Lesion {}: {status}{}{}, {:.0} → {:.0} mm³",
         l.id,

@@ -106,14 +106,13 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
 }
 
 fn status_text(status: Status) -> RichText {
-    let (text, colour) = match status {
-        Status::New => ("new", Color32::from_rgb(255, 120, 60)),
-        Status::Enlarging => ("enlarging", Color32::from_rgb(255, 190, 60)),
-        Status::Persistent => ("persistent", Color32::GRAY),
-        Status::Shrinking => ("shrinking", Color32::from_rgb(120, 170, 255)),
-        Status::Resolved => ("resolved", Color32::from_rgb(120, 170, 255)),
+    let colour = match status {
+        Status::New => Color32::from_rgb(255, 120, 60),
+        Status::Enlarging => Color32::from_rgb(255, 190, 60),
+        Status::Persistent => Color32::GRAY,
+        Status::Shrinking | Status::Resolved => Color32::from_rgb(120, 170, 255),
     };
-    RichText::new(text).color(colour)
+    RichText::new(status.name()).color(colour)
 }
 
 /// What the report will say, with the reader's decisions applied.
