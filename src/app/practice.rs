@@ -6,12 +6,10 @@
 use std::path::PathBuf;
 
 use ndarray::Array3;
-use tandem::lesion::Status;
-use tandem::marks::LesionKind;
 use tandem::training::practice::{
     AnswerCheck, Case, HistoryEntry, PracticeResult, history_path, read_history, save_round,
 };
-use tandem::training::sources::read_lesion_mask;
+use tandem::training::sources::{read_lesion_mask, scored_ids};
 use tandem::training::teach_pack::Answers;
 
 use super::app::TandemApp;
@@ -75,18 +73,12 @@ impl TandemApp {
             return;
         };
         let marks = &review.marks;
-        let ids: Vec<u16> = review
-            .lesions()
-            .iter()
-            .filter(|l| l.counted() && l.kind != LesionKind::Other)
-            .filter(|l| matches!(l.status, Status::New | Status::Enlarging))
-            .filter(|l| review.marks.voxel_count(1, l.id as u16) > 0)
-            .filter_map(|l| u16::try_from(l.id).ok())
-            .collect();
+        // The trainee's new and enlarging lesions, counted as `tandem score` counts a session's.
+        let ids = scored_ids(review.lesions());
         let Some(followup) = marks.labels(1) else {
             return;
         };
-        let trainee = followup.mapv(|l| ids.contains(&l));
+        let trainee = followup.mapv(|l| ids.contains(&u32::from(l)));
         // A SEG reference has no grid of its own: it is placed on the marks' grid.
         let grid = Some((marks.geometry(), marks.dims()));
         let reference = match read_lesion_mask(&practice.case.reference(), grid) {

@@ -55,7 +55,7 @@ impl LesionMask {
 
 /// Lesions that make a follow-up active and that the reading counts: new or enlarging
 /// T2/FLAIR (or enhancing) lesions, not rejected.
-fn scored_ids(lesions: &[ReadLesion]) -> BTreeSet<u32> {
+pub fn scored_ids(lesions: &[ReadLesion]) -> BTreeSet<u32> {
     lesions
         .iter()
         .filter(|l| l.counted() && l.kind != LesionKind::Other)
@@ -118,19 +118,28 @@ pub fn read_lesion_mask(path: &Path, grid: Option<(&Geometry, [usize; 3])>) -> R
         });
     }
     let session = Session::load(path)?;
-    let (labels, geometry) = session_lesions(&session, path)?;
+    let scored = session_lesions(&session, path)?;
     Ok(LesionMask {
-        mask: labels.mapv(|l| l != 0),
-        geometry,
+        mask: scored.labels.mapv(|l| l != 0),
+        geometry: scored.geometry,
         kind: "session",
     })
+}
+
+/// A session's scored lesions on its grid, and the reading they come from.
+pub struct SessionLesions {
+    /// One label per scored lesion, 0 elsewhere.
+    pub labels: Array3<u16>,
+    pub geometry: Geometry,
+    /// Every lesion as the session's reading stands.
+    pub lesions: Vec<ReadLesion>,
 }
 
 /// The new and enlarging lesions at follow-up as a session's reading counts them, one label
 /// per lesion on the comparison grid: the reader's marks where marked and, for lesions the
 /// reader kept without marking, the comparison's own outlines (the comparison is run again
 /// with the session's settings for that; it is deterministic, and a mismatch is refused).
-pub fn session_lesions(session: &Session, path: &Path) -> Result<(Array3<u16>, Geometry)> {
+pub fn session_lesions(session: &Session, path: &Path) -> Result<SessionLesions> {
     let bad = |problem: &str| Error::Format {
         path: path.to_path_buf(),
         problem: problem.to_owned(),
@@ -154,10 +163,11 @@ pub fn session_lesions(session: &Session, path: &Path) -> Result<(Array3<u16>, G
         let followup = marks
             .labels(1)
             .ok_or_else(|| bad("the session's marks have no follow-up exam"))?;
-        return Ok((
-            followup.mapv(|l| if keep(l) { l } else { 0 }),
-            *marks.geometry(),
-        ));
+        return Ok(SessionLesions {
+            labels: followup.mapv(|l| if keep(l) { l } else { 0 }),
+            geometry: *marks.geometry(),
+            lesions,
+        });
     }
     let comparison = crate::compare::compare_full(
         &session.baseline.path,
@@ -182,10 +192,11 @@ pub fn session_lesions(session: &Session, path: &Path) -> Result<(Array3<u16>, G
         .ok_or_else(|| bad("the comparison produced no images"))?;
     let labels =
         crate::report::labels::final_labels(&session.report, &lesions, view, marks.as_ref(), 1);
-    Ok((
-        labels.mapv(|l| if keep(l) { l } else { 0 }),
-        *view.baseline.geometry(),
-    ))
+    Ok(SessionLesions {
+        labels: labels.mapv(|l| if keep(l) { l } else { 0 }),
+        geometry: *view.baseline.geometry(),
+        lesions,
+    })
 }
 
 /// Reads a reference and marks and brings the marks onto the reference's grid (or, when the

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dicom::anonymise::Anonymiser;
 use crate::error::{Error, Result};
-use crate::reading::{marked_centroids, read_lesions, read_summary};
+use crate::reading::read_summary;
 use crate::session::Session;
 
 /// What `case.json` says.
@@ -59,23 +59,10 @@ pub fn teach_pack(
         });
     }
     let session = Session::load(session_path)?;
-    let format_error = |problem: &str| Error::Format {
-        path: session_path.to_path_buf(),
-        problem: problem.to_owned(),
-    };
-    let marks = match &session.marks {
-        Some(saved) => Some(saved.to_marks().map_err(|e| format_error(&e))?),
-        None => None,
-    };
-    let lesions = read_lesions(
-        &session.report,
-        &session.decisions,
-        marks.as_ref(),
-        &marks.as_ref().map(marked_centroids).unwrap_or_default(),
-    );
-    let summary = read_summary(&session.report, &lesions);
-    // The reference: the new and enlarging lesions as the expert's reading counts them.
-    let (followup, grid) = crate::training::sources::session_lesions(&session, session_path)?;
+    // The reference: the new and enlarging lesions as the expert's reading counts them; the
+    // answers: that reading's summary.
+    let scored = crate::training::sources::session_lesions(&session, session_path)?;
+    let summary = read_summary(&session.report, &scored.lesions);
 
     let parent = out
         .parent()
@@ -115,8 +102,8 @@ pub fn teach_pack(
         std::fs::create_dir_all(&reference).map_err(|e| Error::io(&reference, e))?;
         crate::report::nifti::write_nifti_gz(
             &reference.join("lesions-followup.nii.gz"),
-            &followup,
-            &grid,
+            &scored.labels,
+            &scored.geometry,
             "Tandem teaching case reference: new and enlarging lesions at follow-up",
         )?;
         let case = CaseFile {
