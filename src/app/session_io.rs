@@ -504,20 +504,11 @@ impl TandemApp {
 
     /// On close: unsaved work stays in the recovery file (written now); saved work leaves none.
     pub(super) fn on_close(&mut self) {
-        let Some(dir) = self.session.data_dir.clone() else {
-            return;
-        };
-        if let Some(handle) = self.session.autosave.take() {
-            let _ = handle.join();
-        }
-        if self.session.dirty(self.review.as_ref()) {
-            if let Some(session) = self.session_now()
-                && let Err(e) = tandem::session::autosave(&session, &dir)
-            {
-                log::warn!("final autosave failed: {e}");
-            }
-        } else {
-            tandem::session::clear_recovery(&dir);
+        self.keep_for_recovery();
+        if !self.session.dirty(self.review.as_ref())
+            && let Some(dir) = &self.session.data_dir
+        {
+            tandem::session::clear_recovery(dir);
         }
     }
 
