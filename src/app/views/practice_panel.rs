@@ -139,13 +139,7 @@ fn result(ui: &mut Ui, practice: &Practice, commands: &mut Vec<Command>) {
             found.volume_mm3,
             marked
         );
-        if ui
-            .link(text)
-            .on_hover_text(Command::JumpTo(found.centroid_mm).tooltip())
-            .clicked()
-        {
-            commands.push(Command::JumpTo(found.centroid_mm));
-        }
+        jump_link(ui, text, found.centroid_mm, commands);
     }
     for (n, miss) in s.misses.iter().enumerate() {
         let text = format!(
@@ -154,13 +148,7 @@ fn result(ui: &mut Ui, practice: &Practice, commands: &mut Vec<Command>) {
             mm(miss.centroid_mm),
             miss.volume_mm3
         );
-        if ui
-            .link(text)
-            .on_hover_text(Command::JumpTo(miss.centroid_mm).tooltip())
-            .clicked()
-        {
-            commands.push(Command::JumpTo(miss.centroid_mm));
-        }
+        jump_link(ui, text, miss.centroid_mm, commands);
     }
     for (n, mark) in s.false_marks.iter().enumerate() {
         let text = format!(
@@ -169,13 +157,7 @@ fn result(ui: &mut Ui, practice: &Practice, commands: &mut Vec<Command>) {
             mm(mark.centroid_mm),
             mark.volume_mm3
         );
-        if ui
-            .link(text)
-            .on_hover_text(Command::JumpTo(mark.centroid_mm).tooltip())
-            .clicked()
-        {
-            commands.push(Command::JumpTo(mark.centroid_mm));
-        }
+        jump_link(ui, text, mark.centroid_mm, commands);
     }
     if !s.false_marks.is_empty() {
         ui.weak(format!(
@@ -227,5 +209,13 @@ fn result(ui: &mut Ui, practice: &Practice, commands: &mut Vec<Command>) {
             .legend(Legend::default())
             .allow_scroll(false)
             .show(ui, |plot| plot.line(Line::new("F1", points)));
+    }
+}
+
+/// A link that moves every view to `mm`.
+fn jump_link(ui: &mut Ui, text: String, mm: [f64; 3], commands: &mut Vec<Command>) {
+    let jump = Command::JumpTo(mm);
+    if ui.link(text).on_hover_text(jump.tooltip()).clicked() {
+        commands.push(jump);
     }
 }
