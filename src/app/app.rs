@@ -375,7 +375,6 @@ impl TandemApp {
                 .practice
                 .as_ref()
                 .is_some_and(|p| !p.candidates_shown && p.result.is_none());
-            review.reference = self.practice.as_ref().and_then(|p| p.reference.clone());
             review.sync();
         }
     }

@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 
-use ndarray::Array3;
 use tandem::training::practice::{
     AnswerCheck, Case, HistoryEntry, PracticeResult, history_path, read_history, save_round,
 };
@@ -23,8 +22,6 @@ pub struct Practice {
     /// The trainee's answers to the summary questions.
     pub answers: Answers,
     pub result: Option<PracticeResult>,
-    /// The reference on the marks grid, once scored (outlined in the views).
-    pub reference: Option<Array3<bool>>,
     /// Index of the miss the replay is at.
     pub replay: usize,
     /// Where the score report was saved, or why it was not.
@@ -51,7 +48,6 @@ impl TandemApp {
                         contrast_compared: true,
                     },
                     result: None,
-                    reference: None,
                     replay: 0,
                     saved: None,
                     history: Vec::new(),
@@ -106,9 +102,12 @@ impl TandemApp {
         } else {
             practice.history.push(HistoryEntry::from(&result));
         }
-        practice.reference = Some(reference);
         practice.result = Some(result);
         practice.replay = 0;
+        // The reference stays with the review (on its grid), outlined in the views.
+        if let Some(review) = self.review.as_mut() {
+            review.reference = Some(reference);
+        }
     }
 
     /// Applies the practice commands.
@@ -149,6 +148,9 @@ impl TandemApp {
             }
             Command::EndPractice => {
                 self.practice = None;
+                if let Some(review) = self.review.as_mut() {
+                    review.reference = None;
+                }
             }
             _ => {}
         }

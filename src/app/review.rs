@@ -218,6 +218,7 @@ impl Review {
         self.overlay = old.overlay;
         self.opacity = old.opacity;
         self.marking = old.marking.clone();
+        self.reference = old.reference.clone();
         let same_place = |id: u32| match (
             old.report().lesions.iter().find(|l| l.id == id),
             self.report().lesions.iter().find(|l| l.id == id),
