@@ -274,28 +274,15 @@ pub fn impression_detail(s: &crate::reading::ReadSummary) -> String {
                 .into()
         };
     }
-    let mut parts = Vec::new();
-    if s.new > 0 {
-        parts.push(format!(
-            "{} new T2/FLAIR lesion{}",
-            s.new,
-            if s.new == 1 { "" } else { "s" }
-        ));
-    }
-    if s.enlarging > 0 {
-        parts.push(format!(
-            "{} enlarging lesion{}",
-            s.enlarging,
-            if s.enlarging == 1 { "" } else { "s" }
-        ));
-    }
-    if s.enhancing > 0 {
-        parts.push(format!(
-            "{} enhancing lesion{}",
-            s.enhancing,
-            if s.enhancing == 1 { "" } else { "s" }
-        ));
-    }
+    let parts: Vec<String> = [
+        (s.new, "new T2/FLAIR lesion"),
+        (s.enlarging, "enlarging lesion"),
+        (s.enhancing, "enhancing lesion"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}{}", if n == 1 { "" } else { "s" }))
+    .collect();
     parts.join(", ")
 }
 

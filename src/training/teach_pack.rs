@@ -86,7 +86,7 @@ pub fn teach_pack(
         {
             let dir = building.join(folder);
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            for (i, file) in study_files(&exam.path, &exam.study_uid)?.iter().enumerate() {
+            for (i, file) in study_files(&exam.path, &exam.study_uid).iter().enumerate() {
                 // Numbered names: original file names can carry identifiers.
                 anonymiser.anonymise_file(file, &dir.join(format!("IM{:05}.dcm", i + 1)))?;
                 files[n] += 1;
@@ -140,7 +140,7 @@ pub fn teach_pack(
 }
 
 /// Every file of study `study_uid` under `path`, sorted.
-fn study_files(path: &Path, study_uid: &str) -> Result<Vec<PathBuf>> {
+fn study_files(path: &Path, study_uid: &str) -> Vec<PathBuf> {
     let scan = crate::dicom::scan_paths(&[path.to_path_buf()], &crate::progress::Progress::new());
     let mut files: Vec<PathBuf> = scan
         .patients
@@ -152,7 +152,7 @@ fn study_files(path: &Path, study_uid: &str) -> Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     files.dedup();
-    Ok(files)
+    files
 }
 
 /// A secret for one case: unpredictable enough that UIDs and the date offset cannot be
