@@ -14,12 +14,16 @@ use crate::geometry::Vec3;
 /// Media Storage SOP Class of a DICOMDIR (Media Storage Directory Storage).
 pub const DICOMDIR_SOP_CLASS: &str = "1.2.840.10008.1.3.10";
 
+/// Deflated Explicit VR Little Endian: native pixel data once parsed, but the data set after the
+/// file meta group is stored deflated, so the file is usually smaller than its pixel data.
+pub const DEFLATED_SYNTAX: &str = "1.2.840.10008.1.2.1.99";
+
 /// Native (uncompressed) transfer syntaxes, whose pixel data length is known from the header.
 pub const NATIVE_SYNTAXES: [&str; 4] = [
     "1.2.840.10008.1.2",
     "1.2.840.10008.1.2.1",
     "1.2.840.10008.1.2.2",
-    "1.2.840.10008.1.2.1.99",
+    DEFLATED_SYNTAX,
 ];
 
 /// How pixels are laid out in the file.
@@ -134,7 +138,7 @@ pub fn read_header(path: &Path) -> Result<FileKind> {
     let transfer_syntax = trim_uid(&meta.transfer_syntax);
     let header = header_from_dataset(path, &obj, sop_class, transfer_syntax, file_len)?;
     // Refuse truncated native pixel data now, before anyone allocates a volume for it.
-    if let Some(need) = header.native_pixel_bytes()
+    if let Some(need) = header.pixel_bytes_on_disk()
         && need > file_len
     {
         return Err(Error::Limits {
@@ -341,7 +345,8 @@ fn first_line(s: &str) -> String {
 }
 
 impl FileHeader {
-    /// Bytes the pixel data of a native (uncompressed) file must hold, if native.
+    /// Bytes the pixel data of a native (uncompressed) file must hold once parsed, if native.
+    /// For a deflated file that is the inflated length, which the file's size says nothing about.
     pub fn native_pixel_bytes(&self) -> Option<u64> {
         let pixel = self.pixel.as_ref()?;
         if !NATIVE_SYNTAXES.contains(&self.transfer_syntax.as_str()) {
@@ -356,5 +361,70 @@ impl FileHeader {
         } else {
             samples * u64::from(pixel.bits_allocated / 8)
         })
+    }
+
+    /// Bytes of pixel data the file itself must hold, when its size can tell truncation: native
+    /// syntaxes stored as they are. `None` for deflated files, whose size on disk is the
+    /// compressed size (a truncated deflate stream is refused when the file is parsed), and for
+    /// encapsulated ones.
+    pub fn pixel_bytes_on_disk(&self) -> Option<u64> {
+        if self.transfer_syntax == DEFLATED_SYNTAX {
+            return None;
+        }
+        self.native_pixel_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(transfer_syntax: &str) -> FileHeader {
+        FileHeader {
+            path: PathBuf::from("IM0001"),
+            sop_class_uid: "1.2.840.10008.5.1.4.1.1.4".into(),
+            sop_instance_uid: None,
+            transfer_syntax: transfer_syntax.into(),
+            instance_number: None,
+            facts: SeriesFacts::default(),
+            pixel: Some(PixelFormat {
+                rows: 256,
+                columns: 256,
+                samples_per_pixel: 1,
+                bits_allocated: 16,
+                bits_stored: 12,
+                signed: false,
+                photometric: "MONOCHROME2".into(),
+            }),
+            frames: vec![FrameHeader {
+                frame: 0,
+                position: None,
+                orientation: None,
+                pixel_spacing: None,
+                rescale: Rescale::IDENTITY,
+            }],
+            file_len: 79_067,
+        }
+    }
+
+    #[test]
+    fn the_file_size_bounds_pixel_data_only_when_stored_as_is() {
+        for syntax in [
+            "1.2.840.10008.1.2",
+            "1.2.840.10008.1.2.1",
+            "1.2.840.10008.1.2.2",
+        ] {
+            assert_eq!(
+                header(syntax).pixel_bytes_on_disk(),
+                Some(131_072),
+                "{syntax}"
+            );
+        }
+        // Deflated: 131 072 bytes once inflated, but the file's size is the deflated size.
+        let deflated = header(DEFLATED_SYNTAX);
+        assert_eq!(deflated.native_pixel_bytes(), Some(131_072));
+        assert_eq!(deflated.pixel_bytes_on_disk(), None);
+        // Encapsulated (JPEG-LS lossless): no native length at all.
+        assert_eq!(header("1.2.840.10008.1.2.4.80").pixel_bytes_on_disk(), None);
     }
 }
