@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::change::{
     ChangeSettings, Region, change_maps, intensity_z, keep_regions_reaching, regions,
 };
+use crate::counts::{CONTRAST_NOT_ASSESSED, Counts, T2_NOT_ASSESSED, count_text};
 use crate::dicom::{Scan, Series, Study, load_series, scan_paths};
 use crate::error::{Error, Result};
 use crate::geometry::{Mat3, Vec3, norm, sub};
@@ -215,19 +216,18 @@ pub struct SettingsReport {
     pub registration: RegistrationSettings,
 }
 
+/// The comparison's own counts. In JSON: `new`, `enlarging`, `enhancing` (`null` when no
+/// compared series can show them), `t2_compared`, `contrast_compared` (see [`Counts`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub comparison_date: Option<String>,
-    pub new: usize,
-    pub enlarging: usize,
-    pub enhancing: usize,
+    #[serde(flatten)]
+    pub counts: Counts,
     /// How `enhancing` was counted: "post_minus_pre" (every enhancing lesion at follow-up) or
     /// "new_since_baseline" (new enhancement on post-contrast T1 against the baseline's).
     pub enhancing_method: String,
-    /// "active" or "inactive".
+    /// "active" or "inactive" ([`Counts::activity`]: only what was assessed).
     pub activity: String,
-    /// Whether contrast-enhanced series were compared at all.
-    pub contrast_compared: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -323,7 +323,8 @@ pub struct PairView {
     /// Noise-normalised change (follow-up minus baseline), 0 outside the brain.
     pub z: Array3<f32>,
     /// Follow-up lesion labels (matching `TrackedLesion::followup_labels`); zeros for
-    /// post-contrast pairs.
+    /// post-contrast pairs, except when only post-contrast pairs were compared: then the first
+    /// holds the new enhancing foci, which are the lesions.
     pub followup_lesions: Array3<u32>,
     /// Baseline lesion labels (matching `TrackedLesion::baseline_labels`); zeros for
     /// post-contrast pairs.
@@ -469,9 +470,23 @@ pub fn compare_full(
         contrast_compared = true;
         link_enhancement(foci, &mut lesions, lesion_maps);
     }
-    if lesion_maps.is_none() {
-        // Only post-contrast series: each new enhancing focus is a new lesion.
-        lesions = enhancement_as_lesions(&mut enhancement);
+    // New and enlarging T2 lesions can only be judged on FLAIR or T2 (CLINICAL.md).
+    let t2_compared = lesion_view
+        .and_then(|n| views.get(n))
+        .is_some_and(|v| matches!(v.kind, SequenceKind::Flair | SequenceKind::T2));
+    if lesion_maps.is_none()
+        && let Some(view) = views.first_mut()
+    {
+        // Only post-contrast series: each new enhancing focus is an enhancing lesion, its
+        // voxels labelled on the (post-contrast) view so it is outlined, exported and located.
+        let t = Instant::now();
+        let geometry = *view.baseline.geometry();
+        let labels = foci_labels(&view.z, &geometry, &enhancement, &options.settings);
+        let brain = crate::change::brain_mask(view.baseline.voxels(), &geometry);
+        let landmarks = Landmarks::new(view.baseline.voxels(), &brain, &geometry);
+        lesions = enhancement_as_lesions(&mut enhancement, &labels, &landmarks);
+        view.followup_lesions = labels;
+        timings.detect += t.elapsed().as_secs_f64();
     }
     let registration = pair_reports
         .first()
@@ -486,11 +501,12 @@ pub fn compare_full(
         }
     }
     let count = |s: Status| lesions.iter().filter(|l| l.status == s).count();
-    let (new, enlarging) = (count(Status::New), count(Status::Enlarging));
+    let t2 = t2_compared.then(|| (count(Status::New), count(Status::Enlarging)));
     let (enhancing, enhancing_method) = match &post_minus_pre {
         Some(foci) => (foci.len(), "post_minus_pre"),
         None => (enhancement.len(), "new_since_baseline"),
     };
+    let counts = Counts::assessed(t2, contrast_compared.then_some(enhancing));
     timings.total = start.elapsed().as_secs_f64();
     let report = Report {
         tandem: crate::build_info::describe(),
@@ -512,17 +528,9 @@ pub fn compare_full(
         },
         summary: Summary {
             comparison_date: baseline_study.date.clone(),
-            new,
-            enlarging,
-            enhancing,
+            counts,
             enhancing_method: enhancing_method.into(),
-            activity: if new + enlarging + enhancing > 0 {
-                "active"
-            } else {
-                "inactive"
-            }
-            .into(),
-            contrast_compared,
+            activity: counts.activity().into(),
         },
         timings_s: timings,
     };
@@ -811,23 +819,79 @@ fn link_enhancement(
     }
 }
 
-fn enhancement_as_lesions(enhancement: &mut [EnhancementReport]) -> Vec<TrackedLesion> {
+/// The voxels of each new enhancing focus on a post-contrast pair's change map `z`: focus `n`
+/// (in `foci`' order) labelled `n + 1`, 0 elsewhere.
+///
+/// The foci are the change regions `detect` kept, so the regions are found again the same way
+/// (same map, same settings) and each focus takes the region whose centre is its own (within
+/// 2 mm, in case detection's rules drift from this). A focus without one keeps no voxels.
+fn foci_labels(
+    z: &Array3<f32>,
+    geometry: &crate::geometry::Geometry,
+    foci: &[EnhancementReport],
+    settings: &ChangeSettings,
+) -> Array3<u32> {
+    let (labels, found) = regions(
+        z,
+        geometry,
+        settings.z_seed,
+        settings.z_grow,
+        settings.min_volume_mm3,
+    );
+    let mut renumber = vec![0u32; found.len() + 1];
+    for (n, focus) in foci.iter().enumerate() {
+        let nearest = found
+            .iter()
+            .map(|r| (r, norm(sub(r.centroid_mm, focus.centroid_mm))))
+            .filter(|(_, d)| *d <= 2.0)
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((region, _)) = nearest
+            && let Some(slot) = renumber.get_mut(region.label as usize)
+            && *slot == 0
+        {
+            *slot = n as u32 + 1;
+        }
+    }
+    labels.mapv(|l| renumber.get(l as usize).copied().unwrap_or(0))
+}
+
+/// With no T2/FLAIR pair compared, each new enhancing focus is an enhancing lesion of its own
+/// (new enhancement since baseline; never a "new T2 lesion", which a T1 cannot show), with its
+/// voxels at follow-up (`labels` from [`foci_labels`]) and its location on the post-contrast
+/// baseline. A focus with no voxels on the map is located by its centre alone.
+fn enhancement_as_lesions(
+    enhancement: &mut [EnhancementReport],
+    labels: &Array3<u32>,
+    landmarks: &Landmarks,
+) -> Vec<TrackedLesion> {
+    let mut present = std::collections::BTreeSet::new();
+    for l in labels {
+        if *l != 0 {
+            present.insert(*l);
+        }
+    }
     enhancement
         .iter_mut()
         .enumerate()
         .map(|(n, e)| {
-            e.lesion_id = Some(n as u32 + 1);
+            let id = n as u32 + 1;
+            e.lesion_id = Some(id);
+            let voxels = present.contains(&id);
+            // `u32::MAX` is no focus's label: the location then rests on the centre alone.
+            let label = if voxels { id } else { u32::MAX };
             TrackedLesion {
-                id: n as u32 + 1,
+                id,
                 status: Status::New,
                 enhancing: true,
                 centroid_mm: e.centroid_mm,
                 volume_baseline_mm3: 0.0,
                 volume_followup_mm3: e.volume_mm3,
                 baseline_labels: Vec::new(),
-                followup_labels: Vec::new(),
-                notes: vec!["found on post-contrast T1 only".into()],
-                location: None,
+                followup_labels: if voxels { vec![id] } else { Vec::new() },
+                notes: vec![
+                    "new enhancement on post-contrast T1 (no T2/FLAIR series compared)".into(),
+                ],
+                location: Some(landmarks.locate(labels, label, e.centroid_mm)),
             }
         })
         .collect()
@@ -886,25 +950,35 @@ impl Report {
                 )
             }
         );
-        let s = &self.summary;
-        out += &format!("New T2/FLAIR lesions: {}.\n", s.new);
+        let c = &self.summary.counts;
         out += &format!(
-            "Enlarging T2/FLAIR lesions: {} (rule: {}).\n",
-            s.enlarging, self.settings.enlarging_rule
+            "New T2/FLAIR lesions: {}.\n",
+            count_text(c.new, T2_NOT_ASSESSED)
         );
-        if s.contrast_compared {
-            out += &format!("New gadolinium-enhancing lesions: {}.\n", s.enhancing);
-        } else {
-            out +=
-                "Gadolinium-enhancing lesions: not assessed (no post-contrast series compared).\n";
+        match c.enlarging {
+            Some(n) => {
+                out += &format!(
+                    "Enlarging T2/FLAIR lesions: {n} (rule: {}).\n",
+                    self.settings.enlarging_rule
+                );
+            }
+            None => out += &format!("Enlarging T2/FLAIR lesions: {T2_NOT_ASSESSED}.\n"),
+        }
+        match c.enhancing {
+            Some(n) if self.summary.enhancing_method == "new_since_baseline" => {
+                out += &format!("New gadolinium-enhancing lesions: {n}.\n");
+            }
+            Some(n) => out += &format!("Gadolinium-enhancing lesions: {n}.\n"),
+            None => out += &format!("Gadolinium-enhancing lesions: {CONTRAST_NOT_ASSESSED}.\n"),
         }
         out += &format!(
-            "Impression: radiologically {}.\n",
-            if s.activity == "active" {
-                "ACTIVE disease"
+            "Impression: {}{}.\n",
+            if c.active() {
+                "radiologically ACTIVE disease: "
             } else {
-                "inactive (no new or enlarging T2 lesions, no new enhancement)"
-            }
+                ""
+            },
+            c.impression()
         );
         out
     }

@@ -12,6 +12,7 @@
 //! | [`resample`] | trilinear/nearest resampling onto a reference grid; the registration pyramid |
 //! | [`synth`] | the deterministic synthetic MS patient behind `sample_data/` and the tests |
 //! | [`compare`] | the whole comparison: pairing, registration, detection, matching, the report |
+//! | [`counts`] | what a report counts: a finding only when a compared series can show it, else "not assessed" |
 //! | [`change`] | the voxel-diff core: brain mask, normalisation, difference and z-score maps, regions |
 //! | [`lesion`] | lesions matched across exams: new, enlarging, persistent, shrinking, resolved |
 //! | [`location`] | coarse lesion locations: periventricular, juxtacortical, infratentorial, deep white matter |
@@ -32,6 +33,7 @@ pub mod build_info;
 pub mod change;
 pub mod clock;
 pub mod compare;
+pub mod counts;
 pub mod dicom;
 pub mod error;
 pub mod fsutil;

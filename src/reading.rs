@@ -9,13 +9,19 @@
 //!   enlargement rule;
 //! - an algorithm lesion with no marks keeps the algorithm's status and volumes;
 //! - enhancing lesions are the algorithm's enhancement foci that were not rejected, plus lesions
-//!   the reader marked as enhancing that no kept focus already counts.
+//!   the reader marked as enhancing that no kept focus already counts;
+//! - nothing is counted that no compared series can show ([`Counts`]): new and enlarging
+//!   lesions only when a FLAIR/T2 pair was compared, enhancing lesions only when a
+//!   post-contrast series was, whatever the reader marked; otherwise "not assessed". With no
+//!   T2/FLAIR pair, the comparison's lesions are its enhancing foci: they are enhancing
+//!   lesions ([`LesionKind::Enhancing`]).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{Report, Volumes};
+use crate::compare::{LesionReport, Report, Volumes};
+use crate::counts::Counts;
 use crate::geometry::Vec3;
 use crate::lesion::Status;
 use crate::location::Location;
@@ -75,27 +81,27 @@ impl ReadLesion {
     }
 }
 
-/// The counts a follow-up report states, as the reading stands.
+/// The counts a follow-up report states, as the reading stands. In JSON the counts are flat
+/// (`new`, `enlarging`, `enhancing`, `null` when not assessed; `t2_compared`,
+/// `contrast_compared`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadSummary {
-    pub new: usize,
-    pub enlarging: usize,
-    pub enhancing: usize,
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// `counts.active()`, for readers of report.json.
     pub active: bool,
-    pub contrast_compared: bool,
     /// Lesions the reader drew that the comparison had not found.
     pub reader_added: usize,
     pub rejected: usize,
 }
 
-impl ReadSummary {
-    /// "Radiologically active" / "inactive", as the impression says it.
-    pub fn activity(&self) -> &'static str {
-        if self.active {
-            "radiologically active"
-        } else {
-            "no new or enlarging T2/FLAIR lesions and no enhancement: radiologically inactive"
-        }
+/// The kind of an algorithm lesion the reader has not marked: with no T2/FLAIR pair compared,
+/// the comparison's lesions are its enhancing foci.
+fn algorithm_kind(report: &Report, lesion: &LesionReport) -> LesionKind {
+    if !report.summary.counts.t2_compared() && lesion.enhancing {
+        LesionKind::Enhancing
+    } else {
+        LesionKind::T2Flair
     }
 }
 
@@ -188,7 +194,7 @@ pub fn read_lesions(
             None => ReadLesion {
                 id: l.id,
                 status: l.status,
-                kind: LesionKind::T2Flair,
+                kind: algorithm_kind(report, l),
                 enhancing: l.enhancing,
                 source: Source::Algorithm,
                 decision: decision(l.id),
@@ -253,14 +259,19 @@ pub fn read_summary(report: &Report, lesions: &[ReadLesion]) -> ReadSummary {
         .filter(|l| l.counted() && l.kind == LesionKind::Enhancing)
         .filter(|l| !kept_foci.iter().any(|f| f.lesion_id == Some(l.id)))
         .count();
-    let (new, enlarging) = (counted(Status::New), counted(Status::Enlarging));
-    let enhancing = kept_foci.len() + reader_enhancing;
+    // What the comparison could assess bounds what the reading counts.
+    let assessed = report.summary.counts;
+    let counts = Counts::assessed(
+        assessed
+            .t2_compared()
+            .then(|| (counted(Status::New), counted(Status::Enlarging))),
+        assessed
+            .contrast_compared()
+            .then_some(kept_foci.len() + reader_enhancing),
+    );
     ReadSummary {
-        new,
-        enlarging,
-        enhancing,
-        active: new + enlarging + enhancing > 0,
-        contrast_compared: report.summary.contrast_compared,
+        counts,
+        active: counts.active(),
         reader_added: lesions
             .iter()
             .filter(|l| l.source == Source::Reader && l.counted())

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -190,7 +192,6 @@ fn compare_writes_a_report_and_prints_the_summary() {
     assert!(out.path().join("report.html").is_file());
     assert!(out.path().join("report.pdf").is_file());
     assert!(out.path().join("lesions-followup.nii.gz").is_file());
-
     // A second run into the same folder is refused before any work, and changes nothing...
     let before = std::fs::read(out.path().join("report.json")).unwrap();
     let again = tandem(&[
@@ -230,6 +231,45 @@ fn compare_writes_a_report_and_prints_the_summary() {
 }
 
 #[test]
+fn compare_on_a_post_contrast_pair_says_t2_lesions_were_not_assessed() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    let options = common::t1_post_only(&sample);
+    let out = tempfile::tempdir().unwrap();
+    let result = tandem(&[
+        "compare",
+        &format!("{}/baseline", sample.display()),
+        &format!("{}/followup", sample.display()),
+        "--baseline-series",
+        options.baseline_series.as_deref().unwrap(),
+        "--followup-series",
+        options.followup_series.as_deref().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "{stderr}");
+    let text = String::from_utf8(result.stdout).unwrap();
+    for needle in [
+        "New T2/FLAIR lesions: not assessed (no T2/FLAIR series compared).",
+        "Enlarging T2/FLAIR lesions: not assessed (no T2/FLAIR series compared).",
+        "New gadolinium-enhancing lesions: ",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
+    assert!(json["summary"]["new"].is_null(), "{}", json["summary"]);
+    let lesions = json["lesions"].as_array().unwrap();
+    assert!(!lesions.is_empty());
+    assert!(
+        lesions.iter().all(|l| l["location"].is_string()),
+        "{lesions:#?}"
+    );
+    assert!(out.path().join("lesions-seg.dcm").is_file(), "{stderr}");
+}
+
+#[test]
 fn score_compares_marks_with_a_reference() {
     let out = tempfile::tempdir().unwrap();
     let report = out.path().join("report");
@@ -257,47 +297,64 @@ fn score_compares_marks_with_a_reference() {
         );
         serde_json::from_slice(&result.stdout).unwrap()
     };
-    // The report against itself: its 3 new or enlarging lesions, all found.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
+            .unwrap();
+    let lesions = json["lesions"].as_array().unwrap();
+    let with = |statuses: &[&str]| -> Vec<&serde_json::Value> {
+        let of = lesions
+            .iter()
+            .filter(|l| statuses.iter().any(|s| l["status"] == *s));
+        of.collect()
+    };
+    let (active, still_there) = (
+        with(&["new", "enlarging"]),
+        with(&["persistent", "shrinking"]),
+    );
+    assert!(!active.is_empty());
+    // The report against itself: its new or enlarging lesions, all found.
     let same = score(&report, &report);
-    assert_eq!(same["reference_lesions"], 3);
+    assert_eq!(same["reference_lesions"], active.len());
     for key in ["lesion_sensitivity", "lesion_ppv", "lesion_f1", "dice"] {
         assert_eq!(same[key], 1.0, "{key}");
     }
-    // The SEG holds every counted lesion: the 3 persistent ones are false marks here, and it
+    // The SEG holds every counted lesion: the persistent ones are false marks here, and it
     // lands voxel for voxel on the NIfTI's grid (its own geometry is right).
     let seg = score(&report, &report.join("lesions-seg.dcm"));
-    assert_eq!(seg["false_marks"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        seg["false_marks"].as_array().unwrap().len(),
+        still_there.len()
+    );
     assert_eq!(seg["lesion_sensitivity"], 1.0);
     let all = score(
         &report.join("lesions-followup.nii.gz"),
         &report.join("lesions-seg.dcm"),
     );
     assert_eq!(all["dice"], 1.0);
-    // A NIfTI with lesion 3 erased: one miss, where lesion 3 is.
+    // A NIfTI with one new or enlarging lesion erased: one miss, where that lesion is.
+    let gone = active[0];
+    let gone_id = gone["id"].as_u64().unwrap();
     let nifti = tandem::report::nifti::read_nifti(&report.join("lesions-followup.nii.gz")).unwrap();
-    let erased = nifti.labels.mapv(|l| if l == 3 { 0 } else { l as u16 });
+    let erased = nifti
+        .labels
+        .mapv(|l| if u64::from(l) == gone_id { 0 } else { l as u16 });
     let path = out.path().join("marks.nii.gz");
     tandem::report::nifti::write_nifti_gz(&path, &erased, &nifti.geometry, "marks").unwrap();
     let one_miss = score(&report, &path);
     let misses = one_miss["misses"].as_array().unwrap();
     assert_eq!(misses.len(), 1);
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
-            .unwrap();
-    let three = json["lesions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["id"] == 3)
-        .unwrap();
     for axis in 0..3 {
         let (a, b) = (
             misses[0]["centroid_mm"][axis].as_f64().unwrap(),
-            three["centroid_mm"][axis].as_f64().unwrap(),
+            gone["centroid_mm"][axis].as_f64().unwrap(),
         );
-        assert!((a - b).abs() < 1.5, "miss at {a} vs lesion 3 at {b}");
+        assert!(
+            (a - b).abs() < 1.5,
+            "miss at {a} vs lesion {gone_id} at {b}"
+        );
     }
-    assert!((one_miss["lesion_sensitivity"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+    let n = active.len() as f64;
+    assert!((one_miss["lesion_sensitivity"].as_f64().unwrap() - (n - 1.0) / n).abs() < 1e-9);
     // Text output names the miss; a SEG against a SEG has no grid and says so.
     let text = tandem(&[
         "score",

@@ -8,10 +8,12 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use tandem::compare::{CompareOptions, Report, compare};
+use tandem::compare::{CompareOptions, Report, SequenceKind, compare, compare_full};
 use tandem::geometry::{norm, sub};
 use tandem::lesion::Status;
+use tandem::marks::LesionKind;
 use tandem::progress::Progress;
+use tandem::reading::{read_lesions, read_summary};
 use tandem::register::mean_displacement;
 use tandem::synth::{Change, GroundTruth};
 
@@ -49,11 +51,11 @@ fn the_sample_pair_is_read_as_the_ground_truth_says() {
     let truth = truth_of(&dir);
     let report = run(&dir);
 
-    assert_eq!(report.summary.new, 2, "{:#?}", report.lesions);
-    assert_eq!(report.summary.enlarging, 1);
-    assert_eq!(report.summary.enhancing, 2);
+    assert_eq!(report.summary.counts.new, Some(2), "{:#?}", report.lesions);
+    assert_eq!(report.summary.counts.enlarging, Some(1));
+    assert_eq!(report.summary.counts.enhancing, Some(2));
     assert_eq!(report.summary.activity, "active");
-    assert!(report.summary.contrast_compared);
+    assert!(report.summary.counts.contrast_compared() && report.summary.counts.t2_compared());
     assert_eq!(report.summary.comparison_date.as_deref(), Some("20250310"));
 
     // Every true lesion found, with its status, its volumes within 25%, enhancement where due.
@@ -153,9 +155,19 @@ fn the_same_exam_twice_has_no_change() {
 fn stable_disease_with_motion_and_noise_is_inactive() {
     let (dir, truth) = common::stable_pair(1.0);
     let report = run(dir.path());
-    assert_eq!(report.summary.new, 0, "{:#?}", report.lesions);
-    assert_eq!(report.summary.enlarging, 0, "{:#?}", report.lesions);
-    assert_eq!(report.summary.enhancing, 0, "{:#?}", report.enhancement);
+    assert_eq!(report.summary.counts.new, Some(0), "{:#?}", report.lesions);
+    assert_eq!(
+        report.summary.counts.enlarging,
+        Some(0),
+        "{:#?}",
+        report.lesions
+    );
+    assert_eq!(
+        report.summary.counts.enhancing,
+        Some(0),
+        "{:#?}",
+        report.enhancement
+    );
     assert_eq!(report.summary.activity, "inactive");
     // The plaques are still there, persistent.
     let persistent = report
@@ -172,12 +184,67 @@ fn stable_disease_with_motion_and_noise_is_inactive() {
 }
 
 #[test]
+fn a_post_contrast_pair_alone_assesses_enhancement_only() {
+    let dir = sample();
+    let comparison = compare_full(
+        &dir.join("baseline"),
+        &dir.join("followup"),
+        &common::t1_post_only(&dir),
+        &Progress::new(),
+    )
+    .unwrap();
+    let report = &comparison.report;
+    assert_eq!(report.pairs.len(), 1);
+    assert_eq!(report.pairs[0].kind, SequenceKind::T1Post);
+    // A T1 cannot show new or enlarging T2 lesions: not assessed, never a number.
+    let counts = report.summary.counts;
+    assert_eq!((counts.new, counts.enlarging), (None, None), "{counts:?}");
+    let json = serde_json::to_value(report).unwrap();
+    assert!(json["summary"]["new"].is_null() && json["summary"]["enlarging"].is_null());
+    assert_eq!(json["summary"]["t2_compared"], false);
+    // Each new enhancing focus is an enhancing lesion, labelled on the view and located.
+    let enhancing = counts.enhancing.unwrap();
+    assert!(enhancing >= 1, "the sample has new enhancement");
+    assert_eq!(report.lesions.len(), enhancing, "{:#?}", report.lesions);
+    assert_eq!(report.summary.activity, "active");
+    let view = &comparison.views[0];
+    for lesion in &report.lesions {
+        assert!(lesion.enhancing, "{lesion:#?}");
+        assert!(
+            lesion.location.is_some(),
+            "lesion {} has no location",
+            lesion.id
+        );
+        let label = *lesion.followup_labels.first().expect("its voxels");
+        assert!(view.followup_lesions.iter().any(|l| *l == label));
+    }
+    // The reading counts them as enhancing lesions, and T2 activity as not assessed.
+    let decisions = std::collections::BTreeMap::new();
+    let centroids = std::collections::BTreeMap::new();
+    let lesions = read_lesions(report, &decisions, None, &centroids);
+    assert!(lesions.iter().all(|l| l.kind == LesionKind::Enhancing));
+    let summary = read_summary(report, &lesions);
+    assert_eq!(summary.counts, counts);
+
+    let text = report.summary_text();
+    for needle in [
+        "New T2/FLAIR lesions: not assessed (no T2/FLAIR series compared).",
+        "Enlarging T2/FLAIR lesions: not assessed (no T2/FLAIR series compared).",
+        &format!("New gadolinium-enhancing lesions: {enhancing}."),
+        "ACTIVE",
+        "new and enlarging T2/FLAIR lesions not assessed",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+    }
+}
+
+#[test]
 fn choosing_series_by_uid_and_refusing_nonsense() {
     let dir = sample();
     let truth = truth_of(&dir);
     let options = CompareOptions {
-        baseline_series: Some(truth.exams[0].series[1].series_uid.clone()),
-        followup_series: Some(truth.exams[1].series[1].series_uid.clone()),
+        baseline_series: Some(truth.exams[0].series[0].series_uid.clone()),
+        followup_series: Some(truth.exams[1].series[0].series_uid.clone()),
         ..CompareOptions::default()
     };
     let report = compare(
@@ -188,10 +255,10 @@ fn choosing_series_by_uid_and_refusing_nonsense() {
     )
     .unwrap();
     assert_eq!(report.pairs.len(), 1);
-    // Post-contrast T1 only: each new enhancing focus is a new, enhancing lesion.
-    assert_eq!(report.summary.enhancing, 2);
-    assert_eq!(report.summary.new, 2);
-    assert!(report.lesions.iter().all(|l| l.enhancing));
+    assert_eq!(
+        report.pairs[0].baseline.series_uid,
+        truth.exams[0].series[0].series_uid
+    );
 
     let bad = CompareOptions {
         baseline_series: Some("1.2.3".into()),
@@ -233,7 +300,7 @@ fn post_minus_pre_counts_enhancement_when_the_followup_has_both() {
         .as_ref()
         .expect("pre and post found");
     assert_eq!(foci.len(), 2, "{foci:#?}");
-    assert_eq!(report.summary.enhancing, 2);
+    assert_eq!(report.summary.counts.enhancing, Some(2));
     assert_eq!(report.summary.enhancing_method, "post_minus_pre");
     for lesion in truth.lesions.iter().filter(|l| l.enhancing) {
         assert!(
@@ -270,9 +337,19 @@ fn ten_degrees_and_ten_millimetres_on_the_same_grid() {
     let points: Vec<_> = truth.lesions.iter().map(|l| l.centre_baseline_mm).collect();
     let error = mean_displacement(&transform, &truth.followup_from_baseline, &points);
     assert!(error <= 0.1, "registration error {error} mm");
-    assert_eq!(report.summary.new, 2, "{:#?}", report.lesions);
-    assert_eq!(report.summary.enlarging, 1, "{:#?}", report.lesions);
-    assert_eq!(report.summary.enhancing, 2, "{:#?}", report.enhancement);
+    assert_eq!(report.summary.counts.new, Some(2), "{:#?}", report.lesions);
+    assert_eq!(
+        report.summary.counts.enlarging,
+        Some(1),
+        "{:#?}",
+        report.lesions
+    );
+    assert_eq!(
+        report.summary.counts.enhancing,
+        Some(2),
+        "{:#?}",
+        report.enhancement
+    );
     assert_eq!(
         report.lesions.len(),
         truth.lesions.len(),

@@ -1,7 +1,8 @@
 //! The report folder from a real comparison of the bundled sample, with a reader's decisions
 //! and marks: the counts in report.html, report.pdf and report.json follow the reader, every
-//! new or enlarging lesion has a key image, the NIfTI labels hold the marks, and nothing is
-//! replaced silently.
+//! new or enlarging lesion has a key image outlined at both exams, the NIfTI labels hold the
+//! marks, the SEG says who made each lesion, and nothing is replaced silently. With only the
+//! post-contrast pair compared, new and enlarging T2 lesions are "not assessed" everywhere.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,6 +13,7 @@ use std::io::Read;
 use std::path::Path;
 
 use tandem::compare::{CompareOptions, Comparison, compare_full};
+use tandem::counts::plural;
 use tandem::lesion::Status;
 use tandem::marks::tools::{BrushShape, brush};
 use tandem::marks::{LesionKind, Marks};
@@ -30,9 +32,9 @@ fn sample_comparison() -> Comparison {
     .unwrap()
 }
 
-/// Marks for the sample: lesion 3 accepted from the comparison, one lesion (id 50) drawn by
-/// the reader at follow-up only, far from any other.
-fn reader_marks(comparison: &Comparison) -> (Marks, usize) {
+/// Marks for the sample: lesion `accepted` accepted from the comparison, one lesion (id 50)
+/// drawn by the reader at follow-up only.
+fn reader_marks(comparison: &Comparison, accepted: u32) -> (Marks, usize) {
     let view = primary_view(&comparison.views).unwrap();
     let report = &comparison.report;
     let mut marks = Marks::new(
@@ -43,13 +45,13 @@ fn reader_marks(comparison: &Comparison) -> (Marks, usize) {
             report.followup.study_uid.clone(),
         ],
     );
-    let three = report.lesions.iter().find(|l| l.id == 3).unwrap();
+    let lesion = report.lesions.iter().find(|l| l.id == accepted).unwrap();
     marks.accept_candidate(
-        3,
+        u16::try_from(accepted).unwrap(),
         LesionKind::T2Flair,
         &[
-            Some((&view.baseline_lesions, &three.baseline_labels)),
-            Some((&view.followup_lesions, &three.followup_labels)),
+            Some((&view.baseline_lesions, &lesion.baseline_labels)),
+            Some((&view.followup_lesions, &lesion.followup_labels)),
         ],
     );
     let dims = view.baseline.dims();
@@ -81,14 +83,32 @@ fn inflate(path: &Path) -> Vec<u8> {
 fn the_report_folder_follows_the_reader() {
     let comparison = sample_comparison();
     let report = &comparison.report;
-    // The sample's truth: lesions 3 and 6 new and enhancing, 2 enlarging.
-    let status = |id: u32| report.lesions.iter().find(|l| l.id == id).unwrap().status;
-    assert_eq!(
-        (status(2), status(3), status(6)),
-        (Status::Enlarging, Status::New, Status::New)
+    // The sample's truth: two new lesions, both enhancing, and one enlarging. The reader
+    // accepts the first new one, rejects the other, confirms the enlarging one and draws one.
+    let with = |status: Status| -> Vec<u32> {
+        let of = report.lesions.iter().filter(|l| l.status == status);
+        of.map(|l| l.id).collect()
+    };
+    let (new, enlarging) = (with(Status::New), with(Status::Enlarging));
+    assert!(
+        new.len() >= 2 && !enlarging.is_empty(),
+        "{:#?}",
+        report.lesions
     );
-    let (marks, ball) = reader_marks(&comparison);
-    let decisions = BTreeMap::from([(6, Decision::Rejected), (2, Decision::Confirmed)]);
+    let (accepted, rejected, enlarging) = (new[0], new[new.len() - 1], enlarging[0]);
+    let (marks, ball) = reader_marks(&comparison, accepted);
+    let decisions = BTreeMap::from([
+        (rejected, Decision::Rejected),
+        (enlarging, Decision::Confirmed),
+    ]);
+    // Counted: every new lesion but the rejected one, plus the drawn one; enhancement: every
+    // focus but the rejected lesion's.
+    let (want_new, want_enlarging) = (new.len(), with(Status::Enlarging).len());
+    let foci = &report.enhancement;
+    let want_enhancing = foci
+        .iter()
+        .filter(|f| f.lesion_id != Some(rejected))
+        .count();
     let reading = Reading {
         report,
         views: &comparison.views,
@@ -106,15 +126,16 @@ fn the_report_folder_follows_the_reader() {
     let file: ReportFile =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     let summary = file.reading.summary;
-    // New: 3 (marked) + 50 (drawn); 6 rejected. Enlarging: 2. Enhancing: only 3's focus.
+    let c = summary.counts;
     assert_eq!(
-        (summary.new, summary.enlarging, summary.enhancing),
-        (2, 1, 1)
+        (c.new, c.enlarging, c.enhancing),
+        (Some(want_new), Some(want_enlarging), Some(want_enhancing))
     );
     assert!(summary.active);
     assert_eq!((summary.reader_added, summary.rejected), (1, 1));
     assert_eq!(
-        file.comparison.summary.new, 2,
+        file.comparison.summary.counts.new,
+        Some(new.len()),
         "the algorithm's own counts are kept"
     );
     assert_eq!(file.reading.reader, "Dr Test Reader");
@@ -126,29 +147,49 @@ fn the_report_folder_follows_the_reader() {
     // report.html: counts, impression, notes escaped, one embedded key image per counted new or
     // enlarging lesion (2, 3 and 50), each also a PNG file.
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let impression = format!(
+        "Radiologically active disease: {}, {}, {}",
+        plural(want_new, "new T2/FLAIR lesion"),
+        plural(want_enlarging, "enlarging lesion"),
+        plural(want_enhancing, "enhancing lesion")
+    );
     for needle in [
-        "id=\"count-new\">2<",
-        "id=\"count-enlarging\">1<",
-        "id=\"count-enhancing\">1<",
-        "Radiologically active disease: 2 new T2/FLAIR lesions, 1 enlarging lesion, 1 enhancing lesion",
+        &format!("id=\"count-new\">{want_new}<"),
+        &format!("id=\"count-enlarging\">{want_enlarging}<"),
+        &format!("id=\"count-enhancing\">{want_enhancing}<"),
+        &impression,
         "Compared &lt;carefully&gt;.",
         "Read by Dr Test Reader",
     ] {
         assert!(html.contains(needle), "report.html lacks {needle}");
     }
-    assert_eq!(html.matches("src=\"data:image/png;base64,").count(), 3);
-    for id in [2, 3, 50] {
+    let shown: Vec<u32> = file
+        .reading
+        .lesions
+        .iter()
+        .filter(|l| l.counted() && (l.status.is_activity() || l.enhancing))
+        .map(|l| l.id)
+        .collect();
+    assert!(
+        [enlarging, accepted, 50]
+            .iter()
+            .all(|id| shown.contains(id))
+    );
+    assert!(!shown.contains(&rejected));
+    let key = |id: u32| out.join(format!("key-images/lesion-{id:03}.png"));
+    assert_eq!(
+        html.matches("src=\"data:image/png;base64,").count(),
+        shown.len()
+    );
+    for id in &shown {
         assert!(
             html.contains(&format!("id=\"key-{id}\"")),
             "no key image for lesion {id}"
         );
-        let png = image::open(out.join(format!("key-images/lesion-{id:03}.png"))).unwrap();
+        let png = image::open(key(*id)).unwrap();
         assert_eq!((png.width(), png.height()), (518, 256));
     }
-    assert!(
-        !out.join("key-images/lesion-006.png").exists(),
-        "rejected: no key image"
-    );
+    assert!(!key(rejected).exists(), "rejected: no key image");
 
     // report.pdf, read by poppler: the same counts, impression, notes (unescaped) and reader,
     // the three key images, A4 pages.
@@ -156,10 +197,10 @@ fn the_report_folder_follows_the_reader() {
     assert!(written.files.contains(&pdf));
     let text = common::checkers::pdf_text(&pdf);
     for needle in [
-        "New T2/FLAIR lesions: 2.",
-        "Enlarging T2/FLAIR lesions: 1 (rule:",
-        "Gadolinium-enhancing lesions: 1.",
-        "Radiologically active disease: 2 new T2/FLAIR lesions, 1 enlarging lesion, 1 enhancing lesion.",
+        &format!("New T2/FLAIR lesions: {want_new}."),
+        &format!("Enlarging T2/FLAIR lesions: {want_enlarging} (rule:"),
+        &format!("Gadolinium-enhancing lesions: {want_enhancing}."),
+        &format!("{impression}."),
         "Compared <carefully>.",
         "Read by Dr Test Reader.",
         "Lesion 50: new",
@@ -171,7 +212,7 @@ fn the_report_folder_follows_the_reader() {
     assert_eq!(info["Page size"], "595.28 x 841.89 pts (A4)", "{info:?}");
     let pages: usize = info["Pages"].parse().unwrap();
     assert!((1..=3).contains(&pages), "{pages} pages");
-    assert_eq!(common::checkers::pdf_images(&pdf).len(), 3);
+    assert_eq!(common::checkers::pdf_images(&pdf).len(), shown.len());
 
     // NIfTI: the follow-up labels hold the drawn lesion with its exact voxel count, and no
     // voxel of the rejected lesion.
@@ -182,25 +223,21 @@ fn the_report_folder_follows_the_reader() {
         .map(|b| u16::from_le_bytes([b[0], b[1]]))
         .collect();
     assert_eq!(labels.iter().filter(|l| **l == 50).count(), ball);
-    assert_eq!(labels.iter().filter(|l| **l == 6).count(), 0);
-    assert!(labels.iter().filter(|l| **l == 3).count() > 0);
+    let voxels_of = |id: u32| labels.iter().filter(|l| u32::from(**l) == id).count();
+    assert_eq!(voxels_of(rejected), 0);
+    assert!(voxels_of(accepted) > 0);
 
     // The DICOM SEG: the counted lesions at follow-up, valid for dciodvfy, read by highdicom.
     let seg = out.join("lesions-seg.dcm");
     common::checkers::assert_no_dciodvfy_errors(&seg);
     let read = common::checkers::highdicom(&[seg.as_path()]);
-    let labels: Vec<&str> = read[0]["segments"]
-        .as_array()
-        .unwrap()
+    let segments = read[0]["segments"].as_array().unwrap();
+    let labels: Vec<&str> = segments
         .iter()
         .map(|s| s["label"].as_str().unwrap())
         .collect();
     assert!(
-        labels.contains(&"Lesion 50") && labels.contains(&"Lesion 3"),
-        "{labels:?}"
-    );
-    assert!(
-        !labels.contains(&"Lesion 6"),
+        !labels.contains(&format!("Lesion {rejected}").as_str()),
         "rejected lesions are not exported: {labels:?}"
     );
 
@@ -210,6 +247,83 @@ fn the_report_folder_follows_the_reader() {
     assert!(refused.to_string().contains("already exists"), "{refused}");
     assert_eq!(std::fs::read(out.join("report.json")).unwrap(), before);
     assert!(write_report_folder(&out, &reading, true).is_ok());
+}
+
+#[test]
+fn a_post_contrast_pair_alone_is_reported_as_such() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    let comparison = compare_full(
+        &sample.join("baseline"),
+        &sample.join("followup"),
+        &common::t1_post_only(&sample),
+        &Progress::new(),
+    )
+    .unwrap();
+    let report = &comparison.report;
+    let decisions = BTreeMap::new();
+    let reading = Reading {
+        report,
+        views: &comparison.views,
+        decisions: &decisions,
+        marks: None,
+        reader: "",
+        notes: "",
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let written = write_report_folder(&out, &reading, false).unwrap();
+    assert!(written.warnings.is_empty(), "{:?}", written.warnings);
+
+    // report.json: not assessed is null in both summaries; every lesion enhancing and located.
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    for summary in [&json["summary"], &json["reading"]["summary"]] {
+        assert!(
+            summary["new"].is_null() && summary["enlarging"].is_null(),
+            "{summary}"
+        );
+        assert_eq!(summary["t2_compared"], false);
+        assert!(summary["enhancing"].as_u64().unwrap() >= 1, "{summary}");
+    }
+    let file: ReportFile = serde_json::from_value(json).unwrap();
+    let enhancing = file.reading.summary.counts.enhancing.unwrap();
+    assert_eq!(file.reading.lesions.len(), enhancing);
+    for lesion in &file.reading.lesions {
+        assert!(lesion.enhancing && lesion.kind == LesionKind::Enhancing);
+        assert!(
+            lesion.location.is_some(),
+            "lesion {} has no location",
+            lesion.id
+        );
+    }
+
+    // report.html and report.pdf say "not assessed", never a number, and the impression says
+    // what it rests on.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for needle in [
+        "New T2/FLAIR lesions: <span id=\"count-new\">not assessed (no T2/FLAIR series compared)</span>.",
+        "Enlarging T2/FLAIR lesions: <span id=\"count-enlarging\">not assessed (no T2/FLAIR series compared)</span>.",
+        &format!("id=\"count-enhancing\">{enhancing}<"),
+        "new and enlarging T2/FLAIR lesions not assessed (no T2/FLAIR series compared)",
+    ] {
+        assert!(html.contains(needle), "report.html lacks {needle}");
+    }
+    let text = common::checkers::pdf_text(&out.join("report.pdf"));
+    for needle in [
+        "New T2/FLAIR lesions: not assessed (no T2/FLAIR series compared).",
+        &format!("Gadolinium-enhancing lesions: {enhancing}."),
+        "not assessed",
+    ] {
+        assert!(text.contains(needle), "report.pdf lacks {needle}:\n{text}");
+    }
+    assert!(!text.contains("New T2/FLAIR lesions: 0") && !text.contains("inactive"));
+
+    // The SEG holds the comparison's lesions.
+    let seg = out.join("lesions-seg.dcm");
+    common::checkers::assert_no_dciodvfy_errors(&seg);
+    let read = common::checkers::highdicom(&[seg.as_path()]);
+    let segments = read[0]["segments"].as_array().unwrap();
+    assert_eq!(segments.len(), enhancing);
 }
 
 fn view_voxel_mm3(comparison: &Comparison) -> f64 {

@@ -95,8 +95,8 @@ fn painting_with_the_brush_then_undo_and_redo() {
             .collect();
         assert_eq!(drawn.len(), 1, "one reader lesion");
         assert_eq!(
-            review.summary().new,
-            3,
+            review.summary().counts.new,
+            Some(3),
             "the reader's new lesion is counted"
         );
     }

@@ -10,6 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::ReportFile;
+use crate::counts::{CONTRAST_NOT_ASSESSED, T2_NOT_ASSESSED};
 use crate::info::pretty_date;
 use crate::reading::ReadLesion;
 
@@ -103,26 +104,31 @@ pub fn report_html(file: &ReportFile, patient: &Patient, images: &[KeyImage]) ->
         let _ = write!(h, "<li>{}</li>", escape(&technique_text(p)));
     }
     h += "</ul>\n<h2>Findings</h2>\n<ul>";
+    let c = &s.counts;
+    let count = |id: &str, n: Option<usize>, not_assessed: &str| match n {
+        Some(n) => format!("<b id=\"count-{id}\">{n}</b>"),
+        None => format!("<span id=\"count-{id}\">{}</span>", escape(not_assessed)),
+    };
     let _ = write!(
         h,
-        "<li>New T2/FLAIR lesions: <b id=\"count-new\">{}</b>.</li>",
-        s.new
+        "<li>New T2/FLAIR lesions: {}.</li>",
+        count("new", c.new, T2_NOT_ASSESSED)
     );
     let _ = write!(
         h,
-        "<li>Enlarging T2/FLAIR lesions: <b id=\"count-enlarging\">{}</b> (rule: {}).</li>",
-        s.enlarging,
-        escape(&r.settings.enlarging_rule)
+        "<li>Enlarging T2/FLAIR lesions: {}{}.</li>",
+        count("enlarging", c.enlarging, T2_NOT_ASSESSED),
+        if c.enlarging.is_some() {
+            format!(" (rule: {})", escape(&r.settings.enlarging_rule))
+        } else {
+            String::new()
+        }
     );
-    if s.contrast_compared {
-        let _ = write!(
-            h,
-            "<li>Gadolinium-enhancing lesions: <b id=\"count-enhancing\">{}</b>.</li>",
-            s.enhancing
-        );
-    } else {
-        h += "<li>Gadolinium-enhancing lesions: not assessed (no post-contrast series compared).</li>";
-    }
+    let _ = write!(
+        h,
+        "<li>Gadolinium-enhancing lesions: {}.</li>",
+        count("enhancing", c.enhancing, CONTRAST_NOT_ASSESSED)
+    );
     h += "</ul>\n<table><tr><th>Lesion</th><th>Status</th><th>Location</th><th>Baseline mm³</th>\
           <th>Follow-up mm³</th><th>Enhancing</th><th>Found by</th><th>Reader</th><th>Note</th></tr>\n";
     for l in &reading.lesions {
@@ -145,7 +151,7 @@ pub fn report_html(file: &ReportFile, patient: &Patient, images: &[KeyImage]) ->
     let _ = writeln!(
         h,
         "<p class=\"impression\" id=\"impression\">{}{}.</p>",
-        if s.active {
+        if s.counts.active() {
             "Radiologically active disease: "
         } else {
             ""
@@ -263,27 +269,10 @@ pub(super) fn closing_text(reading: &super::ReadingSection) -> String {
     }
 }
 
-/// The impression in words, with the counts that make it.
+/// The impression in words, with the counts that make it and what was not assessed
+/// ([`crate::counts::Counts::impression`]).
 pub fn impression_detail(s: &crate::reading::ReadSummary) -> String {
-    if !s.active {
-        return if s.contrast_compared {
-            "No new or enlarging T2/FLAIR lesions and no enhancing lesions: radiologically inactive"
-                .into()
-        } else {
-            "No new or enlarging T2/FLAIR lesions (enhancement not assessed): radiologically inactive"
-                .into()
-        };
-    }
-    let parts: Vec<String> = [
-        (s.new, "new T2/FLAIR lesion"),
-        (s.enlarging, "enlarging lesion"),
-        (s.enhancing, "enhancing lesion"),
-    ]
-    .into_iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}{}", if n == 1 { "" } else { "s" }))
-    .collect();
-    parts.join(", ")
+    s.counts.impression()
 }
 
 /// Who the report is about (from the baseline series' headers; empty when absent).

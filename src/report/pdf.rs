@@ -14,6 +14,7 @@ use super::html::{
     other_finding, person_name, settings_text, status_word, technique_text,
 };
 use super::pdf_layout::{Cell, Face, Flow, GREY, Span, Style, WARN, WIDTH};
+use crate::counts::{CONTRAST_NOT_ASSESSED, T2_NOT_ASSESSED};
 
 const BODY: Style = Style::new(10.0);
 const SMALL: Style = Style::new(8.5).color(GREY);
@@ -153,27 +154,31 @@ fn layout(
     }
 
     flow.heading("Findings", KEEP);
-    flow.bullet(&[
-        span("New T2/FLAIR lesions: ", BODY),
-        span(s.new.to_string(), BODY.bold()),
-        span(".", BODY),
-    ]);
-    flow.bullet(&[
-        span("Enlarging T2/FLAIR lesions: ", BODY),
-        span(s.enlarging.to_string(), BODY.bold()),
-        span(format!(" (rule: {}).", r.settings.enlarging_rule), BODY),
-    ]);
-    if s.contrast_compared {
-        flow.bullet(&[
-            span("Gadolinium-enhancing lesions: ", BODY),
-            span(s.enhancing.to_string(), BODY.bold()),
-            span(".", BODY),
-        ]);
-    } else {
-        flow.bullet(&[span(
-            "Gadolinium-enhancing lesions: not assessed (no post-contrast series compared).",
-            BODY,
-        )]);
+    let c = &s.counts;
+    let rule = format!(" (rule: {})", r.settings.enlarging_rule);
+    for (what, count, not_assessed, after) in [
+        ("New T2/FLAIR lesions: ", c.new, T2_NOT_ASSESSED, ""),
+        (
+            "Enlarging T2/FLAIR lesions: ",
+            c.enlarging,
+            T2_NOT_ASSESSED,
+            rule.as_str(),
+        ),
+        (
+            "Gadolinium-enhancing lesions: ",
+            c.enhancing,
+            CONTRAST_NOT_ASSESSED,
+            "",
+        ),
+    ] {
+        match count {
+            Some(n) => flow.bullet(&[
+                span(what, BODY),
+                span(n.to_string(), BODY.bold()),
+                span(format!("{after}."), BODY),
+            ]),
+            None => flow.bullet(&[span(format!("{what}{not_assessed}."), BODY)]),
+        }
     }
     flow.gap(6.0);
     lesion_table(flow, file);
@@ -183,7 +188,7 @@ fn layout(
         &[span(
             format!(
                 "{}{}.",
-                if s.active {
+                if s.counts.active() {
                     "Radiologically active disease: "
                 } else {
                     ""
@@ -305,6 +310,7 @@ mod tests {
     use crate::compare::{
         Comparability, ExamRef, RegistrationReport, Report, SettingsReport, Summary, Volumes,
     };
+    use crate::counts::Counts;
     use crate::reading::{Decision, ReadLesion, ReadSummary, Source};
     use crate::report::{MarksSummary, ReadingSection};
 
@@ -349,12 +355,9 @@ mod tests {
             },
             summary: Summary {
                 comparison_date: None,
-                new: 1,
-                enlarging: 0,
-                enhancing: 0,
+                counts: Counts::assessed(Some((1, 0)), Some(0)),
                 enhancing_method: "new_since_baseline".into(),
                 activity: "active".into(),
-                contrast_compared: true,
             },
             timings_s: Default::default(),
         };
@@ -389,11 +392,8 @@ mod tests {
                 decisions: BTreeMap::new(),
                 lesions,
                 summary: ReadSummary {
-                    new: 7,
-                    enlarging: 1,
-                    enhancing: 2,
+                    counts: Counts::assessed(Some((7, 1)), Some(2)),
                     active: true,
-                    contrast_compared: true,
                     reader_added: 0,
                     rejected: 0,
                 },

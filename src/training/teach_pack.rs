@@ -112,11 +112,13 @@ pub fn teach_pack(
             label: label.to_owned(),
             made_by: crate::build_info::describe(),
             answers: Answers {
-                new: summary.new,
-                enlarging: summary.enlarging,
-                enhancing: summary.enhancing,
+                // A case's answers are numbers: what was not assessed is asked as 0 (the
+                // question on enhancement is not asked then; `Answers` has no T2 flag yet).
+                new: summary.counts.new.unwrap_or(0),
+                enlarging: summary.counts.enlarging.unwrap_or(0),
+                enhancing: summary.counts.enhancing.unwrap_or(0),
                 active: summary.active,
-                contrast_compared: summary.contrast_compared,
+                contrast_compared: summary.counts.contrast_compared(),
             },
             reference: "reference/lesions-followup.nii.gz".into(),
             files,

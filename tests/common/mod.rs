@@ -10,6 +10,26 @@ use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
 use dicom_object::{DefaultDicomObject, OpenFileOptions};
 use tandem::synth::{Encoding, GroundTruth, SampleOptions, write_sample_pair};
 
+/// The Series Instance UID of the exam's post-contrast T1.
+pub fn t1_post_of(exam: &Path) -> String {
+    let scan = tandem::dicom::scan_paths(&[exam.to_path_buf()], &tandem::progress::Progress::new());
+    scan.all_series()
+        .find(|s| tandem::compare::classify(s) == tandem::compare::SequenceKind::T1Post)
+        .expect("a post-contrast T1")
+        .id
+        .clone()
+}
+
+/// Options comparing only the post-contrast T1 pair of `dir`'s baseline and follow-up exams,
+/// chosen by UID (as `tandem compare --baseline-series/--followup-series` does).
+pub fn t1_post_only(dir: &Path) -> tandem::compare::CompareOptions {
+    tandem::compare::CompareOptions {
+        baseline_series: Some(t1_post_of(&dir.join("baseline"))),
+        followup_series: Some(t1_post_of(&dir.join("followup"))),
+        ..tandem::compare::CompareOptions::default()
+    }
+}
+
 /// A quick (3 mm) sample pair in a fresh temporary folder.
 pub fn small_pair(encoding: Encoding) -> (tempfile::TempDir, GroundTruth) {
     let dir = tempfile::tempdir().unwrap();

@@ -2,6 +2,7 @@
 //! enhancement, volumes and the reader's decision; click a row to go there.
 
 use egui::{Color32, RichText, Ui};
+use tandem::counts::{CONTRAST_NOT_ASSESSED, T2_NOT_ASSESSED, Verdict, capitalised, count_text};
 use tandem::lesion::Status;
 use tandem::reading::Source;
 
@@ -134,19 +135,32 @@ fn summary_ui(ui: &mut Ui, review: &Review) {
             ui.colored_label(ui.visuals().warn_fg_color, warning);
         }
     }
-    ui.label(format!("New T2/FLAIR lesions: {}", summary.new));
-    ui.label(format!("Enlarging lesions: {}", summary.enlarging));
-    if summary.contrast_compared {
-        ui.label(format!("Enhancing lesions: {}", summary.enhancing));
-    } else {
-        ui.label("Enhancing lesions: not assessed");
-    }
-    let (text, colour) = if summary.active {
-        ("Radiologically ACTIVE", Color32::from_rgb(255, 120, 60))
-    } else {
-        ("Radiologically inactive", Color32::from_rgb(120, 200, 120))
+    let c = &summary.counts;
+    ui.label(format!(
+        "New T2/FLAIR lesions: {}",
+        count_text(c.new, T2_NOT_ASSESSED)
+    ));
+    ui.label(format!(
+        "Enlarging lesions: {}",
+        count_text(c.enlarging, T2_NOT_ASSESSED)
+    ));
+    ui.label(format!(
+        "Enhancing lesions: {}",
+        count_text(c.enhancing, CONTRAST_NOT_ASSESSED)
+    ));
+    let (text, colour) = match c.verdict() {
+        Verdict::Active => ("Radiologically ACTIVE", Color32::from_rgb(255, 120, 60)),
+        Verdict::Inactive => ("Radiologically inactive", Color32::from_rgb(120, 200, 120)),
+        // Quiet on what was compared, but not everything was: no reassuring green.
+        Verdict::InactiveOnWhatWasAssessed => {
+            ("Inactive on what was assessed", ui.visuals().warn_fg_color)
+        }
+        Verdict::NotAssessed => ("Activity not assessed", ui.visuals().warn_fg_color),
     };
     ui.label(RichText::new(text).strong().color(colour));
+    for missing in c.not_assessed() {
+        ui.weak(capitalised(&missing));
+    }
     let pending = review
         .flagged()
         .iter()

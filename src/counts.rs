@@ -1,0 +1,275 @@
+//! What a follow-up report counts, and the one rule for what it may count: a finding is
+//! counted only when a compared series can show it (CLINICAL.md, "What the report must
+//! state"). New and enlarging T2 lesions need a FLAIR or T2 pair; enhancing lesions need a
+//! post-contrast T1. Anything no compared series can show is "not assessed", never 0, and the
+//! impression (active or inactive) rests only on what was assessed and names what was not.
+//!
+//! [`Counts`] is shared by the comparison's summary (`compare::Summary`) and the reading's
+//! (`reading::ReadSummary`); every report (text, report.json, report.html, report.pdf) and the
+//! app's live summary say it in the words below.
+//!
+//! In JSON the counts are `null` when not assessed, with `t2_compared` and
+//! `contrast_compared` beside them. Files written before `t2_compared` existed read as
+//! before (T2 assessed), and a count whose `*_compared` flag is false reads as not assessed.
+
+use serde::{Deserialize, Serialize};
+
+/// Said of new and enlarging T2/FLAIR lesions when no FLAIR or T2 pair was compared.
+pub const T2_NOT_ASSESSED: &str = "not assessed (no T2/FLAIR series compared)";
+/// Said of enhancing lesions when no post-contrast series was compared.
+pub const CONTRAST_NOT_ASSESSED: &str = "not assessed (no post-contrast series compared)";
+
+/// The counts a follow-up report states; `None` is "not assessed".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "CountsFile", into = "CountsFile")]
+pub struct Counts {
+    /// New T2/FLAIR lesions (`None` when no FLAIR or T2 pair was compared).
+    pub new: Option<usize>,
+    /// Enlarging T2/FLAIR lesions (`None` when no FLAIR or T2 pair was compared).
+    pub enlarging: Option<usize>,
+    /// Gadolinium-enhancing lesions (`None` when no post-contrast series was compared).
+    pub enhancing: Option<usize>,
+}
+
+impl Counts {
+    /// The counts from what was compared: `t2` is `(new, enlarging)` when a FLAIR or T2 pair
+    /// was compared, `enhancing` when a post-contrast series was. This is the rule; build
+    /// [`Counts`] through it.
+    pub fn assessed(t2: Option<(usize, usize)>, enhancing: Option<usize>) -> Self {
+        Self {
+            new: t2.map(|(new, _)| new),
+            enlarging: t2.map(|(_, enlarging)| enlarging),
+            enhancing,
+        }
+    }
+
+    /// Whether new and enlarging T2/FLAIR lesions were assessed.
+    pub fn t2_compared(&self) -> bool {
+        self.new.is_some() && self.enlarging.is_some()
+    }
+
+    /// Whether enhancement was assessed.
+    pub fn contrast_compared(&self) -> bool {
+        self.enhancing.is_some()
+    }
+
+    /// Radiologically active: an assessed count above zero (new or enlarging T2 lesions, or
+    /// any enhancement). What was not assessed cannot make it active.
+    pub fn active(&self) -> bool {
+        [self.new, self.enlarging, self.enhancing]
+            .iter()
+            .any(|n| n.is_some_and(|n| n > 0))
+    }
+
+    /// The impression's verdict.
+    pub fn verdict(&self) -> Verdict {
+        match (self.t2_compared(), self.contrast_compared()) {
+            _ if self.active() => Verdict::Active,
+            (true, true) => Verdict::Inactive,
+            (false, false) => Verdict::NotAssessed,
+            _ => Verdict::InactiveOnWhatWasAssessed,
+        }
+    }
+
+    /// `"active"`, `"inactive"` or `"not_assessed"`, as report.json's summary says it (with
+    /// `t2_compared` and `contrast_compared` beside it saying what "inactive" rests on).
+    pub fn activity(&self) -> &'static str {
+        match self.verdict() {
+            Verdict::Active => "active",
+            Verdict::Inactive | Verdict::InactiveOnWhatWasAssessed => "inactive",
+            Verdict::NotAssessed => "not_assessed",
+        }
+    }
+
+    /// What was not assessed, each with the reason, e.g. "new and enlarging T2/FLAIR lesions
+    /// not assessed (no T2/FLAIR series compared)".
+    pub fn not_assessed(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.t2_compared() {
+            out.push(format!(
+                "new and enlarging T2/FLAIR lesions {T2_NOT_ASSESSED}"
+            ));
+        }
+        if !self.contrast_compared() {
+            out.push(format!("enhancement {CONTRAST_NOT_ASSESSED}"));
+        }
+        out
+    }
+
+    /// The impression in words, without the final full stop: the counts that make it active,
+    /// or what was assessed and found quiet, then what was not assessed.
+    pub fn impression(&self) -> String {
+        let missing = self.not_assessed();
+        let mut out = if self.active() {
+            let found: Vec<String> = [
+                (self.new, "new T2/FLAIR lesion"),
+                (self.enlarging, "enlarging lesion"),
+                (self.enhancing, "enhancing lesion"),
+            ]
+            .into_iter()
+            .filter_map(|(n, what)| n.filter(|n| *n > 0).map(|n| plural(n, what)))
+            .collect();
+            found.join(", ")
+        } else {
+            let mut quiet = Vec::new();
+            if self.t2_compared() {
+                quiet.push("no new or enlarging T2/FLAIR lesions");
+            }
+            if self.contrast_compared() {
+                quiet.push("no enhancing lesions");
+            }
+            let said = capitalised(&quiet.join(" and "));
+            match self.verdict() {
+                Verdict::NotAssessed => "Disease activity could not be assessed".to_owned(),
+                Verdict::InactiveOnWhatWasAssessed => {
+                    format!("{said}: radiologically inactive on what was assessed")
+                }
+                Verdict::Active | Verdict::Inactive => format!("{said}: radiologically inactive"),
+            }
+        };
+        if !missing.is_empty() {
+            out += &format!("; {}", missing.join("; "));
+        }
+        out
+    }
+}
+
+/// What the impression concludes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// New or enlarging T2 lesions, or enhancement.
+    Active,
+    /// Everything assessed, nothing found.
+    Inactive,
+    /// Nothing found in what was assessed, but T2 lesions or enhancement were not assessed.
+    InactiveOnWhatWasAssessed,
+    /// Neither T2 lesions nor enhancement could be assessed.
+    NotAssessed,
+}
+
+/// "1 new T2/FLAIR lesion", "2 new T2/FLAIR lesions".
+pub fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A count as a report line states it: the number, or why there is none.
+pub fn count_text(count: Option<usize>, not_assessed: &str) -> String {
+    count.map_or_else(|| not_assessed.to_owned(), |n| n.to_string())
+}
+
+/// `text` with its first letter upper case.
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// The JSON shape: counts (`null` when not assessed) and the flags beside them.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct CountsFile {
+    #[serde(default)]
+    new: Option<usize>,
+    #[serde(default)]
+    enlarging: Option<usize>,
+    #[serde(default)]
+    enhancing: Option<usize>,
+    /// Absent in files written before it existed: those always counted T2 lesions.
+    #[serde(default = "assessed_by_default")]
+    t2_compared: bool,
+    #[serde(default = "assessed_by_default")]
+    contrast_compared: bool,
+}
+
+fn assessed_by_default() -> bool {
+    true
+}
+
+impl From<CountsFile> for Counts {
+    fn from(f: CountsFile) -> Self {
+        let t2 = |n: Option<usize>| if f.t2_compared { n } else { None };
+        let t2_counts = match (t2(f.new), t2(f.enlarging)) {
+            (Some(new), Some(enlarging)) => Some((new, enlarging)),
+            _ => None,
+        };
+        Counts::assessed(t2_counts, f.enhancing.filter(|_| f.contrast_compared))
+    }
+}
+
+impl From<Counts> for CountsFile {
+    fn from(c: Counts) -> Self {
+        Self {
+            new: c.new,
+            enlarging: c.enlarging,
+            enhancing: c.enhancing,
+            t2_compared: c.t2_compared(),
+            contrast_compared: c.contrast_compared(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_what_was_assessed_makes_the_impression() {
+        let t1_only = Counts::assessed(None, Some(3));
+        assert!(t1_only.active());
+        assert_eq!(
+            t1_only.impression(),
+            "3 enhancing lesions; new and enlarging T2/FLAIR lesions not assessed (no T2/FLAIR \
+             series compared)"
+        );
+        let quiet_t1 = Counts::assessed(None, Some(0));
+        assert!(!quiet_t1.active());
+        assert_eq!(
+            quiet_t1.impression(),
+            "No enhancing lesions: radiologically inactive on what was assessed; new and \
+             enlarging T2/FLAIR lesions not assessed (no T2/FLAIR series compared)"
+        );
+        let flair_only = Counts::assessed(Some((0, 0)), None);
+        assert_eq!(
+            flair_only.impression(),
+            "No new or enlarging T2/FLAIR lesions: radiologically inactive on what was \
+             assessed; enhancement not assessed (no post-contrast series compared)"
+        );
+        let nothing = Counts::assessed(None, None);
+        assert_eq!(nothing.verdict(), Verdict::NotAssessed);
+        assert_eq!(nothing.activity(), "not_assessed");
+        assert_eq!(
+            nothing.impression(),
+            "Disease activity could not be assessed; new and enlarging T2/FLAIR lesions not \
+             assessed (no T2/FLAIR series compared); enhancement not assessed (no post-contrast \
+             series compared)"
+        );
+        let both = Counts::assessed(Some((1, 0)), Some(0));
+        assert_eq!(both.impression(), "1 new T2/FLAIR lesion");
+        assert_eq!(
+            Counts::assessed(Some((0, 0)), Some(0)).impression(),
+            "No new or enlarging T2/FLAIR lesions and no enhancing lesions: radiologically \
+             inactive"
+        );
+    }
+
+    #[test]
+    fn json_says_null_and_old_files_still_read() {
+        let t1_only = Counts::assessed(None, Some(2));
+        let json = serde_json::to_value(t1_only).unwrap();
+        assert!(json["new"].is_null() && json["enlarging"].is_null());
+        assert_eq!(json["enhancing"], 2);
+        assert_eq!(json["t2_compared"], false);
+        assert_eq!(serde_json::from_value::<Counts>(json).unwrap(), t1_only);
+        // Before `t2_compared`: counts were numbers, enhancement gated by `contrast_compared`.
+        let old: Counts = serde_json::from_str(
+            r#"{"new": 2, "enlarging": 1, "enhancing": 0, "contrast_compared": false}"#,
+        )
+        .unwrap();
+        assert_eq!(old, Counts::assessed(Some((2, 1)), None));
+        let flagged: Counts = serde_json::from_str(
+            r#"{"new": 5, "enlarging": 0, "enhancing": 5, "t2_compared": false}"#,
+        )
+        .unwrap();
+        assert_eq!(flagged, Counts::assessed(None, Some(5)));
+    }
+}
