@@ -192,6 +192,18 @@ fn compare_writes_a_report_and_prints_the_summary() {
     assert!(out.path().join("report.html").is_file());
     assert!(out.path().join("report.pdf").is_file());
     assert!(out.path().join("lesions-followup.nii.gz").is_file());
+    // The comparison's lesions reach the SEG with no reader: AUTOMATIC segments.
+    let seg = out.path().join("lesions-seg.dcm");
+    assert!(
+        seg.is_file(),
+        "no SEG: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let read = common::checkers::highdicom(&[seg.as_path()]);
+    let segments = read[0]["segments"].as_array().unwrap();
+    assert!(!segments.is_empty());
+    assert!(segments.iter().all(|s| s["algorithm_type"] == "AUTOMATIC"));
+
     // A second run into the same folder is refused before any work, and changes nothing...
     let before = std::fs::read(out.path().join("report.json")).unwrap();
     let again = tandem(&[

@@ -236,6 +236,14 @@ fn the_report_folder_follows_the_reader() {
         .iter()
         .map(|s| s["label"].as_str().unwrap())
         .collect();
+    // Who made each: the comparison alone, the reader from its outline, the reader alone.
+    let made_by = |label: &str| {
+        let segment = segments.iter().find(|s| s["label"] == label).unwrap();
+        segment["algorithm_type"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(made_by(&format!("Lesion {enlarging}")), "AUTOMATIC");
+    assert_eq!(made_by(&format!("Lesion {accepted}")), "SEMIAUTOMATIC");
+    assert_eq!(made_by("Lesion 50"), "MANUAL");
     assert!(
         !labels.contains(&format!("Lesion {rejected}").as_str()),
         "rejected lesions are not exported: {labels:?}"
@@ -318,12 +326,20 @@ fn a_post_contrast_pair_alone_is_reported_as_such() {
     }
     assert!(!text.contains("New T2/FLAIR lesions: 0") && !text.contains("inactive"));
 
-    // The SEG holds the comparison's lesions.
+    // The SEG holds the comparison's lesions, as AUTOMATIC segments made by Tandem.
     let seg = out.join("lesions-seg.dcm");
     common::checkers::assert_no_dciodvfy_errors(&seg);
     let read = common::checkers::highdicom(&[seg.as_path()]);
     let segments = read[0]["segments"].as_array().unwrap();
     assert_eq!(segments.len(), enhancing);
+    for segment in segments {
+        assert_eq!(segment["algorithm_type"], "AUTOMATIC", "{segment}");
+        assert_eq!(segment["algorithm"]["name"], "Tandem");
+        assert_eq!(
+            segment["algorithm"]["version"],
+            tandem::build_info::DESCRIBE
+        );
+    }
 }
 
 fn view_voxel_mm3(comparison: &Comparison) -> f64 {

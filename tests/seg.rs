@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 
 use ndarray::Array3;
 use serde_json::Value;
-use tandem::dicom::export::{SegOptions, SegmentKind, SegmentSpec, write_segmentation};
+use tandem::dicom::export::{
+    SegOptions, SegmentAlgorithm, SegmentKind, SegmentSpec, write_segmentation,
+};
 use tandem::dicom::{Rescale, Series, Stack, scan_paths};
 use tandem::geometry::Geometry;
 use tandem::progress::Progress;
@@ -45,8 +47,13 @@ fn spec(number_in_labels: u16, kind: SegmentKind) -> SegmentSpec {
         number_in_labels,
         label: format!("Lesion {number_in_labels}"),
         kind,
+        algorithm: SegmentAlgorithm::SemiAutomatic,
         description: (kind == SegmentKind::EnhancingLesion).then(|| "Gd-enhancing".into()),
     }
+}
+
+fn made_by(algorithm: SegmentAlgorithm, spec: SegmentSpec) -> SegmentSpec {
+    SegmentSpec { algorithm, ..spec }
 }
 
 fn options() -> SegOptions {
@@ -115,7 +122,19 @@ fn check_reading(json: &Value, labels: &Array3<u16>, source: &Series, segments: 
         );
         assert!(got["tracking_uid"].as_str().unwrap().starts_with("2.25."));
         tracking_uids.insert(got["tracking_uid"].to_string());
-        assert_eq!(got["algorithm_type"], "SEMIAUTOMATIC");
+        assert_eq!(got["algorithm_type"], spec.algorithm.term());
+        if spec.algorithm == SegmentAlgorithm::Manual {
+            assert!(got["algorithm"].is_null(), "{got}");
+        } else {
+            // The algorithm named, with Tandem's exact build.
+            assert_eq!(got["algorithm_name"], "Tandem");
+            assert_eq!(got["algorithm"]["name"], "Tandem");
+            assert_eq!(got["algorithm"]["version"], tandem::build_info::DESCRIBE);
+            assert_eq!(
+                got["algorithm"]["family"],
+                serde_json::json!(["123105", "DCM", "Histogram Analysis"])
+            );
+        }
         assert_eq!(
             got["category"],
             serde_json::json!(["49755003", "SCT", "Morphologically Abnormal Structure"])
@@ -222,10 +241,14 @@ fn sample_flair_marks_pass_dciodvfy_and_read_back_in_highdicom() {
     blob(&mut labels, [75.0, 50.0, 90.0], [1.0, 1.0, 1.0], 12);
     blob(&mut labels, [20.0, 20.0, 20.0], [2.0, 2.0, 2.0], 5); // not a segment: ignored
     // Out of numeric order, and lesion 9 has no voxel here (a lesion absent at this exam).
+    // Found by the comparison, made with its help, drawn by the reader.
     let segments = vec![
-        spec(7, SegmentKind::T2Lesion),
+        made_by(SegmentAlgorithm::Automatic, spec(7, SegmentKind::T2Lesion)),
         spec(3, SegmentKind::EnhancingLesion),
-        spec(12, SegmentKind::OtherFinding),
+        made_by(
+            SegmentAlgorithm::Manual,
+            spec(12, SegmentKind::OtherFinding),
+        ),
         spec(9, SegmentKind::T2Lesion),
     ];
     let dir = tempfile::tempdir().unwrap();

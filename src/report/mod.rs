@@ -36,7 +36,7 @@ use crate::compare::{PairView, Report};
 use crate::error::{Error, Result};
 use crate::marks::Marks;
 use crate::reading::{
-    Decision, ReadLesion, ReadSummary, marked_centroids, read_lesions, read_summary,
+    Decision, ReadLesion, ReadSummary, Source, marked_centroids, read_lesions, read_summary,
 };
 
 pub use html::{KeyImage, Patient, escape, impression_detail};
@@ -277,7 +277,9 @@ pub fn write_report_folder(dir: &Path, reading: &Reading, replace: bool) -> Resu
 }
 
 /// The lesions at follow-up (registered onto the baseline grid) as a DICOM Segmentation that
-/// references the baseline series, one segment per counted lesion with voxels.
+/// references the baseline series, one segment per counted (not rejected) lesion with voxels:
+/// the comparison's own lesions as AUTOMATIC segments, the reader's as MANUAL or
+/// SEMIAUTOMATIC ones (see [`segment_algorithm`]).
 fn write_seg(
     path: &Path,
     reading: &Reading,
@@ -309,6 +311,7 @@ fn write_seg(
                     LesionKind::Enhancing => SegmentKind::EnhancingLesion,
                     LesionKind::Other => SegmentKind::OtherFinding,
                 },
+                algorithm: segment_algorithm(l.source),
                 description: Some(caption(l)),
             })
         })
@@ -316,7 +319,7 @@ fn write_seg(
     if segments.is_empty() {
         return Err(Error::Limits {
             subject: path.display().to_string(),
-            problem: "no lesion is marked at follow-up".into(),
+            problem: "no counted lesion has voxels at follow-up".into(),
         });
     }
     let now = crate::clock::Utc::now();
@@ -330,6 +333,20 @@ fn write_seg(
     };
     write_segmentation(path, followup, &view.baseline_series, &segments, &options)?;
     Ok(path.to_path_buf())
+}
+
+/// Who made a lesion's outline, as the SEG says it. The marks do not record which tool drew
+/// them, so this goes by where the outline started: the comparison's own (unmarked) lesions are
+/// AUTOMATIC; a comparison lesion the reader marked started from (or was checked against) the
+/// comparison's outline, SEMIAUTOMATIC; a lesion the reader added is MANUAL, even when region
+/// growing or a threshold box helped draw it.
+fn segment_algorithm(source: Source) -> crate::dicom::export::SegmentAlgorithm {
+    use crate::dicom::export::SegmentAlgorithm;
+    match source {
+        Source::Algorithm => SegmentAlgorithm::Automatic,
+        Source::AlgorithmMarked => SegmentAlgorithm::SemiAutomatic,
+        Source::Reader => SegmentAlgorithm::Manual,
+    }
 }
 
 fn caption(l: &ReadLesion) -> String {

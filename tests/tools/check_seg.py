@@ -1,8 +1,8 @@
 """Reads DICOM Segmentation files with highdicom (not our code) and prints, as JSON, what
 highdicom understands of each: the segments and their codes and tracking identity, every
-marked pixel as (source image, row, column), and every marked voxel of highdicom's
-own volume as a patient (LPS) position in mm, so tests/seg.rs can compare all of it with what
-it wrote.
+marked pixel as (source image, row, column), who made each segment (algorithm type, name,
+version), and every marked voxel of highdicom's own volume as a patient (LPS) position in mm,
+so tests/seg.rs can compare all of it with what it wrote.
 
 Usage: check_seg.py SEG_FILE... (one JSON document per line, in order)
 """
@@ -33,6 +33,7 @@ def describe(path):
     for number in seg.segment_numbers:
         d = seg.get_segment_description(number)
         region = d.anatomic_regions
+        ident = d.algorithm_identification
         out["segments"].append(
             {
                 "number": number,
@@ -40,6 +41,14 @@ def describe(path):
                 "tracking_id": d.tracking_id,
                 "tracking_uid": d.tracking_uid,
                 "algorithm_type": d.algorithm_type.value,
+                "algorithm_name": d.get("SegmentAlgorithmName"),
+                "algorithm": None
+                if ident is None
+                else {
+                    "name": ident.name,
+                    "version": ident.version,
+                    "family": code(ident.family),
+                },
                 "category": code(d.segmented_property_category),
                 "type": code(d.segmented_property_type),
                 "region": code(region[0]) if region else None,

@@ -119,13 +119,14 @@ fn long_string(what: &str, value: &str, max: usize) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dicom::export::SegmentKind;
+    use crate::dicom::export::{SegmentAlgorithm, SegmentKind};
 
     fn spec(number_in_labels: u16, label: &str) -> SegmentSpec {
         SegmentSpec {
             number_in_labels,
             label: label.into(),
             kind: SegmentKind::T2Lesion,
+            algorithm: SegmentAlgorithm::Manual,
             description: None,
         }
     }

@@ -8,7 +8,7 @@ use dicom_object::{DefaultDicomObject, InMemDicomObject};
 
 use super::elements::{Code, Item, Put, item, name_uid};
 use super::frames::Frame;
-use super::seg::{CATEGORY, SegOptions, SegmentSpec, Uids};
+use super::seg::{ALGORITHM_FAMILY, ALGORITHM_NAME, CATEGORY, SegOptions, SegmentSpec, Uids};
 use crate::dicom::attrs;
 use crate::dicom::{Series, SliceRef, Stack};
 use crate::geometry::Geometry;
@@ -189,9 +189,14 @@ fn segment_items(c: &Context<'_>) -> Vec<Item> {
                 if let Some(description) = &s.description {
                     i.text(tags::SEGMENT_DESCRIPTION, VR::ST, description);
                 }
-                // Tandem proposes lesions and the reader confirms, edits or draws them.
-                i.text(tags::SEGMENT_ALGORITHM_TYPE, VR::CS, "SEMIAUTOMATIC");
-                i.text(tags::SEGMENT_ALGORITHM_NAME, VR::LO, "Tandem");
+                i.text(tags::SEGMENT_ALGORITHM_TYPE, VR::CS, s.algorithm.term());
+                if s.algorithm.names_algorithm() {
+                    i.text(tags::SEGMENT_ALGORITHM_NAME, VR::LO, ALGORITHM_NAME);
+                    i.seq(
+                        tags::SEGMENTATION_ALGORITHM_IDENTIFICATION_SEQUENCE,
+                        vec![algorithm_identification()],
+                    );
+                }
                 i.seq(
                     tags::SEGMENTED_PROPERTY_CATEGORY_CODE_SEQUENCE,
                     vec![CATEGORY.item()],
@@ -213,6 +218,18 @@ fn segment_items(c: &Context<'_>) -> Vec<Item> {
             })
         })
         .collect()
+}
+
+/// The Algorithm Identification Macro (PS3.3 Table 10-19): family, name and exact build.
+fn algorithm_identification() -> Item {
+    item(|a| {
+        a.seq(
+            tags::ALGORITHM_FAMILY_CODE_SEQUENCE,
+            vec![ALGORITHM_FAMILY.item()],
+        );
+        a.text(tags::ALGORITHM_NAME, VR::LO, ALGORITHM_NAME);
+        a.text(tags::ALGORITHM_VERSION, VR::LO, crate::build_info::DESCRIBE);
+    })
 }
 
 /// Pixel Measures and Plane Orientation, the same for every frame.

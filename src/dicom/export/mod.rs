@@ -2,7 +2,7 @@
 //!
 //! | file | job |
 //! |---|---|
-//! | `seg.rs` | the public SEG writer: segments and their codes, options, UIDs, the file |
+//! | `seg.rs` | the public SEG writer: segments, their codes and who made them, options, UIDs, the file |
 //! | `checks.rs` | what is refused before writing: bad sources, mismatched labels, bad strings |
 //! | `dataset.rs` | the Segmentation IOD's modules and functional groups as one data set |
 //! | `frames.rs` | which (segment, slice) frames exist, and their 1-bit packed pixel data |
@@ -15,4 +15,4 @@ mod frames;
 pub mod seg;
 
 pub use elements::Code;
-pub use seg::{SegOptions, SegmentKind, SegmentSpec, write_segmentation};
+pub use seg::{SegOptions, SegmentAlgorithm, SegmentKind, SegmentSpec, write_segmentation};

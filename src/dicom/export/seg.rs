@@ -21,6 +21,14 @@
 //! - [`SegmentKind::EnhancingLesion`]: NCIt C113842 "Enhancing Lesion", anatomic region SCT
 //!   12738006 "Brain";
 //! - [`SegmentKind::OtherFinding`]: SCT 52988006 "Lesion" (no site implied).
+//!
+//! Who made each segment ([`SegmentAlgorithm`], Segment Algorithm Type): AUTOMATIC for what the
+//! comparison found, SEMIAUTOMATIC for what a reader made with the comparison's help, MANUAL
+//! for what a reader drew. AUTOMATIC and SEMIAUTOMATIC segments name the algorithm: Segment
+//! Algorithm Name "Tandem", and a Segmentation Algorithm Identification item with the same
+//! name, Tandem's exact build as Algorithm Version, and the family DCM 123105 "Histogram
+//! Analysis" (CID 7162: the comparison thresholds noise-normalised z-scores taken from robust
+//! intensity statistics).
 
 use std::path::Path;
 
@@ -43,9 +51,50 @@ pub struct SegmentSpec {
     /// Segment Label, e.g. "Lesion 7" (at most 64 characters, no backslash).
     pub label: String,
     pub kind: SegmentKind,
+    /// Who made it: the comparison, a reader helped by it, or a reader alone.
+    pub algorithm: SegmentAlgorithm,
     /// Segment Description (at most 1024 characters).
     pub description: Option<String>,
 }
+
+/// How a segment was made (Segment Algorithm Type, PS3.3 C.8.20.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentAlgorithm {
+    /// Found by Tandem's comparison, untouched by a reader.
+    Automatic,
+    /// Made by a reader from Tandem's output (an accepted outline, region growing, a
+    /// threshold box).
+    SemiAutomatic,
+    /// Drawn by a reader (brush, eraser).
+    Manual,
+}
+
+impl SegmentAlgorithm {
+    /// The defined term DICOM writes.
+    pub fn term(self) -> &'static str {
+        match self {
+            SegmentAlgorithm::Automatic => "AUTOMATIC",
+            SegmentAlgorithm::SemiAutomatic => "SEMIAUTOMATIC",
+            SegmentAlgorithm::Manual => "MANUAL",
+        }
+    }
+
+    /// Whether an algorithm took part (then the segment names it).
+    pub fn names_algorithm(self) -> bool {
+        self != SegmentAlgorithm::Manual
+    }
+}
+
+/// Segment Algorithm Name and Algorithm Name of the segments Tandem's algorithm took part in.
+pub const ALGORITHM_NAME: &str = "Tandem";
+
+/// DCM 123105 "Histogram Analysis" (CID 7162, Surface Processing Algorithm Family): the
+/// comparison's thresholds are z-scores from robust intensity statistics.
+pub const ALGORITHM_FAMILY: Code = Code {
+    value: "123105",
+    scheme: "DCM",
+    meaning: "Histogram Analysis",
+};
 
 /// What a segment is; decides its coded property type (see the module doc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,7 +259,12 @@ impl Uids {
         for s in segments {
             let description = s.description.as_deref().unwrap_or("");
             let code = s.kind.property_type().value;
-            content += &format!("|{}:{}:{code}:{description}", s.number_in_labels, s.label);
+            content += &format!(
+                "|{}:{}:{code}:{}:{description}",
+                s.number_in_labels,
+                s.label,
+                s.algorithm.term()
+            );
         }
         let instance = name_uid(&content);
         let frame_of_reference = facts.frame_of_reference_uid.clone().unwrap_or_else(|| {
