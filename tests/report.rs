@@ -189,6 +189,10 @@ fn the_report_folder_follows_the_reader() {
         let png = image::open(key(*id)).unwrap();
         assert_eq!((png.width(), png.height()), (518, 256));
     }
+    // Outlined at both exams: the enlarging lesion as each exam has it, a new one dashed at
+    // baseline where it appears.
+    assert_eq!(outlined_panels(&key(enlarging)), [true, true]);
+    assert_eq!(outlined_panels(&key(accepted)), [true, true]);
     assert!(!key(rejected).exists(), "rejected: no key image");
 
     // report.pdf, read by poppler: the same counts, impression, notes (unescaped) and reader,
@@ -255,6 +259,18 @@ fn the_report_folder_follows_the_reader() {
     assert!(refused.to_string().contains("already exists"), "{refused}");
     assert_eq!(std::fs::read(out.join("report.json")).unwrap(), before);
     assert!(write_report_folder(&out, &reading, true).is_ok());
+}
+
+/// Whether each panel of a key image (baseline, follow-up) has outline-coloured pixels.
+fn outlined_panels(path: &Path) -> [bool; 2] {
+    let image = image::open(path).unwrap().to_rgb8();
+    let mut found = [false; 2];
+    for (x, _, pixel) in image.enumerate_pixels() {
+        if *pixel == tandem::report::key_images::OUTLINE {
+            found[usize::from(x >= image.width() / 2)] = true;
+        }
+    }
+    found
 }
 
 #[test]
@@ -325,6 +341,12 @@ fn a_post_contrast_pair_alone_is_reported_as_such() {
         assert!(text.contains(needle), "report.pdf lacks {needle}:\n{text}");
     }
     assert!(!text.contains("New T2/FLAIR lesions: 0") && !text.contains("inactive"));
+
+    // Key images: each lesion outlined at follow-up, and where it appears at baseline.
+    for lesion in &file.reading.lesions {
+        let path = out.join(format!("key-images/lesion-{:03}.png", lesion.id));
+        assert_eq!(outlined_panels(&path), [true, true], "lesion {}", lesion.id);
+    }
 
     // The SEG holds the comparison's lesions, as AUTOMATIC segments made by Tandem.
     let seg = out.join("lesions-seg.dcm");

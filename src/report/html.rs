@@ -46,7 +46,8 @@ figcaption{font-size:.9em}.small{font-size:.85em;color:#555}@media print{body{ma
 
 /// What the key images show.
 pub(super) const KEY_IMAGES_NOTE: &str = "Axial, baseline (left) and follow-up registered to the \
-     baseline (right), 80 mm field, lesion outlined.";
+     baseline (right), 80 mm field, lesion outlined (dashed where that exam has none of it: its \
+     outline at the other exam).";
 
 pub(super) fn date(d: &Option<String>) -> String {
     d.as_deref().map_or("(no date)".to_owned(), pretty_date)
