@@ -26,15 +26,18 @@ pub struct ChangeSettings {
     pub z_grow: f32,
     /// Smallest candidate or lesion kept, mm³ (MSSEG-2 ignores lesions of a few mm³).
     pub min_volume_mm3: f64,
-    /// Lesions at each exam: z against the exam's own brain (hyperintense plaques).
+    /// Persistent plaques at each exam: the least NAWM z-score that seeds one (raised to 3
+    /// above the exam's brightest normal tissue, `lesion_find`)...
     pub lesion_z_seed: f32,
+    /// ...and the least it grows through.
     pub lesion_z_grow: f32,
     /// Enlarging: follow-up volume at least (1 + ratio) × baseline volume...
     pub enlarge_ratio: f64,
     /// ...and at least this many mm³ larger.
     pub enlarge_min_mm3: f64,
-    /// A change region must be this bright at follow-up (mean z against the follow-up brain):
-    /// new lesions and new enhancement are hyperintense, resampling differences are not.
+    /// A change region must be this bright at follow-up (mean z against the follow-up's
+    /// normal-appearing white matter, `tissue::TissueModel`): new lesions and new enhancement
+    /// are hyperintense, resampling differences are not.
     pub hyperintense_z: f32,
     /// Width (mm) of the smoothing that removes slow gain differences (coil bias) between
     /// exams before subtraction.
@@ -325,6 +328,17 @@ pub fn regions(
             *k = *l > 0 && peak >= seed && *z >= grow.max(EDGE_FRACTION * peak);
         });
     measure(score, &kept, geometry, seed, min_volume_mm3)
+}
+
+/// Components of `mask` measured on `score`, kept when at least `min_volume_mm3`; labels
+/// 1.. in memory order.
+pub fn measure_components(
+    score: &Array3<f32>,
+    mask: &Mask,
+    geometry: &Geometry,
+    min_volume_mm3: f64,
+) -> (Array3<u32>, Vec<Region>) {
+    measure(score, mask, geometry, f32::NEG_INFINITY, min_volume_mm3)
 }
 
 /// Components of `mask` measured on `score`, kept when they reach `seed` and the volume.

@@ -48,14 +48,20 @@ enum Command {
     },
     /// Write the synthetic sample pair (baseline + follow-up DICOM, ground truth) to OUT.
     Synth {
-        #[arg(long)]
-        out: PathBuf,
+        #[arg(long, required_unless_present = "list_cases")]
+        out: Option<PathBuf>,
         /// Voxel size multiplier: 1 is the bundled 1.5 mm sample, 2 a quick 3 mm case.
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
         /// Write explicit VR little endian instead of JPEG-LS lossless.
         #[arg(long)]
         uncompressed: bool,
+        /// Write this pair of the validation corpus instead of the sample (see --list-cases).
+        #[arg(long)]
+        case: Option<String>,
+        /// List the validation corpus's pairs (name and class) and exit.
+        #[arg(long)]
+        list_cases: bool,
     },
     /// Compare two exams: register, diff, find new/enlarging lesions and new enhancement;
     /// writes the report folder OUT (report.json, report.html with key images, report.pdf, NIfTI
@@ -136,7 +142,14 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             out,
             scale,
             uncompressed,
-        }) => synth(out, scale, uncompressed),
+            case,
+            list_cases,
+        }) => match (list_cases, case, out) {
+            (true, _, _) => list_cases_command(),
+            (false, Some(name), Some(out)) => synth_case(out, &name),
+            (false, None, Some(out)) => synth(out, scale, uncompressed),
+            (false, _, None) => Err("synth needs --out".into()),
+        },
         Some(Command::BenchLoad { paths, runs }) => bench_load(&paths, runs),
         Some(Command::TeachPack {
             session,
@@ -241,6 +254,35 @@ fn synth(out: PathBuf, scale: f64, uncompressed: bool) -> Result<ExitCode, Strin
     eprintln!(
         "wrote {} exams, {} lesions to {} in {:.1} s",
         truth.exams.len(),
+        truth.lesions.len(),
+        out.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list_cases_command() -> Result<ExitCode, String> {
+    let mut text = String::new();
+    for case in tandem::synth::corpus::corpus() {
+        text += &format!("{}\t{}\n", case.name, case.class);
+    }
+    print_out(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn synth_case(out: PathBuf, name: &str) -> Result<ExitCode, String> {
+    let case = tandem::synth::corpus::corpus()
+        .into_iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| format!("no corpus case {name:?} (tandem synth --list-cases)"))?;
+    let start = Instant::now();
+    let lesions = case.lesions();
+    let truth =
+        tandem::synth::write_pair(&out, &case.options, &lesions).map_err(|e| e.to_string())?;
+    eprintln!(
+        "wrote {} ({}): {} lesions to {} in {:.1} s",
+        case.name,
+        case.class,
         truth.lesions.len(),
         out.display(),
         start.elapsed().as_secs_f64()

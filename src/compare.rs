@@ -20,10 +20,12 @@ use crate::error::{Error, Result};
 use crate::geometry::{Mat3, Vec3, norm, sub};
 use crate::info::pretty_date;
 use crate::lesion::{Status, TrackedLesion, match_lesions};
+use crate::lesion_find::{Models, find_lesions};
 use crate::location::{Landmarks, Location};
 use crate::progress::Progress;
 use crate::register::{Registration, RegistrationSettings, register_rigid};
 use crate::resample::{Interpolation, resample};
+use crate::tissue::TissueModel;
 use crate::volume::Volume;
 
 /// What kind of sequence a series is, as far as the comparison cares.
@@ -659,8 +661,19 @@ fn detect(
         settings.min_volume_mm3,
     );
     // A new lesion or new enhancement is bright at follow-up: an increase that stays at the
-    // level of normal tissue (a sulcus or a fold sampled differently) is not one.
-    let followup_z = intensity_z(&maps.followup, &maps.brain);
+    // level of normal tissue (a sulcus or a fold sampled differently) is not one. "Bright" is
+    // judged against each exam's normal-appearing white matter, not the whole brain.
+    let models = match (
+        TissueModel::fit(baseline.voxels(), &maps.brain),
+        TissueModel::fit(&maps.followup, &maps.brain),
+    ) {
+        (Some(baseline), Some(followup)) => Some(Models { baseline, followup }),
+        _ => None,
+    };
+    let followup_z = match &models {
+        Some(m) => m.followup.z_map(&maps.followup, &maps.brain),
+        None => intensity_z(&maps.followup, &maps.brain),
+    };
     let (change_labels, candidates) = keep_regions_reaching(
         &change_labels,
         candidates,
@@ -669,40 +682,51 @@ fn detect(
     );
     let voxel_ml = geometry.spacing.iter().product::<f64>() / 1000.0;
     let brain_volume_ml = maps.brain.iter().filter(|b| **b).count() as f64 * voxel_ml;
-    let (lesions, followup_lesions, baseline_lesions) = if kind == SequenceKind::T1Post {
-        let none = Array3::zeros(baseline.voxels().dim());
-        (Vec::new(), none.clone(), none)
-    } else {
-        let find = |z: &Array3<f32>| {
-            regions(
-                z,
+    let (lesions, followup_lesions, baseline_lesions) = match (&models, kind) {
+        (Some(models), kind) if kind != SequenceKind::T1Post => {
+            let (at_baseline, at_followup) = find_lesions(
+                baseline.voxels(),
+                &maps.followup,
+                &maps.brain,
+                (&change_labels, &candidates),
+                models,
                 &geometry,
-                settings.lesion_z_seed,
-                settings.lesion_z_grow,
+                settings,
+            );
+            let (b_labels, b_regions) = (at_baseline.labels, at_baseline.regions);
+            let (f_labels, f_regions) = (at_followup.labels, at_followup.regions);
+            let (decrease_labels, _) = regions(
+                &maps.z.mapv(|z| -z),
+                &geometry,
+                settings.z_seed,
+                settings.z_grow,
                 settings.min_volume_mm3,
-            )
-        };
-        let (b_labels, b_regions) = find(&intensity_z(baseline.voxels(), &maps.brain));
-        let (f_labels, f_regions) = find(&followup_z);
-        let mut lesions = match_lesions(
-            (&b_labels, &b_regions),
-            (&f_labels, &f_regions),
-            &change_labels,
-            settings,
-        );
-        let landmarks = Landmarks::new(baseline.voxels(), &maps.brain, &geometry);
-        for lesion in &mut lesions {
-            let located = match (
-                lesion.followup_labels.first(),
-                lesion.baseline_labels.first(),
-            ) {
-                (Some(f), _) => Some(landmarks.locate(&f_labels, *f, lesion.centroid_mm)),
-                (None, Some(b)) => Some(landmarks.locate(&b_labels, *b, lesion.centroid_mm)),
-                _ => None,
-            };
-            lesion.location = located;
+            );
+            let mut lesions = match_lesions(
+                (&b_labels, &b_regions),
+                (&f_labels, &f_regions),
+                &change_labels,
+                &decrease_labels,
+                settings,
+            );
+            let landmarks = Landmarks::new(baseline.voxels(), &maps.brain, &geometry);
+            for lesion in &mut lesions {
+                let located = match (
+                    lesion.followup_labels.first(),
+                    lesion.baseline_labels.first(),
+                ) {
+                    (Some(f), _) => Some(landmarks.locate(&f_labels, *f, lesion.centroid_mm)),
+                    (None, Some(b)) => Some(landmarks.locate(&b_labels, *b, lesion.centroid_mm)),
+                    _ => None,
+                };
+                lesion.location = located;
+            }
+            (lesions, f_labels, b_labels)
         }
-        (lesions, f_labels, b_labels)
+        _ => {
+            let none = Array3::zeros(baseline.voxels().dim());
+            (Vec::new(), none.clone(), none)
+        }
     };
     let mut outcome = Outcome {
         z: maps.z,

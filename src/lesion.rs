@@ -67,11 +67,15 @@ pub struct TrackedLesion {
 /// Matches lesion regions of both exams and assigns statuses.
 ///
 /// `baseline_labels`/`followup_labels` are label volumes on the baseline grid (0 = none);
-/// `change_labels` the labels of significant positive change.
+/// `change_labels` the labels of significant increase, `decrease_labels` of significant
+/// decrease. Shrinking and resolved need a significant decrease, as new and enlarging need an
+/// increase: a baseline plaque that no follow-up plaque overlaps, without a decrease there,
+/// was never confirmed as a plaque and is left out.
 pub fn match_lesions(
     baseline: (&Array3<u32>, &[Region]),
     followup: (&Array3<u32>, &[Region]),
     change_labels: &Array3<u32>,
+    decrease_labels: &Array3<u32>,
     settings: &ChangeSettings,
 ) -> Vec<TrackedLesion> {
     let (b_labels, b_regions) = baseline;
@@ -95,6 +99,16 @@ pub fn match_lesions(
             {
                 *flag = true;
             }
+        }
+    }
+    // Which baseline lesions touch a significant decrease.
+    let mut decreased = vec![false; nb + 1];
+    for (b, d) in b_labels.iter().zip(decrease_labels.iter()) {
+        if *b > 0
+            && *d > 0
+            && let Some(flag) = decreased.get_mut(*b as usize)
+        {
+            *flag = true;
         }
     }
     let volume = |regions: &[Region], label: u32| {
@@ -132,6 +146,9 @@ pub fn match_lesions(
             Status::Enlarging
         } else if vol_b >= (1.0 + settings.enlarge_ratio) * vol_f
             && vol_b - vol_f >= settings.enlarge_min_mm3
+            && matched
+                .iter()
+                .any(|b| decreased.get(*b as usize).copied().unwrap_or(false))
         {
             Status::Shrinking
         } else {
@@ -169,6 +186,7 @@ pub fn match_lesions(
             }
         }
         if !used_baseline.contains(&b)
+            && decreased.get(b as usize).copied().unwrap_or(false)
             && let Some(region) = b_regions.get(b as usize - 1)
         {
             lesions.push(TrackedLesion {
@@ -235,10 +253,14 @@ mod tests {
         ball(&mut base, [10, 30, 30], 3.0); // resolved
         ball(&mut follow, [30, 30, 10], 3.0); // crossed the threshold, no real change
         let s = ChangeSettings::default();
-        let (bl, br) = regions(&base, &g, 5.0, 3.0, 1.0);
         let (fl, fr) = regions(&follow, &g, 5.0, 3.0, 1.0);
         let (cl, _) = regions(&change, &g, 5.0, 3.0, 1.0);
-        let lesions = match_lesions((&bl, &br), (&fl, &fr), &cl, &s);
+        let mut decrease = Array3::<f32>::zeros(dim);
+        ball(&mut decrease, [10, 30, 30], 3.0); // the resolved plaque's signal fell
+        ball(&mut base, [50, 10, 30], 3.0); // unconfirmed: bright at baseline, no decrease
+        let (bl, br) = regions(&base, &g, 5.0, 3.0, 1.0);
+        let (dl, _) = regions(&decrease, &g, 5.0, 3.0, 1.0);
+        let lesions = match_lesions((&bl, &br), (&fl, &fr), &cl, &dl, &s);
         let status_at = |x: f64, y: f64| {
             lesions
                 .iter()

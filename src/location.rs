@@ -2,11 +2,15 @@
 //! juxtacortical, infratentorial; deep white matter otherwise), told from the image itself.
 //!
 //! Heuristics on one exam's brain, meant to help the reader, not to replace them:
-//! - **ventricles**: dark (CSF-like, below half the brain's median) voxels deep in the brain
-//!   (at least 12 mm from its surface), in components of at least 1 ml;
+//! - **ventricles**: dark (CSF-like, below half the brain's median) voxels deep in the brain's
+//!   envelope (the mask closed by 5 mm: real CSF spaces connect the ventricles to the outside,
+//!   so the mask alone leaves them out), at least 12 mm from its surface and within 30 mm of
+//!   the midline, in components whose core (one erosion, which drops the interhemispheric
+//!   fissure and thin cisterns) holds at least 0.5 ml;
 //! - **periventricular**: the lesion comes within 3 mm of a ventricle;
-//! - **juxtacortical**: within 3 mm of the brain surface or of sulcal CSF (dark voxels that are
-//!   not ventricle), where the cortex lies;
+//! - **juxtacortical**: touching the cortex (grey matter told from normal white matter by the
+//!   exam's tissue model, no deeper than 12 mm) or within 3 mm of the envelope's surface or of
+//!   sulcal CSF (inside the envelope, dark or outside the brain mask, and not ventricle);
 //! - **infratentorial**: centre in the lowest 28% of the brain's height and behind its middle
 //!   (brainstem, cerebellum).
 
@@ -14,7 +18,9 @@ use ndarray::{Array3, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::geometry::{Geometry, Vec3};
-use crate::morphology::{Mask, label_components, label_sizes, masked_values, morph, quantile};
+use crate::morphology::{
+    Mask, fill_holes, label_components, label_sizes, masked_values, morph, quantile,
+};
 
 /// Where a lesion is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,19 +101,36 @@ impl Landmarks {
             .copied()
             .fold(f64::INFINITY, f64::min);
         let mm = |d: f64| (d / min_spacing).round().max(1.0) as usize;
+        // The brain's envelope: the mask closed by 5 mm, holes filled. On real anatomy the CSF
+        // spaces are all connected (ventricles through the aqueduct to the cisterns), so the
+        // brain mask itself has the ventricles outside it; the envelope holds them again.
+        let closed = morph(&morph(brain, mm(5.0), true), mm(5.0), false);
+        let mut envelope = fill_holes(&closed);
+        Zip::from(&mut envelope)
+            .and(brain)
+            .for_each(|e, b| *e = *e || *b);
         let mut inside = masked_values(voxels, brain);
         let dark_below = 0.5 * quantile(&mut inside, 0.5).unwrap_or(0.0);
-        let depth = depth(brain, mm(12.0));
+        let depth = depth(&envelope, mm(12.0));
         let deep = mm(12.0) as u8;
         let mut dark = Mask::from_elem(voxels.dim(), false);
         Zip::from(&mut dark)
             .and(voxels)
-            .and(brain)
-            .for_each(|d, v, b| *d = *b && *v < dark_below);
+            .and(&envelope)
+            .for_each(|d, v, e| *d = *e && *v < dark_below);
+        // Ventricles lie deep and near the midline; deep sulci (the insula's cistern) lie deep
+        // too, but far to the side.
+        let midline = brain_centre(brain, geometry);
         let mut deep_dark = dark.clone();
-        Zip::from(&mut deep_dark)
+        Zip::indexed(&mut deep_dark)
             .and(&depth)
-            .for_each(|d, depth| *d = *d && *depth >= deep);
+            .for_each(|(k, j, i), d, depth| {
+                let p = geometry.index_to_mm([i as f64, j as f64, k as f64]);
+                *d = *d && *depth >= deep && (p[0] - midline[0]).abs() <= VENTRICLE_HALF_WIDTH_MM;
+            });
+        // A ventricle is a body of CSF, not a sheet: one erosion removes the interhemispheric
+        // fissure and the thin cisterns, which are deep and midline too.
+        let deep_dark = morph(&deep_dark, 1, false);
         let (labels, count) = label_components(&deep_dark);
         let sizes = label_sizes(&labels, count);
         let voxel_ml = geometry.spacing.iter().product::<f64>() / 1000.0;
@@ -115,16 +138,19 @@ impl Landmarks {
             l > 0
                 && sizes
                     .get(l as usize)
-                    .is_some_and(|s| *s as f64 * voxel_ml >= 1.0)
+                    .is_some_and(|s| *s as f64 * voxel_ml >= VENTRICLE_CORE_ML)
         });
         // Grow the ventricles through all connected dark voxels (their shallow parts too).
-        let ventricles = grow_within(&ventricles, &dark, mm(12.0));
+        let ventricles = grow_within(&ventricles, &dark, mm(8.0));
         let near_ventricle = morph(&ventricles, mm(3.0), true);
+        // Sulcal CSF: inside the envelope, outside the brain or dark, and not ventricle.
         let mut sulci = dark.clone();
         Zip::from(&mut sulci)
+            .and(&envelope)
+            .and(brain)
             .and(&ventricles)
-            .for_each(|s, v| *s = *s && !*v);
-        let mut surface = brain.clone();
+            .for_each(|s, e, b, v| *s = (*s || (*e && !*b)) && !*v);
+        let mut surface = envelope.clone();
         Zip::from(&mut surface)
             .and(&depth)
             .for_each(|s, d| *s = *s && *d <= mm(3.0) as u8);
@@ -132,7 +158,19 @@ impl Landmarks {
         Zip::from(&mut cortex_seed)
             .and(&surface)
             .for_each(|c, s| *c = *c || *s);
-        let near_cortex = morph(&cortex_seed, mm(3.0), true);
+        let mut near_cortex = morph(&cortex_seed, mm(3.0), true);
+        // The cortex itself: grey matter (off normal white matter on grey matter's side, by
+        // 3 NAWM σ) no deeper than cortex goes (12 mm from the envelope, which keeps the deep
+        // grey nuclei out). A lesion touching it is juxtacortical even where the sulcus beside
+        // it is too thin to show as CSF.
+        let ribbon_voxels =
+            (CORTEX_MIN_ML * 1000.0 / geometry.spacing.iter().product::<f64>()) as usize;
+        if let Some(cortex) = cortex(voxels, brain, &depth, mm(12.0) as u8, ribbon_voxels) {
+            let near = morph(&cortex, mm(1.5), true);
+            Zip::from(&mut near_cortex)
+                .and(&near)
+                .for_each(|n, c| *n = *n || *c);
+        }
         let (mut z_lo, mut z_hi, mut y_sum, mut n) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0.0);
         for ((k, j, i), b) in brain.indexed_iter() {
             if *b {
@@ -175,10 +213,72 @@ impl Landmarks {
         }
     }
 
+    /// Near-ventricle and near-cortex zones (on the landmark grid), for checks and overlays.
+    pub fn zones(&self) -> (&Mask, &Mask) {
+        (&self.near_ventricle, &self.near_cortex)
+    }
+
     /// The grid the landmarks are on.
     pub fn geometry(&self) -> &Geometry {
         &self.geometry
     }
+}
+
+/// Grey matter of the cortex: parenchyma at least 3 NAWM σ off normal white matter on the side
+/// where most of the rest of the parenchyma lies (above it on FLAIR and T2, below on T1), less
+/// than `max_depth` voxels deep in the envelope. `None` when no tissue model fits.
+fn cortex(
+    voxels: &Array3<f32>,
+    brain: &Mask,
+    depth: &Array3<u8>,
+    max_depth: u8,
+    min_voxels: usize,
+) -> Option<Mask> {
+    let model = crate::tissue::TissueModel::fit(voxels, brain)?;
+    let mut inside = masked_values(voxels, brain);
+    let median = quantile(&mut inside, 0.5)?;
+    let above = median >= model.nawm;
+    let (lo, hi) = if above {
+        (model.nawm + 3.0 * model.sigma, model.bright)
+    } else {
+        (0.5 * model.nawm, model.nawm - 3.0 * model.sigma)
+    };
+    let mut cortex = Mask::from_elem(voxels.dim(), false);
+    Zip::from(&mut cortex)
+        .and(voxels)
+        .and(brain)
+        .and(depth)
+        .for_each(|c, v, b, d| *c = *b && *v >= lo && *v <= hi && *d <= max_depth);
+    // The cortical ribbon is one large sheet; the partial-volume rim of a deep plaque is a
+    // small shell on its own, and must not make the plaque juxtacortical.
+    let (labels, count) = label_components(&cortex);
+    let sizes = label_sizes(&labels, count);
+    Some(labels.mapv(|l| l > 0 && sizes.get(l as usize).is_some_and(|s| *s >= min_voxels)))
+}
+
+/// Smallest connected piece (ml) of grey matter taken as cortex.
+const CORTEX_MIN_ML: f64 = 5.0;
+
+/// Smallest eroded core (ml) of a ventricle: each lateral ventricle's core is about 1 ml on a
+/// normal adult brain at 1.5 mm.
+const VENTRICLE_CORE_ML: f64 = 0.5;
+
+/// How far (mm) from the brain's middle, left to right, a ventricle may lie.
+const VENTRICLE_HALF_WIDTH_MM: f64 = 30.0;
+
+/// The centre of the brain mask, patient mm.
+fn brain_centre(brain: &Mask, geometry: &Geometry) -> Vec3 {
+    let (mut sum, mut n) = ([0.0; 3], 0.0);
+    for ((k, j, i), b) in brain.indexed_iter() {
+        if *b {
+            sum = [sum[0] + i as f64, sum[1] + j as f64, sum[2] + k as f64];
+            n += 1.0;
+        }
+    }
+    if n == 0.0 {
+        return geometry.index_to_mm([0.0; 3]);
+    }
+    geometry.index_to_mm(sum.map(|s| s / n))
 }
 
 /// Grid size the landmarks are found at, in mm.

@@ -1,10 +1,12 @@
 //! The synthetic MS patient: a baseline and a follow-up exam (3D FLAIR and post-contrast 3D
-//! T1 each), with known head motion between them, known plaques and their changes, written as
-//! real DICOM. `sample_data/` is this generator's output; the tests build their fixtures here.
+//! T1 each) of a real brain (the MNI ICBM152 template, `atlas`) in a whole head, with known
+//! head motion between them, known plaques and their changes, written as real DICOM. `sample_data/` is this generator's output; the tests build their fixtures here.
 //!
 //! Deterministic: the same options give byte-identical files on every machine.
 
 mod anatomy;
+pub mod atlas;
+pub mod corpus;
 pub mod lesions;
 pub(crate) mod noise;
 pub mod writer;
@@ -21,7 +23,7 @@ use crate::geometry::{Geometry, Mat3, Vec3, add, mat_vec, scale, sub};
 use crate::transform::RigidTransform;
 use crate::volume::Volume;
 pub use anatomy::{Sequence, Tissue, signal_at, tissue_at};
-pub use lesions::{Change, Lesion, sample_lesions};
+pub use lesions::{Change, Lesion, PlaquePlan, Region, place_plaques, sample_lesions};
 pub use writer::Encoding;
 
 /// How large and how compressed the generated exams are.
@@ -46,6 +48,14 @@ pub struct SampleOptions {
     /// Replace the sample's head motion: rotation (degrees about x, y, z, about the baseline
     /// head centre) and translation (mm) of the follow-up head relative to the baseline.
     pub followup_motion: Option<(Vec3, Vec3)>,
+    /// Mixed into every noise stream: another seed, another noise realisation.
+    pub seed: u64,
+    /// Multiplies the receive-coil bias field's amplitude (1: ±8%; 2: ±16%).
+    pub bias: f64,
+    /// Receiver gain of the follow-up relative to the baseline.
+    pub followup_gain: f64,
+    /// Acquire the baseline FLAIR as 2D axial slices this thick (mm, no gap) instead of 3D.
+    pub baseline_flair_slice_mm: Option<f64>,
 }
 
 impl Default for SampleOptions {
@@ -59,6 +69,10 @@ impl Default for SampleOptions {
             followup_t1_pre: false,
             followup_on_baseline_grid: false,
             followup_motion: None,
+            seed: 0,
+            bias: 1.0,
+            followup_gain: 1.12,
+            baseline_flair_slice_mm: None,
         }
     }
 }
@@ -177,7 +191,7 @@ pub fn sample_plan(options: &SampleOptions) -> Vec<ExamPlan> {
     };
     let iso = 1.5 * s;
     let base_dims = [n(128.0), n(144.0), n(112.0)];
-    let base_centre = add(baseline_pose.apply([0.0, 0.0, 0.0]), [0.0, 0.0, -6.0]);
+    let base_centre = add(baseline_pose.apply([0.0, 0.0, 0.0]), [0.0, 0.0, -2.0]);
     let follow_centre = add(followup_pose.apply([0.0, 0.0, 0.0]), [2.0, 3.0, -9.0]);
     let same_grid = options.followup_on_baseline_grid;
     let (follow_centre, tilted, other_dims_f, other_spacing_f) = if same_grid {
@@ -209,14 +223,29 @@ pub fn sample_plan(options: &SampleOptions) -> Vec<ExamPlan> {
             head_pose: baseline_pose,
             gain: 1.0,
             series: vec![
-                SeriesPlan {
-                    folder: "FLAIR_3D".into(),
-                    description: "3D FLAIR AX 1.5mm".into(),
-                    sequence: Sequence::Flair,
-                    geometry: grid(base_centre, axial, [iso; 3], base_dims),
-                    dims: base_dims,
-                    number: 3,
-                    rescale: identity_rescale,
+                match options.baseline_flair_slice_mm {
+                    None => SeriesPlan {
+                        folder: "FLAIR_3D".into(),
+                        description: "3D FLAIR AX 1.5mm".into(),
+                        sequence: Sequence::Flair,
+                        geometry: grid(base_centre, axial, [iso; 3], base_dims),
+                        dims: base_dims,
+                        number: 3,
+                        rescale: identity_rescale,
+                    },
+                    Some(thick) => {
+                        let slices = ((base_dims[2] as f64 * iso / thick).round() as usize).max(2);
+                        let dims = [base_dims[0], base_dims[1], slices];
+                        SeriesPlan {
+                            folder: "FLAIR_2D".into(),
+                            description: format!("AX FLAIR 2D {thick:.0}mm"),
+                            sequence: Sequence::Flair,
+                            geometry: grid(base_centre, axial, [iso, iso, thick], dims),
+                            dims,
+                            number: 3,
+                            rescale: identity_rescale,
+                        }
+                    }
                 },
                 SeriesPlan {
                     folder: "T1_3D_POST".into(),
@@ -235,7 +264,7 @@ pub fn sample_plan(options: &SampleOptions) -> Vec<ExamPlan> {
             date: "20260316".into(),
             time: "143000".into(),
             head_pose: followup_pose,
-            gain: 1.12,
+            gain: options.followup_gain,
             series: vec![
                 SeriesPlan {
                     folder: "FLAIR_3D".into(),
@@ -288,8 +317,20 @@ pub fn render_series(
 ) -> Result<Volume> {
     let [ni, nj, nk] = series.dims;
     let to_head = exam.head_pose.inverse();
-    let ss = options.supersample.max(1);
-    let stream = noise::mix64(u64::from(series.number as u32) ^ (u64::from(exam.followup) << 40));
+    // Sub-samples per axis, more along thick slices (their partial volume is the point).
+    let finest = series
+        .geometry
+        .spacing
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let ss = series
+        .geometry
+        .spacing
+        .map(|s| ((options.supersample.max(1) as f64 * s / finest).round() as usize).max(1));
+    let stream = noise::mix64(
+        u64::from(series.number as u32) ^ (u64::from(exam.followup) << 40) ^ options.seed,
+    );
     let wm = series.sequence.signal(Tissue::WhiteMatter);
     let mut voxels = Array3::<f32>::zeros((nk, nj, ni));
     voxels
@@ -299,22 +340,24 @@ pub fn render_series(
         .for_each(|(k, mut plane)| {
             for ((j, i), out) in plane.indexed_iter_mut() {
                 let mut sum = 0.0;
-                for s in 0..ss * ss * ss {
-                    let offset = |d: usize| (d as f64 + 0.5) / ss as f64 - 0.5;
+                let [si, sj, sk] = ss;
+                for s in 0..si * sj * sk {
+                    let offset = |d: usize, n: usize| (d as f64 + 0.5) / n as f64 - 0.5;
                     let idx = [
-                        i as f64 + offset(s % ss),
-                        j as f64 + offset((s / ss) % ss),
-                        k as f64 + offset(s / (ss * ss)),
+                        i as f64 + offset(s % si, si),
+                        j as f64 + offset((s / si) % sj, sj),
+                        k as f64 + offset(s / (si * sj), sk),
                     ];
                     let head = to_head.apply(series.geometry.index_to_mm(idx));
                     sum += signal_at(head, series.sequence, lesions, exam.followup);
                 }
-                let clean = sum / (ss * ss * ss) as f64;
+                let clean = sum / (si * sj * sk) as f64;
                 let p = series.geometry.index_to_mm([i as f64, j as f64, k as f64]);
                 // A smooth receive-coil bias, fixed to the scanner (patient coordinates).
                 let bias = 1.0
-                    + 0.05 * (0.011 * p[0] + 0.3).sin() * (0.009 * p[1] - 0.2).cos()
-                    + 0.03 * (0.013 * p[2]).sin();
+                    + options.bias
+                        * (0.05 * (0.011 * p[0] + 0.3).sin() * (0.009 * p[1] - 0.2).cos()
+                            + 0.03 * (0.013 * p[2]).sin());
                 let sigma = options.noise * wm;
                 let re = clean * bias + sigma * noise::gaussian(noise::voxel_key(stream, i, j, k));
                 let im = sigma * noise::gaussian(noise::voxel_key(stream ^ 0xFF, i, j, k));
@@ -332,6 +375,12 @@ pub fn write_sample_pair(dir: &Path, options: &SampleOptions) -> Result<GroundTr
     } else {
         lesions::stable_lesions()
     };
+    write_pair(dir, options, &lesions)
+}
+
+/// Writes a pair with the given plaques (the ground truth) into `dir`, as the sample is written.
+pub fn write_pair(dir: &Path, options: &SampleOptions, lesions: &[Lesion]) -> Result<GroundTruth> {
+    let lesions = lesions.to_vec();
     let exams = sample_plan(options);
     let mut exam_truths = Vec::new();
     for exam in &exams {
@@ -495,7 +544,8 @@ fn ground_truth(
     let (new, enlarging) = (count(Change::New), count(Change::Enlarging));
     let enhancing = lesions.iter().filter(|l| l.enhancing).count();
     Ok(GroundTruth {
-        description: "Synthetic MS patient made by `tandem synth` (procedural brain phantom). \
+        description: "Synthetic MS patient made by `tandem synth` (the MNI ICBM152 2009 brain in \
+                      a synthetic head, assets/anatomy/LICENSE-MNI-ICBM152.txt). \
                       Baseline 2025-03-10, follow-up 2026-03-16 with head motion, its own frame of \
                       reference, an oblique FLAIR, another T1 grid and another rescale."
             .into(),

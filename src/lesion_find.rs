@@ -1,0 +1,183 @@
+//! Lesions at each exam of a FLAIR or T2 pair, on the baseline grid, found in two ways:
+//!
+//! - **from the change**: every region of significant increase is measured on both images at
+//!   its own half-maximum (half-way from normal-appearing white matter to the region's peak at
+//!   follow-up, and at least the brightest normal tissue). The extent grows from the change
+//!   through voxels above that level at either exam, and each exam's lesion is what of it is
+//!   above the level in that exam. So "new or enlarging" is decided on the baseline image
+//!   itself, with the same yardstick at both exams, not on whether the baseline happened to
+//!   cross a global threshold.
+//! - **persistent plaques**: blobs brighter than the brightest normal tissue of that exam (its
+//!   98th percentile of parenchyma, the cortex on FLAIR) by a margin, in NAWM z-scores.
+//!
+//! Both are judged against the exam's `TissueModel` (NAWM), never the whole brain's spread.
+
+use ndarray::{Array3, Zip};
+
+use crate::change::{ChangeSettings, Region, measure_components, regions};
+use crate::geometry::Geometry;
+use crate::morphology::Mask;
+use crate::tissue::TissueModel;
+
+/// How far (mm) a lesion's extent may reach beyond its region of change.
+const REACH_MM: f64 = 3.0;
+
+/// NAWM z above the brightest normal tissue that seeds a persistent plaque.
+const PLAQUE_MARGIN_Z: f32 = 3.0;
+
+/// One exam's lesions: labels 1.. on the baseline grid and their measurements.
+pub struct ExamLesions {
+    pub labels: Array3<u32>,
+    pub regions: Vec<Region>,
+}
+
+/// The two exams' intensity models.
+pub struct Models {
+    pub baseline: TissueModel,
+    pub followup: TissueModel,
+}
+
+/// Finds the lesions at baseline and at follow-up. `followup` is registered and normalised to
+/// the baseline; `change` labels the kept regions of significant increase (`candidates`).
+pub fn find_lesions(
+    baseline: &Array3<f32>,
+    followup: &Array3<f32>,
+    brain: &Mask,
+    change: (&Array3<u32>, &[Region]),
+    models: &Models,
+    geometry: &Geometry,
+    settings: &ChangeSettings,
+) -> (ExamLesions, ExamLesions) {
+    let (change_labels, candidates) = change;
+    let dim = baseline.dim();
+    let mut at_followup = Mask::from_elem(dim, false);
+    let mut at_baseline = Mask::from_elem(dim, false);
+    let reach = geometry.spacing.map(|s| (REACH_MM / s).ceil() as usize);
+    for candidate in candidates {
+        grow_from_change(
+            (baseline, followup, brain),
+            (change_labels, candidate),
+            models,
+            reach,
+            (&mut at_baseline, &mut at_followup),
+        );
+    }
+    let zb = models.baseline.z_map(baseline, brain);
+    let zf = models.followup.z_map(followup, brain);
+    for (z, model, mask) in [
+        (&zb, &models.baseline, &mut at_baseline),
+        (&zf, &models.followup, &mut at_followup),
+    ] {
+        let bright = model.z(model.bright);
+        let seed = settings.lesion_z_seed.max(bright + PLAQUE_MARGIN_Z);
+        let grow = settings.lesion_z_grow.max(bright);
+        let (labels, _) = regions(z, geometry, seed, grow, settings.min_volume_mm3);
+        Zip::from(mask)
+            .and(&labels)
+            .for_each(|m, l| *m = *m || *l > 0);
+    }
+    let measure = |mask: &Mask, z: &Array3<f32>| {
+        let (labels, regions) = measure_components(z, mask, geometry, settings.min_volume_mm3);
+        ExamLesions { labels, regions }
+    };
+    (measure(&at_baseline, &zb), measure(&at_followup, &zf))
+}
+
+/// One region of change measured at both exams (see the module doc).
+fn grow_from_change(
+    images: (&Array3<f32>, &Array3<f32>, &Mask),
+    change: (&Array3<u32>, &Region),
+    models: &Models,
+    reach: [usize; 3],
+    out: (&mut Mask, &mut Mask),
+) {
+    let (baseline, followup, brain) = images;
+    let (labels, region) = change;
+    let (at_baseline, at_followup) = out;
+    let (nk, nj, ni) = baseline.dim();
+    let [[i0, j0, k0], [i1, j1, k1]] = region.bbox;
+    let lo = [
+        i0.saturating_sub(reach[0]),
+        j0.saturating_sub(reach[1]),
+        k0.saturating_sub(reach[2]),
+    ];
+    let hi = [
+        (i1 + reach[0]).min(ni.saturating_sub(1)),
+        (j1 + reach[1]).min(nj.saturating_sub(1)),
+        (k1 + reach[2]).min(nk.saturating_sub(1)),
+    ];
+    // The region's peak at follow-up: its 90th percentile, robust to a single noisy voxel.
+    let mut inside: Vec<f32> = Vec::new();
+    for k in k0..=k1 {
+        for j in j0..=j1 {
+            for i in i0..=i1 {
+                if labels.get((k, j, i)) == Some(&region.label)
+                    && let Some(v) = followup.get((k, j, i))
+                {
+                    inside.push(*v);
+                }
+            }
+        }
+    }
+    let Some(peak) = crate::morphology::quantile(&mut inside, 0.9) else {
+        return;
+    };
+    // A lesion is brighter than any normal tissue (the cortex on FLAIR): a change whose peak
+    // stays below the top of normal parenchyma (a fold or a bias residue) makes no lesion.
+    let nawm = models.followup.nawm;
+    if peak <= nawm || peak < models.followup.bright {
+        return;
+    }
+    // One level for both exams, so an unchanged plaque measures the same at both: half-way to
+    // the region's peak, and never below the top of normal tissue (or a faint plaque's extent
+    // would run into the cortex beside it).
+    let level = (nawm + 0.5 * (peak - nawm)).max(models.followup.bright);
+    // Flood fill (26-connected) from the change through voxels above the level at either exam.
+    let mut stack: Vec<(usize, usize, usize)> = Vec::new();
+    for k in k0..=k1 {
+        for j in j0..=j1 {
+            for i in i0..=i1 {
+                if labels.get((k, j, i)) == Some(&region.label) {
+                    stack.push((k, j, i));
+                }
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    while let Some(p) = stack.pop() {
+        if !seen.insert(p) {
+            continue;
+        }
+        let bright_now = followup.get(p).is_some_and(|v| *v >= level);
+        let bright_before = baseline.get(p).is_some_and(|v| *v >= level);
+        let in_region = labels.get(p) == Some(&region.label);
+        if !(bright_now || bright_before || in_region) || brain.get(p) != Some(&true) {
+            continue;
+        }
+        if bright_now && let Some(m) = at_followup.get_mut(p) {
+            *m = true;
+        }
+        if bright_before && let Some(m) = at_baseline.get_mut(p) {
+            *m = true;
+        }
+        let (k, j, i) = p;
+        for dk in -1isize..=1 {
+            for dj in -1isize..=1 {
+                for di in -1isize..=1 {
+                    let q = (
+                        k.checked_add_signed(dk),
+                        j.checked_add_signed(dj),
+                        i.checked_add_signed(di),
+                    );
+                    if let (Some(qk), Some(qj), Some(qi)) = q
+                        && (lo[2]..=hi[2]).contains(&qk)
+                        && (lo[1]..=hi[1]).contains(&qj)
+                        && (lo[0]..=hi[0]).contains(&qi)
+                    {
+                        stack.push((qk, qj, qi));
+                    }
+                }
+            }
+        }
+    }
+}
