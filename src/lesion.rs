@@ -146,6 +146,7 @@ pub fn match_lesions(
             Status::Enlarging
         } else if vol_b >= (1.0 + settings.enlarge_ratio) * vol_f
             && vol_b - vol_f >= settings.enlarge_min_mm3
+            && !significant
             && matched
                 .iter()
                 .any(|b| decreased.get(*b as usize).copied().unwrap_or(false))

@@ -3,10 +3,11 @@
 //! - **from the change**: every region of significant increase is measured on both images at
 //!   its own half-maximum (half-way from normal-appearing white matter to the region's peak at
 //!   follow-up, and at least the brightest normal tissue). The extent grows from the change
-//!   through voxels above that level at either exam, and each exam's lesion is what of it is
-//!   above the level in that exam. So "new or enlarging" is decided on the baseline image
-//!   itself, with the same yardstick at both exams, not on whether the baseline happened to
-//!   cross a global threshold.
+//!   through voxels above that level at either exam; the follow-up lesion is what of it is
+//!   above the level at follow-up, the baseline lesion what is above it at both exams, and only
+//!   when its core stood out at baseline as a plaque does. So "new or enlarging" is decided on
+//!   the baseline image itself, with the same yardstick at both exams, not on whether the
+//!   baseline happened to cross a global threshold.
 //! - **persistent plaques**: blobs brighter than the brightest normal tissue of that exam (its
 //!   98th percentile of parenchyma, the cortex on FLAIR) by a margin, in NAWM z-scores.
 //!
@@ -144,6 +145,7 @@ fn grow_from_change(
         }
     }
     let mut seen = std::collections::HashSet::new();
+    let mut before: Vec<(usize, usize, usize)> = Vec::new();
     while let Some(p) = stack.pop() {
         if !seen.insert(p) {
             continue;
@@ -157,8 +159,8 @@ fn grow_from_change(
         if bright_now && let Some(m) = at_followup.get_mut(p) {
             *m = true;
         }
-        if bright_before && let Some(m) = at_baseline.get_mut(p) {
-            *m = true;
+        if bright_before && (bright_now || in_region) {
+            before.push(p);
         }
         let (k, j, i) = p;
         for dk in -1isize..=1 {
@@ -177,6 +179,22 @@ fn grow_from_change(
                         stack.push((qk, qj, qi));
                     }
                 }
+            }
+        }
+    }
+    // A plaque was there before only if its core stood out as a plaque does (the persistent
+    // plaques' seed): the cortex beside a new juxtacortical plaque reaches the level at both
+    // exams, and must not make the plaque "enlarging" or "persistent".
+    let plaque_seed = models.baseline.z(models.baseline.bright) + PLAQUE_MARGIN_Z;
+    let was_a_plaque = before.iter().any(|p| {
+        baseline
+            .get(*p)
+            .is_some_and(|v| models.baseline.z(*v) >= plaque_seed)
+    });
+    if was_a_plaque {
+        for p in before {
+            if let Some(m) = at_baseline.get_mut(p) {
+                *m = true;
             }
         }
     }

@@ -143,24 +143,24 @@ fn painting_with_the_brush_then_undo_and_redo() {
 fn accepting_a_candidate_and_editing_its_record() {
     let mut harness = app_with(|_| {});
     compared(&mut harness);
-    harness.get_by_label("Lesion 3").click();
+    harness.get_by_label("Lesion 4").click();
     harness.run_steps(2);
     harness.get_by_label("Mark as lesion").click();
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
-    let lesion = review.lesion(3).unwrap();
+    let lesion = review.lesion(4).unwrap();
     assert_eq!(lesion.source, Source::AlgorithmMarked);
     assert_eq!(lesion.decision, Decision::Confirmed);
-    assert!(review.marks.voxel_count(1, 3) > 20);
+    assert!(review.marks.voxel_count(1, 4) > 20);
     assert_eq!(
-        review.marks.voxel_count(0, 3),
+        review.marks.voxel_count(0, 4),
         0,
         "new: nothing at baseline"
     );
     // Region growing from the lesion's centre at follow-up adds to it; a tight tolerance stays
     // inside the plaque (it does not leak into the brain).
     let centre = review.marks.geometry().mm_to_index(lesion.centroid_mm);
-    let before = review.marks.voxel_count(1, 3);
+    let before = review.marks.voxel_count(1, 4);
     harness
         .state_mut()
         .push_command(Command::Mark(Mark::SetTool(Tool::Grow)));
@@ -170,7 +170,7 @@ fn accepting_a_candidate_and_editing_its_record() {
     }));
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
-    let grown = review.marks.voxel_count(1, 3);
+    let grown = review.marks.voxel_count(1, 4);
     assert!(
         grown >= before / 2 && grown < 20 * before,
         "{before} → {grown}"
@@ -181,14 +181,15 @@ fn accepting_a_candidate_and_editing_its_record() {
     harness.get_by_label("Note").type_text("ring enhancement");
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
-    assert_eq!(review.lesion(3).unwrap().note, "ring enhancement");
+    assert_eq!(review.lesion(4).unwrap().note, "ring enhancement");
     harness.get_by_label("Delete marks").click();
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
-    assert_eq!(review.lesion(3).unwrap().source, Source::Algorithm);
+    assert_eq!(review.lesion(4).unwrap().source, Source::Algorithm);
 }
 
-/// Paints a small lesion at follow-up and (with `reject`) rejects lesion 6, through commands.
+/// Paints a small lesion at follow-up and (with `reject`) rejects lesion 1 (new, periventricular
+/// in the sample), through commands.
 fn make_some_work(harness: &mut Harness<'_, TandemApp>, reject: bool) {
     let app = harness.state_mut();
     let centre = {
@@ -206,7 +207,7 @@ fn make_some_work(harness: &mut Harness<'_, TandemApp>, reject: bool) {
             first: true,
         }),
         Command::Mark(Mark::EndStroke),
-        Command::SelectLesion(6),
+        Command::SelectLesion(1),
         Command::SetReader("Dr Kittest".into()),
     ] {
         app.push_command(command);
@@ -253,7 +254,7 @@ fn a_saved_session_reopens_with_its_marks_and_decisions() {
     let state = harness.state();
     assert_eq!(marked_voxels(state, 1), voxels);
     let review = state.review.as_ref().unwrap();
-    assert_eq!(review.lesion(6).unwrap().decision, Decision::Rejected);
+    assert_eq!(review.lesion(1).unwrap().decision, Decision::Rejected);
     assert_eq!(state.session.reader, "Dr Kittest");
     assert_eq!(state.session.path.as_deref(), Some(path.as_path()));
     assert!(
@@ -331,7 +332,7 @@ fn saving_the_report_never_replaces_one_silently() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
         html.contains("id=\"count-new\">2<"),
-        "6 rejected, 1 drawn: 2 new"
+        "1 rejected, 1 drawn: 2 new"
     );
     assert!(html.contains("Dr Kittest"));
     assert!(out.join("lesions-seg.dcm").is_file());
@@ -528,7 +529,7 @@ fn a_practice_round_on_the_sample_case() {
         }
         harness.run_steps(2);
     }
-    harness.get_by_label("Lesion 7"); // the trainee's own lesions are listed
+    harness.get_by_label("Lesion 8"); // the trainee's own lesions are listed
     harness
         .state_mut()
         .push_command(Command::SetAnswers(tandem::training::teach_pack::Answers {
@@ -557,7 +558,7 @@ fn a_practice_round_on_the_sample_case() {
             && result.answers.new_right
             && result.answers.activity_right
     );
-    // The miss is the enlarging lesion (lesion 2 of the comparison).
+    // The miss is the enlarging lesion (lesion 5 of the comparison).
     let enlarging = {
         let review = harness.state().review.as_ref().unwrap();
         review
@@ -615,8 +616,8 @@ fn an_expert_makes_a_teaching_case_from_the_saved_reading() {
     let opened = tandem::training::practice::Case::open(&case).unwrap();
     assert_eq!(opened.file.label, "CASE-7");
     assert_eq!(opened.file.files, [224, 216]);
-    // New: lesion 3 (kept without marking) and the drawn one; 6 rejected. The reference holds
-    // both, plus the enlarging lesion 2: three lesions, as the answers count them.
+    // New: lesion 4 (kept without marking) and the drawn one; 1 rejected. The reference holds
+    // both, plus the enlarging lesion 5: three lesions, as the answers count them.
     assert_eq!(
         (opened.file.answers.new, opened.file.answers.enlarging),
         (2, 1)
@@ -629,5 +630,5 @@ fn an_expert_makes_a_teaching_case_from_the_saved_reading() {
         .filter(|l| *l != 0)
         .collect();
     assert_eq!(ids.len(), 3, "{ids:?}");
-    assert!(ids.contains(&2) && ids.contains(&3) && !ids.contains(&6));
+    assert!(ids.contains(&5) && ids.contains(&4) && !ids.contains(&1));
 }
