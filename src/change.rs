@@ -312,6 +312,17 @@ pub fn regions(
     grow: f32,
     min_volume_mm3: f64,
 ) -> (Array3<u32>, Vec<Region>) {
+    regions_cut_at(score, geometry, (seed, grow), EDGE_FRACTION, min_volume_mm3)
+}
+
+/// As `regions`, with each region cut at `edge_fraction` of its peak instead.
+pub fn regions_cut_at(
+    score: &Array3<f32>,
+    geometry: &Geometry,
+    (seed, grow): (f32, f32),
+    edge_fraction: f32,
+    min_volume_mm3: f64,
+) -> (Array3<u32>, Vec<Region>) {
     let (labels, count) = label_components(&score.mapv(|z| z >= grow));
     let mut peaks = vec![f32::NEG_INFINITY; count as usize + 1];
     for (l, z) in labels.iter().zip(score.iter()) {
@@ -325,7 +336,7 @@ pub fn regions(
         .and(score)
         .for_each(|k, l, z| {
             let peak = peaks.get(*l as usize).copied().unwrap_or(f32::NEG_INFINITY);
-            *k = *l > 0 && peak >= seed && *z >= grow.max(EDGE_FRACTION * peak);
+            *k = *l > 0 && peak >= seed && *z >= grow.max(edge_fraction * peak);
         });
     measure(score, &kept, geometry, seed, min_volume_mm3)
 }

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::geometry::{Mat3, Vec3, norm, sub};
 use crate::info::pretty_date;
 use crate::lesion::{Status, TrackedLesion, match_lesions};
-use crate::lesion_find::{Models, find_lesions};
+use crate::lesion_find::{Models, find_lesions, keep_brighter_than_normal};
 use crate::location::{Landmarks, Location};
 use crate::progress::Progress;
 use crate::register::{Registration, RegistrationSettings, register_rigid};
@@ -680,6 +680,13 @@ fn detect(
         &followup_z,
         settings.hyperintense_z,
     );
+    // ...and brighter than any normal tissue there (not a fold of cortex).
+    let (change_labels, candidates) = match &models {
+        Some(m) => {
+            keep_brighter_than_normal(&change_labels, candidates, &maps.followup, &m.followup)
+        }
+        None => (change_labels, candidates),
+    };
     let voxel_ml = geometry.spacing.iter().product::<f64>() / 1000.0;
     let brain_volume_ml = maps.brain.iter().filter(|b| **b).count() as f64 * voxel_ml;
     let (lesions, followup_lesions, baseline_lesions) = match (&models, kind) {

@@ -15,7 +15,9 @@
 
 use ndarray::{Array3, Zip};
 
-use crate::change::{ChangeSettings, Region, measure_components, regions};
+use crate::change::{
+    ChangeSettings, Region, keep_regions_reaching, measure_components, regions_cut_at,
+};
 use crate::geometry::Geometry;
 use crate::morphology::Mask;
 use crate::tissue::TissueModel;
@@ -72,7 +74,8 @@ pub fn find_lesions(
         let bright = model.z(model.bright);
         let seed = settings.lesion_z_seed.max(bright + PLAQUE_MARGIN_Z);
         let grow = settings.lesion_z_grow.max(bright);
-        let (labels, _) = regions(z, geometry, seed, grow, settings.min_volume_mm3);
+        // Cut at half their peak: the half-maximum boundary measures a plaque's volume.
+        let (labels, _) = regions_cut_at(z, geometry, (seed, grow), 0.5, settings.min_volume_mm3);
         Zip::from(mask)
             .and(&labels)
             .for_each(|m, l| *m = *m || *l > 0);
@@ -82,6 +85,32 @@ pub fn find_lesions(
         ExamLesions { labels, regions }
     };
     (measure(&at_baseline, &zb), measure(&at_followup, &zf))
+}
+
+/// Keeps the regions of change whose follow-up peak (90th percentile) is brighter than any
+/// normal tissue of the follow-up (its 98th percentile of parenchyma): a new plaque or new
+/// enhancement is; a fold of cortex sampled differently is not. Renumbers them.
+pub fn keep_brighter_than_normal(
+    labels: &Array3<u32>,
+    regions: Vec<Region>,
+    followup: &Array3<f32>,
+    model: &TissueModel,
+) -> (Array3<u32>, Vec<Region>) {
+    let mut values: Vec<Vec<f32>> = vec![Vec::new(); regions.len() + 1];
+    for (l, v) in labels.iter().zip(followup.iter()) {
+        if *l > 0
+            && let Some(list) = values.get_mut(*l as usize)
+        {
+            list.push(*v);
+        }
+    }
+    // A score per voxel that is the region's peak: the same rule `keep_regions_reaching` applies.
+    let peaks: Vec<f32> = values
+        .iter_mut()
+        .map(|v| crate::morphology::quantile(v, 0.9).unwrap_or(f32::NEG_INFINITY))
+        .collect();
+    let peak_map = labels.mapv(|l| peaks.get(l as usize).copied().unwrap_or(f32::NEG_INFINITY));
+    keep_regions_reaching(labels, regions, &peak_map, model.bright)
 }
 
 /// One region of change measured at both exams (see the module doc).
@@ -120,13 +149,29 @@ fn grow_from_change(
             }
         }
     }
-    let Some(peak) = crate::morphology::quantile(&mut inside, 0.9) else {
+    let Some(region_peak) = crate::morphology::quantile(&mut inside, 0.9) else {
         return;
     };
+    // The plaque's own peak: a change at a plaque's edge (a little motion) covers only its rim,
+    // whose values would put the half-maximum too low; the brightest voxel of the region's box
+    // is the plaque's centre.
+    let mut box_peak = f32::NEG_INFINITY;
+    for k in k0..=k1 {
+        for j in j0..=j1 {
+            for i in i0..=i1 {
+                if brain.get((k, j, i)) == Some(&true)
+                    && let Some(v) = followup.get((k, j, i))
+                {
+                    box_peak = box_peak.max(*v);
+                }
+            }
+        }
+    }
+    let peak = region_peak.max(box_peak);
     // A lesion is brighter than any normal tissue (the cortex on FLAIR): a change whose peak
     // stays below the top of normal parenchyma (a fold or a bias residue) makes no lesion.
     let nawm = models.followup.nawm;
-    if peak <= nawm || peak < models.followup.bright {
+    if region_peak <= nawm || region_peak < models.followup.bright {
         return;
     }
     // One level for both exams, so an unchanged plaque measures the same at both: half-way to
