@@ -141,7 +141,7 @@ fn a_teaching_case_is_de_identified_and_still_compares_the_same() {
     for file in all_files(&original) {
         common::edit(&file, add_identifiers);
     }
-    // The expert's reading: the comparison's lesions accepted, lesion 6 rejected.
+    // The expert's reading: the comparison's lesions accepted, lesion 1 (new) rejected.
     let comparison = compare_full(
         &original.join("baseline"),
         &original.join("followup"),
@@ -181,7 +181,7 @@ fn a_teaching_case_is_de_identified_and_still_compares_the_same() {
         location(original.join("followup"), &report.followup.study_uid),
         CompareOptions::default(),
         report.clone(),
-        BTreeMap::from([(6, tandem::reading::Decision::Rejected)]),
+        BTreeMap::from([(1, tandem::reading::Decision::Rejected)]),
         Some(&marks),
     );
     let session_path = work.path().join("expert.tandem");
@@ -196,7 +196,7 @@ fn a_teaching_case_is_de_identified_and_still_compares_the_same() {
         Some("Look at the juxtacortical lesion."),
     )
     .unwrap();
-    // Answers: 2 new (3 and 6) and 1 enlarging (2) by the marks; 6 rejected: 1 new, 1 enlarging.
+    // Answers: 2 new (1 and 4) and 1 enlarging (5) by the marks; 1 rejected: 1 new, 1 enlarging.
     assert_eq!((made.answers.new, made.answers.enlarging), (1, 1));
     assert!(made.answers.active);
     assert_eq!(made.files, [224, 216]);
