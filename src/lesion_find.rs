@@ -136,15 +136,26 @@ fn grow_from_change(
         (j1 + reach[1]).min(nj.saturating_sub(1)),
         (k1 + reach[2]).min(nk.saturating_sub(1)),
     ];
-    // The region's peak at follow-up: its 90th percentile, robust to a single noisy voxel.
+    // One pass over the region's box: its voxels at follow-up (their 90th percentile is the
+    // region's peak, robust to a single noisy voxel), the flood's seeds, and the box's
+    // brightest brain voxel. A change at a plaque's edge (a little motion) covers only its rim,
+    // whose values would put the half-maximum too low; the brightest voxel of the box is the
+    // plaque's centre.
     let mut inside: Vec<f32> = Vec::new();
+    let mut stack: Vec<(usize, usize, usize)> = Vec::new();
+    let mut box_peak = f32::NEG_INFINITY;
     for k in k0..=k1 {
         for j in j0..=j1 {
             for i in i0..=i1 {
-                if labels.get((k, j, i)) == Some(&region.label)
-                    && let Some(v) = followup.get((k, j, i))
-                {
+                let Some(v) = followup.get((k, j, i)) else {
+                    continue;
+                };
+                if labels.get((k, j, i)) == Some(&region.label) {
                     inside.push(*v);
+                    stack.push((k, j, i));
+                }
+                if brain.get((k, j, i)) == Some(&true) {
+                    box_peak = box_peak.max(*v);
                 }
             }
         }
@@ -152,21 +163,6 @@ fn grow_from_change(
     let Some(region_peak) = crate::morphology::quantile(&mut inside, 0.9) else {
         return;
     };
-    // The plaque's own peak: a change at a plaque's edge (a little motion) covers only its rim,
-    // whose values would put the half-maximum too low; the brightest voxel of the region's box
-    // is the plaque's centre.
-    let mut box_peak = f32::NEG_INFINITY;
-    for k in k0..=k1 {
-        for j in j0..=j1 {
-            for i in i0..=i1 {
-                if brain.get((k, j, i)) == Some(&true)
-                    && let Some(v) = followup.get((k, j, i))
-                {
-                    box_peak = box_peak.max(*v);
-                }
-            }
-        }
-    }
     let peak = region_peak.max(box_peak);
     // A lesion is brighter than any normal tissue (the cortex on FLAIR): a change whose peak
     // stays below the top of normal parenchyma (a fold or a bias residue) makes no lesion.
@@ -179,16 +175,6 @@ fn grow_from_change(
     // would run into the cortex beside it).
     let level = (nawm + 0.5 * (peak - nawm)).max(models.followup.bright);
     // Flood fill (26-connected) from the change through voxels above the level at either exam.
-    let mut stack: Vec<(usize, usize, usize)> = Vec::new();
-    for k in k0..=k1 {
-        for j in j0..=j1 {
-            for i in i0..=i1 {
-                if labels.get((k, j, i)) == Some(&region.label) {
-                    stack.push((k, j, i));
-                }
-            }
-        }
-    }
     let mut seen = std::collections::HashSet::new();
     let mut before: Vec<(usize, usize, usize)> = Vec::new();
     while let Some(p) = stack.pop() {

@@ -171,13 +171,12 @@ impl Landmarks {
                 .and(&near)
                 .for_each(|n, c| *n = *n || *c);
         }
-        let (mut z_lo, mut z_hi, mut y_sum, mut n) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0.0);
+        let (mut z_lo, mut z_hi, mut n) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
         for ((k, j, i), b) in brain.indexed_iter() {
             if *b {
                 let p = geometry.index_to_mm([i as f64, j as f64, k as f64]);
                 z_lo = z_lo.min(p[2]);
                 z_hi = z_hi.max(p[2]);
-                y_sum += p[1];
                 n += 1.0;
             }
         }
@@ -187,7 +186,8 @@ impl Landmarks {
             near_ventricle,
             near_cortex,
             z_range: (z_lo, z_hi),
-            y_middle: if n > 0.0 { y_sum / n } else { 0.0 },
+            // The brain's centre (already found for the midline) is where its middle lies.
+            y_middle: if n > 0.0 { midline[1] } else { 0.0 },
         }
     }
 
