@@ -5,8 +5,9 @@
 //! - **ventricles**: dark (CSF-like, below half the brain's median) voxels deep in the brain's
 //!   envelope (the mask closed by 5 mm: real CSF spaces connect the ventricles to the outside,
 //!   so the mask alone leaves them out), at least 12 mm from its surface and within 30 mm of
-//!   the midline, in components whose core (one erosion, which drops the interhemispheric
-//!   fissure and thin cisterns) holds at least 0.5 ml;
+//!   the midline, in bodies whose core (one erosion, which drops the interhemispheric
+//!   fissure and thin cisterns) holds at least 0.5 ml in all; all found on an isotropic grid
+//!   of about 1.5 mm (thick slices interpolated), so a millimetre is one everywhere;
 //! - **periventricular**: the lesion comes within 3 mm of a ventricle;
 //! - **juxtacortical**: touching the cortex (grey matter told from normal white matter by the
 //!   exam's tissue model, no deeper than 12 mm) or within 3 mm of the envelope's surface or of
@@ -46,8 +47,10 @@ impl Location {
 /// The landmarks the locations are told from, on one grid.
 pub struct Landmarks {
     geometry: Geometry,
-    /// Voxels of the lesion grid per landmark voxel, along index axes 0, 1, 2.
+    /// Lesion-grid voxels per landmark voxel (fine axes, block-averaged), along index axes.
     factor: [usize; 3],
+    /// Landmark voxels per lesion-grid voxel (thick-slice axes, interpolated), along index axes.
+    refine: [usize; 3],
     /// Within 3 mm of a ventricle.
     near_ventricle: Mask,
     /// Within 3 mm of the brain surface or sulcal CSF.
@@ -78,20 +81,29 @@ fn depth(brain: &Mask, max: usize) -> Array3<u8> {
 impl Landmarks {
     /// Finds ventricles and cortex-adjacent zones in `voxels` (any sequence with dark CSF).
     pub fn new(voxels: &Array3<f32>, brain: &Mask, geometry: &Geometry) -> Self {
-        // Landmarks millimetres wide need no sub-millimetre grid: work at about 1.5 mm, so the
-        // cost does not grow with the cube of the resolution.
+        // Landmarks are found on a grid of about 1.5 mm along every axis. Landmarks millimetres
+        // wide need no sub-millimetre grid (fine axes are block-averaged, so the cost does not
+        // grow with the cube of the resolution), and every distance below is counted in voxels,
+        // so the grid must be isotropic: on 3 mm slices (2D FLAIR) one voxel of erosion is 3 mm
+        // across slices, which ate the ventricles' cores, and every "mm" radius was doubled.
+        // Thick-slice axes are therefore split by linear interpolation.
         let factor = geometry
             .spacing
             .map(|s| ((LANDMARK_MM / s).floor() as usize).max(1));
-        if factor != [1, 1, 1] {
-            let (coarse_voxels, coarse_brain, coarse_geometry) =
-                coarsen(voxels, brain, geometry, factor);
-            let mut landmarks = Self::at_grid(&coarse_voxels, &coarse_brain, &coarse_geometry);
-            landmarks.factor = factor;
-            landmarks.geometry = *geometry;
-            return landmarks;
+        let coarse_spacing = [0, 1, 2].map(|a| geometry.spacing[a] * factor[a] as f64);
+        let refine = coarse_spacing.map(|s| ((s / LANDMARK_MM).round() as usize).max(1));
+        if factor == [1, 1, 1] && refine == [1, 1, 1] {
+            return Self::at_grid(voxels, brain, geometry);
         }
-        Self::at_grid(voxels, brain, geometry)
+        let (coarse_voxels, coarse_brain, coarse_geometry) =
+            coarsen(voxels, brain, geometry, factor);
+        let (fine_voxels, fine_brain, fine_geometry) =
+            refine_grid(&coarse_voxels, &coarse_brain, &coarse_geometry, refine);
+        let mut landmarks = Self::at_grid(&fine_voxels, &fine_brain, &fine_geometry);
+        landmarks.factor = factor;
+        landmarks.refine = refine;
+        landmarks.geometry = *geometry;
+        landmarks
     }
 
     fn at_grid(voxels: &Array3<f32>, brain: &Mask, geometry: &Geometry) -> Self {
@@ -129,15 +141,24 @@ impl Landmarks {
                 *d = *d && *depth >= deep && (p[0] - midline[0]).abs() <= VENTRICLE_HALF_WIDTH_MM;
             });
         // A ventricle is a body of CSF, not a sheet: one erosion removes the interhemispheric
-        // fissure and the thin cisterns, which are deep and midline too.
-        let deep_dark = morph(&deep_dark, 1, false);
+        // fissure and the thin cisterns, which are deep and midline too. The core is summed
+        // over each deep dark body, not over each piece it leaves: a lateral ventricle's body
+        // is only a few millimetres high, and on thick slices its core breaks into pieces
+        // (0.43 + 0.43 ml on a 3 mm 2D FLAIR) each smaller than the whole.
+        let core = morph(&deep_dark, 1, false);
         let (labels, count) = label_components(&deep_dark);
-        let sizes = label_sizes(&labels, count);
+        let mut core_sizes = vec![0usize; count as usize + 1];
+        Zip::from(&labels).and(&core).for_each(|l, c| {
+            if *c && let Some(n) = core_sizes.get_mut(*l as usize) {
+                *n += 1;
+            }
+        });
         let voxel_ml = geometry.spacing.iter().product::<f64>() / 1000.0;
-        let ventricles = labels.mapv(|l| {
-            l > 0
-                && sizes
-                    .get(l as usize)
+        let mut ventricles = core;
+        Zip::from(&mut ventricles).and(&labels).for_each(|v, l| {
+            *v = *v
+                && core_sizes
+                    .get(*l as usize)
                     .is_some_and(|s| *s as f64 * voxel_ml >= VENTRICLE_CORE_ML)
         });
         // Grow the ventricles through all connected dark voxels (their shallow parts too).
@@ -183,6 +204,7 @@ impl Landmarks {
         Self {
             geometry: *geometry,
             factor: [1, 1, 1],
+            refine: [1, 1, 1],
             near_ventricle,
             near_cortex,
             z_range: (z_lo, z_hi),
@@ -199,9 +221,19 @@ impl Landmarks {
             return Location::Infratentorial;
         }
         let [fi, fj, fk] = self.factor;
+        let [ri, rj, rk] = self.refine;
+        // A lesion voxel covers `refine` landmark voxels along a thick-slice axis: any of them.
         let touches = |zone: &Mask| {
             labels.indexed_iter().any(|((k, j, i), l)| {
-                *l == label && zone.get((k / fk, j / fj, i / fi)).copied().unwrap_or(false)
+                let (ck, cj, ci) = (k / fk * rk, j / fj * rj, i / fi * ri);
+                *l == label
+                    && (0..rk).any(|a| {
+                        (0..rj).any(|b| {
+                            (0..ri).any(|c| {
+                                zone.get((ck + a, cj + b, ci + c)).copied().unwrap_or(false)
+                            })
+                        })
+                    })
             })
         };
         if touches(&self.near_ventricle) {
@@ -321,6 +353,41 @@ fn coarsen(
         direction: geometry.direction,
     };
     (sum, inside, coarse)
+}
+
+/// Splits each voxel into `refine` voxels along each axis: values linearly interpolated, the
+/// brain mask copied, with the fine geometry (a fine voxel's centre inside its coarse voxel).
+fn refine_grid(
+    voxels: &Array3<f32>,
+    brain: &Mask,
+    geometry: &Geometry,
+    [ri, rj, rk]: [usize; 3],
+) -> (Array3<f32>, Mask, Geometry) {
+    let (nk, nj, ni) = voxels.dim();
+    let dim = (nk * rk, nj * rj, ni * ri);
+    // Fine index p along an axis split by r sits at coarse position (p + 0.5) / r - 0.5.
+    let at = |p: usize, r: usize| (p as f64 + 0.5) / r as f64 - 0.5;
+    let view = voxels.view();
+    let mut fine = Array3::<f32>::zeros(dim);
+    Zip::indexed(&mut fine).par_for_each(|(k, j, i), v| {
+        *v = crate::resample::trilinear(&view, at(i, ri), at(j, rj), at(k, rk)).unwrap_or(0.0);
+    });
+    let fine_brain = Mask::from_shape_fn(dim, |(k, j, i)| {
+        brain
+            .get((k / rk, j / rj, i / ri))
+            .copied()
+            .unwrap_or(false)
+    });
+    let fine_geometry = Geometry {
+        origin: geometry.index_to_mm([at(0, ri), at(0, rj), at(0, rk)]),
+        spacing: [
+            geometry.spacing[0] / ri as f64,
+            geometry.spacing[1] / rj as f64,
+            geometry.spacing[2] / rk as f64,
+        ],
+        direction: geometry.direction,
+    };
+    (fine, fine_brain, fine_geometry)
 }
 
 /// Dilates `seed` one voxel at a time, staying inside `within`, `steps` times.
