@@ -408,3 +408,64 @@ fn grow_within(seed: &Mask, within: &Mask, steps: usize) -> Mask {
     }
     grown
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A brain phantom on 2D-FLAIR-like voxels (1.5 × 1.5 × 3 mm): an ellipsoid of white matter
+    /// (100) with two lateral ventricles (10) two slices (6 mm) high, as a lateral ventricle's
+    /// body is.
+    /// Returns voxels, brain mask (without the ventricles, as on real anatomy) and geometry.
+    fn thick_slice_phantom() -> (Array3<f32>, Mask, Geometry) {
+        let geometry = Geometry::axis_aligned([-82.5, -97.5, -66.0], [1.5, 1.5, 3.0]);
+        let dim = (45, 130, 110);
+        let mut voxels = Array3::<f32>::zeros(dim);
+        let mut brain = Mask::from_elem(dim, false);
+        for ((k, j, i), v) in voxels.indexed_iter_mut() {
+            let p = geometry.index_to_mm([i as f64, j as f64, k as f64]);
+            let inside =
+                (p[0] / 70.0).powi(2) + (p[1] / 85.0).powi(2) + (p[2] / 60.0).powi(2) < 1.0;
+            let ventricle = (3.0..=15.0).contains(&p[0].abs())
+                && p[1].abs() <= 20.0
+                && (-0.5..=3.5).contains(&p[2]);
+            if inside {
+                *v = if ventricle { 10.0 } else { 100.0 };
+                brain[(k, j, i)] = !ventricle;
+            }
+        }
+        (voxels, brain, geometry)
+    }
+
+    /// Labels (value 1) of a small lesion centred at `centre_mm` on the phantom's grid.
+    fn lesion_at(geometry: &Geometry, dim: (usize, usize, usize), centre_mm: Vec3) -> Array3<u32> {
+        Array3::from_shape_fn(dim, |(k, j, i)| {
+            let p = geometry.index_to_mm([i as f64, j as f64, k as f64]);
+            let d = crate::geometry::norm(crate::geometry::sub(p, centre_mm));
+            u32::from(d <= 1.6)
+        })
+    }
+
+    #[test]
+    fn thick_slices_keep_the_ventricles_and_their_periventricular_lesions() {
+        let (voxels, brain, geometry) = thick_slice_phantom();
+        let landmarks = Landmarks::new(&voxels, &brain, &geometry);
+        // The landmarks are on an isotropic grid: 3 mm slices are split in two.
+        assert_eq!(landmarks.refine, [1, 1, 2]);
+        // One erosion of 3 mm across slices left no core of these ventricles: none was found,
+        // and a lesion at their side was not periventricular.
+        let beside = [18.0, 0.0, 1.5];
+        let labels = lesion_at(&geometry, voxels.dim(), beside);
+        assert_eq!(
+            landmarks.locate(&labels, 1, beside),
+            Location::Periventricular
+        );
+        // A lesion deep in white matter, far from both ventricles and surface, is not.
+        let deep = [40.0, 30.0, 10.0];
+        let labels = lesion_at(&geometry, voxels.dim(), deep);
+        assert_eq!(
+            landmarks.locate(&labels, 1, deep),
+            Location::DeepWhiteMatter
+        );
+    }
+}
