@@ -3,7 +3,9 @@
 //! Pairs series across the exams by sequence, registers each pair (follow-up onto baseline),
 //! resamples, runs the voxel-diff core, finds lesions at each exam and matches them, measures
 //! new enhancement on post-contrast T1, and sums it up: new T2/FLAIR lesions, enlarging lesions,
-//! new enhancing lesions, active or inactive.
+//! new enhancing lesions, active or inactive. A region of significant increase that no lesion
+//! explains is kept as an unexplained change (`Status::Unexplained`), counted apart, so the
+//! change map never shows what the report leaves out.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -19,7 +21,7 @@ use crate::dicom::{Scan, Series, Study, load_series, scan_paths};
 use crate::error::{Error, Result};
 use crate::geometry::{Mat3, Vec3, norm, sub};
 use crate::info::pretty_date;
-use crate::lesion::{Status, TrackedLesion, match_lesions};
+use crate::lesion::{Status, TrackedLesion, add_unexplained, match_lesions};
 use crate::lesion_find::{Models, find_lesions, keep_brighter_than_normal};
 use crate::location::{Landmarks, Location};
 use crate::progress::Progress;
@@ -228,7 +230,8 @@ pub struct Summary {
     /// How `enhancing` was counted: "post_minus_pre" (every enhancing lesion at follow-up) or
     /// "new_since_baseline" (new enhancement on post-contrast T1 against the baseline's).
     pub enhancing_method: String,
-    /// "active" or "inactive" ([`Counts::activity`]: only what was assessed).
+    /// "active", "inactive", "undecided" (unexplained changes await the reader) or
+    /// "not_assessed" ([`Counts::activity`]: only what was assessed).
     pub activity: String,
 }
 
@@ -508,7 +511,13 @@ pub fn compare_full(
         Some(foci) => (foci.len(), "post_minus_pre"),
         None => (enhancement.len(), "new_since_baseline"),
     };
-    let counts = Counts::assessed(t2, contrast_compared.then_some(enhancing));
+    let unexplained = if t2_compared {
+        count(Status::Unexplained)
+    } else {
+        0
+    };
+    let counts =
+        Counts::assessed(t2, contrast_compared.then_some(enhancing)).with_unexplained(unexplained);
     timings.total = start.elapsed().as_secs_f64();
     let report = Report {
         tandem: crate::build_info::describe(),
@@ -674,18 +683,22 @@ fn detect(
         Some(m) => m.followup.z_map(&maps.followup, &maps.brain),
         None => intensity_z(&maps.followup, &maps.brain),
     };
-    let (change_labels, candidates) = keep_regions_reaching(
+    let (hyperintense_labels, hyperintense) = keep_regions_reaching(
         &change_labels,
         candidates,
         &followup_z,
         settings.hyperintense_z,
     );
-    // ...and brighter than any normal tissue there (not a fold of cortex).
+    // ...and brighter than any normal tissue there (not a fold of cortex). What is not, and no
+    // lesion explains, is still listed: an unexplained change (`add_unexplained`).
     let (change_labels, candidates) = match &models {
-        Some(m) => {
-            keep_brighter_than_normal(&change_labels, candidates, &maps.followup, &m.followup)
-        }
-        None => (change_labels, candidates),
+        Some(m) => keep_brighter_than_normal(
+            &hyperintense_labels,
+            hyperintense.clone(),
+            &maps.followup,
+            &m.followup,
+        ),
+        None => (hyperintense_labels.clone(), hyperintense.clone()),
     };
     let voxel_ml = geometry.spacing.iter().product::<f64>() / 1000.0;
     let brain_volume_ml = maps.brain.iter().filter(|b| **b).count() as f64 * voxel_ml;
@@ -701,7 +714,7 @@ fn detect(
                 settings,
             );
             let (b_labels, b_regions) = (at_baseline.labels, at_baseline.regions);
-            let (f_labels, f_regions) = (at_followup.labels, at_followup.regions);
+            let (mut f_labels, f_regions) = (at_followup.labels, at_followup.regions);
             let (decrease_labels, _) = regions(
                 &maps.z.mapv(|z| -z),
                 &geometry,
@@ -715,6 +728,12 @@ fn detect(
                 &change_labels,
                 &decrease_labels,
                 settings,
+            );
+            add_unexplained(
+                &mut lesions,
+                &mut f_labels,
+                &b_labels,
+                (&hyperintense_labels, &hyperintense),
             );
             let landmarks = Landmarks::new(baseline.voxels(), &maps.brain, &geometry);
             for lesion in &mut lesions {
@@ -1001,6 +1020,13 @@ impl Report {
             }
             Some(n) => out += &format!("Gadolinium-enhancing lesions: {n}.\n"),
             None => out += &format!("Gadolinium-enhancing lesions: {CONTRAST_NOT_ASSESSED}.\n"),
+        }
+        if c.unexplained > 0 {
+            out += &format!(
+                "Unexplained changes (unreviewed): {} (significant increase that no lesion \
+                 explains; confirm or dismiss each).\n",
+                c.unexplained
+            );
         }
         out += &format!(
             "Impression: {}{}.\n",

@@ -3,6 +3,9 @@
 //! state"). New and enlarging T2 lesions need a FLAIR or T2 pair; enhancing lesions need a
 //! post-contrast T1. Anything no compared series can show is "not assessed", never 0, and the
 //! impression (active or inactive) rests only on what was assessed and names what was not.
+//! Changes no lesion explains ([`crate::lesion::Status::Unexplained`]) that the reader has not
+//! decided on are counted apart: while any remains the verdict is never "inactive"
+//! ([`Verdict::Undecided`]).
 //!
 //! [`Counts`] is shared by the comparison's summary (`compare::Summary`) and the reading's
 //! (`reading::ReadSummary`); every report (text, report.json, report.html, report.pdf) and the
@@ -29,6 +32,9 @@ pub struct Counts {
     pub enlarging: Option<usize>,
     /// Gadolinium-enhancing lesions (`None` when no post-contrast series was compared).
     pub enhancing: Option<usize>,
+    /// Unexplained changes not yet decided by the reader (never activity, but while any is
+    /// undecided the scan is not called inactive).
+    pub unexplained: usize,
 }
 
 impl Counts {
@@ -40,6 +46,15 @@ impl Counts {
             new: t2.map(|(new, _)| new),
             enlarging: t2.map(|(_, enlarging)| enlarging),
             enhancing,
+            unexplained: 0,
+        }
+    }
+
+    /// These counts with `n` undecided unexplained changes.
+    pub fn with_unexplained(self, n: usize) -> Self {
+        Self {
+            unexplained: n,
+            ..self
         }
     }
 
@@ -65,19 +80,21 @@ impl Counts {
     pub fn verdict(&self) -> Verdict {
         match (self.t2_compared(), self.contrast_compared()) {
             _ if self.active() => Verdict::Active,
+            _ if self.unexplained > 0 => Verdict::Undecided(self.unexplained),
             (true, true) => Verdict::Inactive,
             (false, false) => Verdict::NotAssessed,
             _ => Verdict::InactiveOnWhatWasAssessed,
         }
     }
 
-    /// `"active"`, `"inactive"` or `"not_assessed"`, as report.json's summary says it (with
+    /// `"active"`, `"inactive"`, `"undecided"` or `"not_assessed"`, as report.json's summary says it (with
     /// `t2_compared` and `contrast_compared` beside it saying what "inactive" rests on).
     pub fn activity(&self) -> &'static str {
         match self.verdict() {
             Verdict::Active => "active",
             Verdict::Inactive | Verdict::InactiveOnWhatWasAssessed => "inactive",
             Verdict::NotAssessed => "not_assessed",
+            Verdict::Undecided(_) => "undecided",
         }
     }
 
@@ -110,6 +127,8 @@ impl Counts {
             .filter_map(|(n, what)| n.filter(|n| *n > 0).map(|n| plural(n, what)))
             .collect();
             found.join(", ")
+        } else if self.unexplained > 0 {
+            format!("Undecided: {}", self.unexplained_text())
         } else {
             let mut quiet = Vec::new();
             if self.t2_compared() {
@@ -124,13 +143,26 @@ impl Counts {
                 Verdict::InactiveOnWhatWasAssessed => {
                     format!("{said}: radiologically inactive on what was assessed")
                 }
-                Verdict::Active | Verdict::Inactive => format!("{said}: radiologically inactive"),
+                Verdict::Active | Verdict::Inactive | Verdict::Undecided(_) => {
+                    format!("{said}: radiologically inactive")
+                }
             }
         };
+        if self.active() && self.unexplained > 0 {
+            out += &format!("; {}", self.unexplained_text());
+        }
         if !missing.is_empty() {
             out += &format!("; {}", missing.join("; "));
         }
         out
+    }
+
+    /// "2 unexplained changes to review".
+    pub fn unexplained_text(&self) -> String {
+        format!(
+            "{} to review",
+            plural(self.unexplained, "unexplained change")
+        )
     }
 }
 
@@ -145,6 +177,9 @@ pub enum Verdict {
     InactiveOnWhatWasAssessed,
     /// Neither T2 lesions nor enhancement could be assessed.
     NotAssessed,
+    /// Nothing counts as activity, but this many unexplained changes await the reader: the
+    /// scan is not called inactive until each is confirmed (a new lesion) or dismissed.
+    Undecided(usize),
 }
 
 /// "1 new T2/FLAIR lesion", "2 new T2/FLAIR lesions".
@@ -179,6 +214,9 @@ struct CountsFile {
     t2_compared: bool,
     #[serde(default = "assessed_by_default")]
     contrast_compared: bool,
+    /// Undecided unexplained changes; absent (0) in files written before it existed.
+    #[serde(default)]
+    unexplained: usize,
 }
 
 fn assessed_by_default() -> bool {
@@ -193,6 +231,7 @@ impl From<CountsFile> for Counts {
             _ => None,
         };
         Counts::assessed(t2_counts, f.enhancing.filter(|_| f.contrast_compared))
+            .with_unexplained(f.unexplained)
     }
 }
 
@@ -204,6 +243,7 @@ impl From<Counts> for CountsFile {
             enhancing: c.enhancing,
             t2_compared: c.t2_compared(),
             contrast_compared: c.contrast_compared(),
+            unexplained: c.unexplained,
         }
     }
 }
@@ -250,6 +290,27 @@ mod tests {
             "No new or enlarging T2/FLAIR lesions and no enhancing lesions: radiologically \
              inactive"
         );
+    }
+
+    #[test]
+    fn undecided_changes_are_never_inactive() {
+        let quiet = Counts::assessed(Some((0, 0)), Some(0)).with_unexplained(2);
+        assert!(!quiet.active());
+        assert_eq!(quiet.verdict(), Verdict::Undecided(2));
+        assert_eq!(quiet.activity(), "undecided");
+        assert_eq!(
+            quiet.impression(),
+            "Undecided: 2 unexplained changes to review"
+        );
+        let active = Counts::assessed(Some((1, 0)), Some(0)).with_unexplained(1);
+        assert_eq!(active.verdict(), Verdict::Active);
+        assert_eq!(
+            active.impression(),
+            "1 new T2/FLAIR lesion; 1 unexplained change to review"
+        );
+        let json = serde_json::to_value(quiet).unwrap();
+        assert_eq!(json["unexplained"], 2);
+        assert_eq!(serde_json::from_value::<Counts>(json).unwrap(), quiet);
     }
 
     #[test]

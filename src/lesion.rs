@@ -5,14 +5,19 @@
 //! A status that claims activity (new, enlarging) also needs significant change on the
 //! subtraction map at that lesion: a plaque that crossed the detection threshold without
 //! really changing stays persistent. That is what keeps persistent lesions from being flagged.
+//!
+//! A region of significant increase that no lesion explains is never dropped: it becomes an
+//! [`Status::Unexplained`] finding of its own ([`add_unexplained`]) for the reader to confirm
+//! or dismiss.
 
 use std::collections::BTreeSet;
 
-use ndarray::Array3;
+use ndarray::{Array3, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::change::{ChangeSettings, Region};
 use crate::geometry::Vec3;
+use crate::morphology::{Mask, morph};
 
 /// How a lesion changed (CLINICAL.md's vocabulary).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +28,10 @@ pub enum Status {
     Persistent,
     Shrinking,
     Resolved,
+    /// A region of significant increase, hyperintense at follow-up, that no lesion overlaps
+    /// (e.g. its peak is not brighter than the brightest normal tissue). Not counted as
+    /// activity; the reader confirms it (a new lesion) or dismisses it.
+    Unexplained,
 }
 
 impl Status {
@@ -34,12 +43,18 @@ impl Status {
             Status::Persistent => "persistent",
             Status::Shrinking => "shrinking",
             Status::Resolved => "resolved",
+            Status::Unexplained => "unexplained change",
         }
     }
 
     /// New and enlarging lesions make a scan radiologically active.
     pub fn is_activity(self) -> bool {
         matches!(self, Status::New | Status::Enlarging)
+    }
+
+    /// What the reader is asked to look at: activity, and changes no lesion explains.
+    pub fn is_flagged(self) -> bool {
+        self.is_activity() || self == Status::Unexplained
     }
 }
 
@@ -204,8 +219,13 @@ pub fn match_lesions(
             });
         }
     }
-    // Ids by position (superior to inferior, then right to left, anterior to posterior), so
-    // the same exams always give the same numbering.
+    number_by_position(&mut lesions);
+    lesions
+}
+
+/// Ids by position (superior to inferior, then right to left, anterior to posterior), so the
+/// same exams always give the same numbering.
+fn number_by_position(lesions: &mut [TrackedLesion]) {
     lesions.sort_by(|a, b| {
         let key = |l: &TrackedLesion| (-l.centroid_mm[2], l.centroid_mm[0], l.centroid_mm[1]);
         let (ka, kb) = (key(a), key(b));
@@ -216,7 +236,87 @@ pub fn match_lesions(
     for (n, lesion) in lesions.iter_mut().enumerate() {
         lesion.id = n as u32 + 1;
     }
-    lesions
+}
+
+/// Adds an [`Status::Unexplained`] finding for every region of significant increase
+/// (`change_labels`, `candidates`) that no tracked lesion overlaps or touches, at follow-up or
+/// at baseline, so nothing the change map shows is silently dropped. Each one's voxels are
+/// labelled in `followup_labels` (after its highest label) so viewers outline it and jumps
+/// find it; its centroid and follow-up volume are the candidate's. Ids are renumbered by
+/// position over all lesions.
+pub fn add_unexplained(
+    lesions: &mut Vec<TrackedLesion>,
+    followup_labels: &mut Array3<u32>,
+    baseline_labels: &Array3<u32>,
+    change: (&Array3<u32>, &[Region]),
+) {
+    let (change_labels, candidates) = change;
+    let tracked_followup: BTreeSet<u32> = lesions
+        .iter()
+        .flat_map(|l| l.followup_labels.iter().copied())
+        .collect();
+    let tracked_baseline: BTreeSet<u32> = lesions
+        .iter()
+        .flat_map(|l| l.baseline_labels.iter().copied())
+        .collect();
+    // A change touching a lesion (its rim: the lesion moved or blurred a little) is that
+    // lesion's; the table already lists it.
+    let mut at_lesions = Mask::from_elem(change_labels.dim(), false);
+    Zip::from(&mut at_lesions)
+        .and(&*followup_labels)
+        .and(baseline_labels)
+        .for_each(|m, f, b| {
+            *m = tracked_followup.contains(f) || tracked_baseline.contains(b);
+        });
+    let near_lesions = morph(&at_lesions, 1, true);
+    let mut explained: BTreeSet<u32> = BTreeSet::new();
+    for (c, near) in change_labels.iter().zip(near_lesions.iter()) {
+        if *c > 0 && *near {
+            explained.insert(*c);
+        }
+    }
+    let mut next = followup_labels.iter().copied().max().unwrap_or(0);
+    let mut relabel: Vec<u32> = Vec::new();
+    for candidate in candidates {
+        if explained.contains(&candidate.label) {
+            continue;
+        }
+        next += 1;
+        let label = candidate.label as usize;
+        if relabel.len() <= label {
+            relabel.resize(label + 1, 0);
+        }
+        if let Some(slot) = relabel.get_mut(label) {
+            *slot = next;
+        }
+        lesions.push(TrackedLesion {
+            id: 0,
+            status: Status::Unexplained,
+            enhancing: false,
+            centroid_mm: candidate.centroid_mm,
+            volume_baseline_mm3: 0.0,
+            volume_followup_mm3: candidate.volume_mm3,
+            baseline_labels: Vec::new(),
+            followup_labels: vec![next],
+            notes: vec![
+                "significant increase that no lesion explains: confirm as a lesion or dismiss"
+                    .into(),
+            ],
+            location: None,
+        });
+    }
+    if relabel.is_empty() {
+        return;
+    }
+    for (f, c) in followup_labels.iter_mut().zip(change_labels.iter()) {
+        if *f == 0
+            && let Some(&label) = relabel.get(*c as usize)
+            && label > 0
+        {
+            *f = label;
+        }
+    }
+    number_by_position(lesions);
 }
 
 #[cfg(test)]
@@ -275,5 +375,76 @@ mod tests {
         assert_eq!(status_at(30.0, 30.0), Some(Status::Persistent));
         let ids: Vec<u32> = lesions.iter().map(|l| l.id).collect();
         assert_eq!(ids, (1..=5).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_change_no_lesion_explains_is_unexplained() {
+        let g = Geometry::axis_aligned([0.0; 3], [1.0; 3]);
+        let dim = (30, 30, 40);
+        let mut follow = Array3::<f32>::zeros(dim);
+        let mut change = Array3::<f32>::zeros(dim);
+        ball(&mut follow, [10, 10, 10], 3.0); // new: a lesion grew from this change
+        ball(&mut change, [10, 10, 10], 3.0);
+        ball(&mut change, [30, 20, 20], 3.0); // change with no lesion at either exam
+        let s = ChangeSettings::default();
+        let base = Array3::<f32>::zeros(dim);
+        let (bl, br) = regions(&base, &g, 5.0, 3.0, 1.0);
+        let (mut fl, fr) = regions(&follow, &g, 5.0, 3.0, 1.0);
+        let (cl, cr) = regions(&change, &g, 5.0, 3.0, 1.0);
+        let (dl, _) = regions(&base, &g, 5.0, 3.0, 1.0);
+        let mut lesions = match_lesions((&bl, &br), (&fl, &fr), &cl, &dl, &s);
+        assert_eq!(lesions.len(), 1, "the change without a lesion makes none");
+        add_unexplained(&mut lesions, &mut fl, &bl, (&cl, &cr));
+        assert_eq!(lesions.len(), 2);
+        let unexplained = lesions
+            .iter()
+            .find(|l| l.status == Status::Unexplained)
+            .unwrap();
+        assert!((unexplained.centroid_mm[0] - 30.0).abs() < 0.5);
+        assert!(unexplained.volume_followup_mm3 > 50.0);
+        assert_eq!(unexplained.volume_baseline_mm3, 0.0);
+        // Its voxels are labelled at follow-up, so it is outlined and jumped to.
+        let label = unexplained.followup_labels[0];
+        assert_eq!(fl[[20, 20, 30]], label);
+        assert!(!Status::Unexplained.is_activity() && Status::Unexplained.is_flagged());
+        assert!(lesions.iter().any(|l| l.status == Status::New));
+        let mut ids: Vec<u32> = lesions.iter().map(|l| l.id).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, vec![1, 2]);
+    }
+
+    #[test]
+    fn a_change_at_a_lesions_rim_is_that_lesions() {
+        let g = Geometry::axis_aligned([0.0; 3], [1.0; 3]);
+        let dim = (30, 30, 40);
+        // A persistent plaque at both exams, and a change just outside its edge (the plaque
+        // moved a little): touching, not overlapping.
+        let mut plaque = Array3::<f32>::zeros(dim);
+        ball(&mut plaque, [10, 10, 10], 3.0);
+        let mut change = Array3::<f32>::zeros(dim);
+        change
+            .slice_mut(ndarray::s![9..12, 9..12, 14..17])
+            .fill(10.0);
+        let s = ChangeSettings::default();
+        let (bl, br) = regions(&plaque, &g, 5.0, 3.0, 1.0);
+        let (mut fl, fr) = regions(&plaque, &g, 5.0, 3.0, 1.0);
+        let (cl, cr) = regions(&change, &g, 5.0, 3.0, 1.0);
+        assert_eq!(cr.len(), 1);
+        assert!(
+            cl.iter().zip(fl.iter()).all(|(c, f)| *c == 0 || *f == 0),
+            "the change lies outside the plaque"
+        );
+        let (dl, _) = regions(&Array3::zeros(dim), &g, 5.0, 3.0, 1.0);
+        let mut lesions = match_lesions((&bl, &br), (&fl, &fr), &cl, &dl, &s);
+        add_unexplained(&mut lesions, &mut fl, &bl, (&cl, &cr));
+        assert_eq!(lesions.len(), 1, "{lesions:?}");
+        // Two voxels further out it is a finding of its own.
+        let mut apart = Array3::<f32>::zeros(dim);
+        apart
+            .slice_mut(ndarray::s![9..12, 9..12, 16..19])
+            .fill(10.0);
+        let (al, ar) = regions(&apart, &g, 5.0, 3.0, 1.0);
+        add_unexplained(&mut lesions, &mut fl, &bl, (&al, &ar));
+        assert_eq!(lesions.len(), 2, "{lesions:?}");
     }
 }

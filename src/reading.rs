@@ -14,7 +14,11 @@
 //!   lesions only when a FLAIR/T2 pair was compared, enhancing lesions only when a
 //!   post-contrast series was, whatever the reader marked; otherwise "not assessed". With no
 //!   T2/FLAIR pair, the comparison's lesions are its enhancing foci: they are enhancing
-//!   lesions ([`LesionKind::Enhancing`]).
+//!   lesions ([`LesionKind::Enhancing`]);
+//! - an unexplained change (a significant increase no lesion explains) the reader confirmed is
+//!   a new lesion (counted as new T2/FLAIR); one the reader rejected is nothing; one still
+//!   pending is counted as an unexplained change, and while any is, the verdict is undecided,
+//!   never inactive.
 
 use std::collections::BTreeMap;
 
@@ -193,7 +197,10 @@ pub fn read_lesions(
             },
             None => ReadLesion {
                 id: l.id,
-                status: l.status,
+                status: match (l.status, decision(l.id)) {
+                    (Status::Unexplained, Decision::Confirmed) => Status::New,
+                    (status, _) => status,
+                },
                 kind: algorithm_kind(report, l),
                 enhancing: l.enhancing,
                 source: Source::Algorithm,
@@ -268,7 +275,12 @@ pub fn read_summary(report: &Report, lesions: &[ReadLesion]) -> ReadSummary {
         assessed
             .contrast_compared()
             .then_some(kept_foci.len() + reader_enhancing),
-    );
+    )
+    .with_unexplained(if assessed.t2_compared() {
+        counted(Status::Unexplained)
+    } else {
+        0
+    });
     ReadSummary {
         counts,
         active: counts.active(),
@@ -282,7 +294,107 @@ pub fn read_summary(report: &Report, lesions: &[ReadLesion]) -> ReadSummary {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::compare::{
+        Comparability, ExamRef, LesionReport, RegistrationReport, Report, SettingsReport, Summary,
+    };
+
+    fn exam() -> ExamRef {
+        ExamRef {
+            path: "exam".into(),
+            study_uid: "2.25.1".into(),
+            date: None,
+            description: None,
+        }
+    }
+
+    /// A FLAIR comparison (no contrast) whose only finding is an unexplained change, id 1.
+    fn unexplained_report() -> Report {
+        let counts = Counts::assessed(Some((0, 0)), Some(0)).with_unexplained(1);
+        Report {
+            tandem: "test".into(),
+            baseline: exam(),
+            followup: exam(),
+            comparability: Comparability {
+                comparable: true,
+                warnings: vec![],
+            },
+            registration: RegistrationReport {
+                matrix: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+                offset_mm: [0.0; 3],
+                correlation: 0.9,
+                overlap: 1.0,
+                rotation_deg: 0.0,
+                translation_mm: 0.0,
+                reliable: true,
+                warnings: vec![],
+            },
+            pairs: vec![],
+            lesions: vec![LesionReport {
+                id: 1,
+                status: Status::Unexplained,
+                enhancing: false,
+                location: None,
+                centroid_mm: [10.0, 20.0, 30.0],
+                volume_mm3: Volumes {
+                    baseline: 0.0,
+                    followup: 80.0,
+                },
+                notes: vec![],
+                baseline_labels: vec![],
+                followup_labels: vec![1],
+            }],
+            enhancement: vec![],
+            enhancement_post_minus_pre: None,
+            settings: SettingsReport {
+                change: Default::default(),
+                enlarging_rule: "volume increase of at least 50%".into(),
+                registration: Default::default(),
+            },
+            summary: Summary {
+                comparison_date: None,
+                counts,
+                enhancing_method: "new_since_baseline".into(),
+                activity: counts.activity().into(),
+            },
+            timings_s: Default::default(),
+        }
+    }
+
+    fn read(report: &Report, decision: Decision) -> (Vec<ReadLesion>, ReadSummary) {
+        let decisions = BTreeMap::from([(1, decision)]);
+        let lesions = read_lesions(report, &decisions, None, &BTreeMap::new());
+        let summary = read_summary(report, &lesions);
+        (lesions, summary)
+    }
+
+    #[test]
+    fn an_unexplained_change_is_undecided_until_the_reader_decides() {
+        let report = unexplained_report();
+        let (lesions, pending) = read(&report, Decision::Pending);
+        assert_eq!(lesions[0].status, Status::Unexplained);
+        assert_eq!(pending.counts.unexplained, 1);
+        assert_eq!(pending.counts.new, Some(0));
+        assert_eq!(
+            pending.counts.verdict(),
+            crate::counts::Verdict::Undecided(1)
+        );
+        assert_ne!(pending.counts.activity(), "inactive");
+        assert!(!pending.active);
+
+        let (lesions, confirmed) = read(&report, Decision::Confirmed);
+        assert_eq!(lesions[0].status, Status::New);
+        assert_eq!(confirmed.counts.new, Some(1));
+        assert_eq!(confirmed.counts.unexplained, 0);
+        assert!(confirmed.active);
+
+        let (_, rejected) = read(&report, Decision::Rejected);
+        assert_eq!(rejected.counts.new, Some(0));
+        assert_eq!(rejected.counts.unexplained, 0);
+        assert_eq!(rejected.counts.verdict(), crate::counts::Verdict::Inactive);
+        assert_eq!(rejected.rejected, 1);
+    }
 
     #[test]
     fn marked_status_follows_the_enlargement_rule() {

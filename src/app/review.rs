@@ -176,11 +176,12 @@ impl Review {
         &self.comparison.report
     }
 
-    /// Lesions the comparison flags for the reader: new, enlarging or enhancing.
+    /// Lesions the comparison flags for the reader: new, enlarging, enhancing, or changes no
+    /// lesion explains.
     pub fn flagged(&self) -> Vec<u32> {
         self.lesions
             .iter()
-            .filter(|l| l.status.is_activity() || l.enhancing)
+            .filter(|l| l.status.is_flagged() || l.enhancing)
             .map(|l| l.id)
             .collect()
     }

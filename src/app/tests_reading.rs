@@ -632,3 +632,67 @@ fn an_expert_makes_a_teaching_case_from_the_saved_reading() {
     assert_eq!(ids.len(), 3, "{ids:?}");
     assert!(ids.contains(&5) && ids.contains(&4) && !ids.contains(&1));
 }
+
+/// A change no lesion explains (a faint new plaque, no brighter than the cortex, on a FLAIR-only
+/// 3 mm pair, with the change thresholds lowered so its change counts) is listed as an
+/// unexplained change, keeps the verdict undecided, is reached with N and confirmed with C:
+/// then it is a new lesion and the scan is active.
+#[test]
+fn an_unexplained_change_is_walked_to_and_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut plaque = tandem::synth::sample_lesions()[3].clone();
+    plaque.change = tandem::synth::Change::New;
+    plaque.radii_baseline_mm = None;
+    plaque.radii_followup_mm = Some([6.0; 3]);
+    plaque.enhancing_followup = false;
+    plaque.flair_ratio = 1.16;
+    let options = tandem::synth::SampleOptions {
+        voxel_scale: 2.0,
+        supersample: 1,
+        ..tandem::synth::SampleOptions::default()
+    };
+    tandem::synth::write_pair(dir.path(), &options, &[plaque]).unwrap();
+    for exam in ["baseline", "followup"] {
+        std::fs::remove_dir_all(dir.path().join(exam).join("T1_3D_POST")).unwrap();
+    }
+    let (baseline, followup) = (dir.path().join("baseline"), dir.path().join("followup"));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 860.0))
+        .build_eframe(move |cc| {
+            let mut app = TandemApp::new(&cc.egui_ctx, Some(baseline), Some(followup));
+            app.settings.z_seed = 3.5;
+            app.settings.hyperintense_z = 0.5;
+            app.settings.min_volume_mm3 = 100.0;
+            app
+        });
+    compared(&mut harness);
+    let summary = harness.state().review.as_ref().unwrap().summary();
+    assert_eq!(summary.counts.unexplained, 1);
+    assert_eq!(
+        summary.counts.verdict(),
+        tandem::counts::Verdict::Undecided(1)
+    );
+    harness.get_by_label("unexplained change");
+    harness.get_by_label("Undecided");
+    harness.key_press(Key::N);
+    harness.run_steps(2);
+    let review = harness.state().review.as_ref().unwrap();
+    let id = review.selected.expect("N selects the unexplained change");
+    assert_eq!(
+        review.lesion(id).unwrap().status,
+        tandem::lesion::Status::Unexplained
+    );
+    harness.key_press(Key::C);
+    harness.run_steps(2);
+    let review = harness.state().review.as_ref().unwrap();
+    assert_eq!(review.lesion(id).unwrap().decision, Decision::Confirmed);
+    assert_eq!(
+        review.lesion(id).unwrap().status,
+        tandem::lesion::Status::New
+    );
+    let summary = review.summary();
+    assert_eq!(summary.counts.new, Some(1));
+    assert_eq!(summary.counts.unexplained, 0);
+    assert!(summary.active);
+    harness.get_by_label("Radiologically ACTIVE");
+}

@@ -130,6 +130,14 @@ pub fn report_html(file: &ReportFile, patient: &Patient, images: &[KeyImage]) ->
         "<li>Gadolinium-enhancing lesions: {}.</li>",
         count("enhancing", c.enhancing, CONTRAST_NOT_ASSESSED)
     );
+    if c.unexplained > 0 {
+        let _ = write!(
+            h,
+            "<li>Unexplained changes, not yet reviewed: <b id=\"count-unexplained\">{}</b> \
+             (significant increase that no lesion explains; listed below).</li>",
+            c.unexplained
+        );
+    }
     h += "</ul>\n<table><tr><th>Lesion</th><th>Status</th><th>Location</th><th>Baseline mm³</th>\
           <th>Follow-up mm³</th><th>Enhancing</th><th>Found by</th><th>Reader</th><th>Note</th></tr>\n";
     for l in &reading.lesions {

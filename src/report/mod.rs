@@ -178,7 +178,7 @@ pub fn write_report_folder(dir: &Path, reading: &Reading, replace: bool) -> Resu
             .reading
             .lesions
             .iter()
-            .filter(|l| l.counted() && (l.status.is_activity() || l.enhancing));
+            .filter(|l| l.counted() && (l.status.is_flagged() || l.enhancing));
         let image_dir = dir.join("key-images");
         for lesion in shown {
             let Some(image) =
@@ -306,6 +306,10 @@ fn write_seg(
                 number_in_labels: id,
                 label: format!("Lesion {}", l.id),
                 kind: match l.kind {
+                    // Not yet called a lesion: a finding for the next reader to look at.
+                    LesionKind::T2Flair if l.status == crate::lesion::Status::Unexplained => {
+                        SegmentKind::OtherFinding
+                    }
                     LesionKind::T2Flair if l.enhancing => SegmentKind::EnhancingLesion,
                     LesionKind::T2Flair => SegmentKind::T2Lesion,
                     LesionKind::Enhancing => SegmentKind::EnhancingLesion,

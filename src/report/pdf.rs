@@ -180,6 +180,16 @@ fn layout(
             None => flow.bullet(&[span(format!("{what}{not_assessed}."), BODY)]),
         }
     }
+    if c.unexplained > 0 {
+        flow.bullet(&[
+            span("Unexplained changes, not yet reviewed: ", BODY),
+            span(c.unexplained.to_string(), BODY.bold()),
+            span(
+                " (significant increase that no lesion explains; listed below).",
+                BODY,
+            ),
+        ]);
+    }
     flow.gap(6.0);
     lesion_table(flow, file);
 

@@ -429,6 +429,7 @@ fn lesion_colour(review: &Review, label: u32) -> Option<Color32> {
         Status::Enlarging => Color32::from_rgb(255, 210, 40),
         Status::Persistent => Color32::from_rgb(170, 170, 200),
         Status::Shrinking | Status::Resolved => Color32::from_rgb(80, 170, 255),
+        Status::Unexplained => Color32::from_rgb(220, 110, 255),
     })
 }
 

@@ -93,7 +93,7 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
                             "auto: found by the comparison; marked: found by the comparison and \
                              outlined by you; reader: drawn by you",
                         );
-                        let flagged = lesion.status.is_activity() || lesion.enhancing;
+                        let flagged = lesion.status.is_flagged() || lesion.enhancing;
                         let shown = flagged || lesion.source != Source::Algorithm;
                         ui.label(if shown { lesion.decision.label() } else { "" });
                         ui.end_row();
@@ -112,6 +112,7 @@ fn status_text(status: Status) -> RichText {
         Status::Enlarging => Color32::from_rgb(255, 190, 60),
         Status::Persistent => Color32::GRAY,
         Status::Shrinking | Status::Resolved => Color32::from_rgb(120, 170, 255),
+        Status::Unexplained => Color32::from_rgb(220, 120, 255),
     };
     RichText::new(status.name()).color(colour)
 }
@@ -156,8 +157,19 @@ fn summary_ui(ui: &mut Ui, review: &Review) {
             ("Inactive on what was assessed", ui.visuals().warn_fg_color)
         }
         Verdict::NotAssessed => ("Activity not assessed", ui.visuals().warn_fg_color),
+        // Never a reassuring green while a change no lesion explains is undecided.
+        Verdict::Undecided(_) => ("Undecided", ui.visuals().warn_fg_color),
     };
     ui.label(RichText::new(text).strong().color(colour));
+    if c.unexplained > 0 {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "{} (not yet reviewed: C confirms as a lesion, R dismisses)",
+                capitalised(&c.unexplained_text())
+            ),
+        );
+    }
     for missing in c.not_assessed() {
         ui.weak(capitalised(&missing));
     }
