@@ -6,7 +6,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-
 use crate::common::checkers::{assert_no_dciodvfy_errors, highdicom};
 
 use std::collections::{BTreeMap, BTreeSet};
