@@ -10,6 +10,7 @@ mod common;
 mod bad_input;
 mod cli;
 mod compare;
+mod corpus;
 mod deflated;
 mod dicomdir;
 mod external_fixtures;
