@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -49,7 +49,7 @@ fn status_of(change: Change) -> Status {
 fn the_sample_pair_is_read_as_the_ground_truth_says() {
     let dir = sample();
     let truth = truth_of(&dir);
-    let report = run(&dir);
+    let report = common::sample_comparison().report;
 
     assert_eq!(report.summary.counts.new, Some(2), "{:#?}", report.lesions);
     assert_eq!(report.summary.counts.enlarging, Some(1));

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use tandem::dicom::{load_series, scan_paths};
 use tandem::geometry::Vec3;

@@ -6,13 +6,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-use tandem::compare::{CompareOptions, Comparison, compare_full};
+use tandem::compare::{Comparison, compare_full};
 use tandem::counts::plural;
 use tandem::lesion::Status;
 use tandem::marks::tools::{BrushShape, brush};
@@ -22,14 +22,7 @@ use tandem::reading::Decision;
 use tandem::report::{Reading, ReportFile, labels::primary_view, write_report_folder};
 
 fn sample_comparison() -> Comparison {
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
-    compare_full(
-        &sample.join("baseline"),
-        &sample.join("followup"),
-        &CompareOptions::default(),
-        &Progress::new(),
-    )
-    .unwrap()
+    common::sample_comparison()
 }
 
 /// Marks for the sample: lesion `accepted` accepted from the comparison, one lesion (id 50)

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use tandem::dicom::{Scan, load_series, scan_paths};
 use tandem::progress::Progress;

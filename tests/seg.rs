@@ -6,9 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::checkers::{assert_no_dciodvfy_errors, highdicom};
+use crate::common::checkers::{assert_no_dciodvfy_errors, highdicom};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

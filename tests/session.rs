@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tandem::compare::{CompareOptions, compare_full};
+use tandem::compare::CompareOptions;
 use tandem::marks::tools::{BrushShape, brush};
 use tandem::marks::{LesionKind, LesionRecord, Marks, Origin};
 use tandem::progress::Progress;
@@ -22,13 +22,7 @@ fn sample() -> PathBuf {
 
 /// A session over the bundled sample with decisions, notes and marks in both exams.
 fn sample_session() -> (Session, Marks) {
-    let comparison = compare_full(
-        &sample().join("baseline"),
-        &sample().join("followup"),
-        &CompareOptions::default(),
-        &Progress::new(),
-    )
-    .unwrap();
+    let comparison = crate::common::sample_comparison();
     let report = comparison.report.clone();
     let view = primary_view(&comparison.views).unwrap();
     let dims = view.baseline.dims();
@@ -228,7 +222,7 @@ fn killing_a_save_never_corrupts_the_saved_session() {
         let mut child = std::process::Command::new(&exe)
             .args([
                 "--exact",
-                "killing_a_save_never_corrupts_the_saved_session",
+                "session::killing_a_save_never_corrupts_the_saved_session",
                 "--nocapture",
             ])
             .env(WRITER_ENV, format!("{};{}", seed.display(), path.display()))

@@ -26,6 +26,8 @@ mod views;
 mod tests;
 #[cfg(test)]
 mod tests_reading;
+#[cfg(test)]
+mod tests_shared;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -5,6 +5,7 @@
 pub mod checkers;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
 use dicom_object::{DefaultDicomObject, OpenFileOptions};
@@ -27,6 +28,29 @@ pub fn t1_post_only(dir: &Path) -> tandem::compare::CompareOptions {
         baseline_series: Some(t1_post_of(&dir.join("baseline"))),
         followup_series: Some(t1_post_of(&dir.join("followup"))),
         ..tandem::compare::CompareOptions::default()
+    }
+}
+
+/// The bundled sample pair compared with the default options, computed once per test run and
+/// shared by the tests that read it (the comparison is deterministic; about 8 s in the dev
+/// profile each time otherwise).
+pub fn sample_comparison() -> tandem::compare::Comparison {
+    type Shared = (tandem::compare::Report, Arc<[tandem::compare::PairView]>);
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    let (report, views) = SHARED.get_or_init(|| {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+        let comparison = tandem::compare::compare_full(
+            &sample.join("baseline"),
+            &sample.join("followup"),
+            &tandem::compare::CompareOptions::default(),
+            &tandem::progress::Progress::new(),
+        )
+        .unwrap();
+        (comparison.report, comparison.views)
+    });
+    tandem::compare::Comparison {
+        report: report.clone(),
+        views: Arc::clone(views),
     }
 }
 
