@@ -215,7 +215,37 @@ fn check_with_known_misses(name: &'static str, known: &[KnownMiss]) {
     assert_lesion_wise(&outcome, known);
     assert_persistent_stay_persistent(&outcome);
     assert_counts(&outcome, known);
+    assert_misses_reach_the_reader(&outcome, known);
     assert_verdict(&outcome);
+}
+
+/// A plaque detection misses still reaches the reader as an unexplained change (issue #10
+/// §4): one lies within the plaque's radius + 2 mm of its centre.
+fn assert_misses_reach_the_reader(outcome: &Outcome, known: &[KnownMiss]) {
+    let report: &Report = &outcome.comparison.report;
+    for miss in known {
+        let Some(plaque) = outcome.truth.lesions.iter().find(|l| {
+            l.status == miss.status
+                && (l.volume_followup_mm3 - miss.volume_mm3).abs() <= 0.2 * miss.volume_mm3
+        }) else {
+            panic!(
+                "{}: no plaque of the ground truth is the known miss",
+                outcome.name
+            );
+        };
+        let radius = (3.0 * plaque.volume_followup_mm3 / (4.0 * std::f64::consts::PI)).cbrt();
+        assert!(
+            report
+                .lesions
+                .iter()
+                .any(|l| l.status == Status::Unexplained
+                    && norm(sub(l.centroid_mm, plaque.centre_baseline_mm)) <= radius + 2.0),
+            "{}: the missed plaque {} is not listed as an unexplained change: {:#?}",
+            outcome.name,
+            plaque.id,
+            report.lesions
+        );
+    }
 }
 
 #[test]
@@ -249,8 +279,9 @@ fn progressive() {
 }
 
 /// The benchmark's one size-place miss (README): the 20 mm³ (3.4 mm) new deep white matter
-/// plaque of this pair is not found. Pinned, not hidden: the pair stays the class's
-/// representative and every other assertion holds for it.
+/// plaque of this pair is not found as a lesion, only listed as an unexplained change. Pinned,
+/// not hidden: the pair stays the class's representative and every other assertion holds for
+/// it.
 #[test]
 fn size_place() {
     check_with_known_misses(

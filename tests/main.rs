@@ -21,6 +21,7 @@ mod sample_pair;
 mod seg;
 mod session;
 mod teach_pack;
+mod unexplained;
 
 /// A test file not declared above would silently never run (cargo no longer finds test files
 /// by itself): every `tests/*.rs` must be a module here.
