@@ -165,12 +165,6 @@ pub fn run_comparison(
     options: tandem::compare::CompareOptions,
     progress: &Progress,
 ) -> Result<tandem::compare::Comparison, String> {
-    let compute = |p: &Progress| {
-        tandem::compare::compare_full(&baseline, &followup, &options, p).map_err(|e| e.to_string())
-    };
-    // UI tests share one comparison per input (tests_shared.rs).
-    #[cfg(test)]
-    return super::tests_shared::comparison(&baseline, &followup, &options, progress, compute);
-    #[cfg(not(test))]
-    compute(progress)
+    tandem::compare::compare_full(&baseline, &followup, &options, progress)
+        .map_err(|e| e.to_string())
 }

@@ -26,8 +26,6 @@ mod views;
 mod tests;
 #[cfg(test)]
 mod tests_reading;
-#[cfg(test)]
-mod tests_shared;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

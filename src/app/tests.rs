@@ -166,15 +166,9 @@ fn wait_until_compared(harness: &mut Harness<'_, TandemApp>) {
     harness.run_steps(3);
 }
 
-/// The one UI test that runs the comparison end to end through the app on every test run: the
-/// others share the first result for their input (tests_shared.rs); this one opens a private
-/// copy of the sample, so its comparison is always computed here.
 #[test]
 fn the_comparison_runs_by_itself_and_lists_the_lesions() {
-    let (_dir, baseline, followup) = super::tests_shared::private_sample_pair();
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 860.0))
-        .build_eframe(move |cc| TandemApp::new(&cc.egui_ctx, Some(baseline), Some(followup)));
+    let mut harness = sample_app();
     wait_until_compared(&mut harness);
     harness.get_by_label("New T2/FLAIR lesions: 2");
     harness.get_by_label("Enlarging lesions: 1");
