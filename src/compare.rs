@@ -1040,3 +1040,52 @@ impl Report {
         out
     }
 }
+
+#[cfg(test)]
+impl Report {
+    /// A reliable comparison that found nothing, summed up as `counts`: unit tests fill in
+    /// the fields they are about with struct update syntax.
+    pub(crate) fn for_tests(counts: Counts) -> Self {
+        let exam = ExamRef {
+            path: "exam".into(),
+            study_uid: "2.25.1".into(),
+            date: None,
+            description: None,
+        };
+        Report {
+            tandem: "test".into(),
+            baseline: exam.clone(),
+            followup: exam,
+            comparability: Comparability {
+                comparable: true,
+                warnings: vec![],
+            },
+            registration: RegistrationReport {
+                matrix: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+                offset_mm: [0.0; 3],
+                correlation: 0.9,
+                overlap: 1.0,
+                rotation_deg: 0.0,
+                translation_mm: 0.0,
+                reliable: true,
+                warnings: vec![],
+            },
+            pairs: vec![],
+            lesions: vec![],
+            enhancement: vec![],
+            enhancement_post_minus_pre: None,
+            settings: SettingsReport {
+                change: Default::default(),
+                enlarging_rule: "volume increase of at least 50%".into(),
+                registration: Default::default(),
+            },
+            summary: Summary {
+                comparison_date: None,
+                counts,
+                enhancing_method: "new_since_baseline".into(),
+                activity: counts.activity().into(),
+            },
+            timings_s: Default::default(),
+        }
+    }
+}

@@ -296,41 +296,11 @@ pub fn read_summary(report: &Report, lesions: &[ReadLesion]) -> ReadSummary {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::compare::{
-        Comparability, ExamRef, LesionReport, RegistrationReport, Report, SettingsReport, Summary,
-    };
-
-    fn exam() -> ExamRef {
-        ExamRef {
-            path: "exam".into(),
-            study_uid: "2.25.1".into(),
-            date: None,
-            description: None,
-        }
-    }
+    use crate::compare::{LesionReport, Report};
 
     /// A FLAIR comparison (no contrast) whose only finding is an unexplained change, id 1.
     fn unexplained_report() -> Report {
-        let counts = Counts::assessed(Some((0, 0)), Some(0)).with_unexplained(1);
         Report {
-            tandem: "test".into(),
-            baseline: exam(),
-            followup: exam(),
-            comparability: Comparability {
-                comparable: true,
-                warnings: vec![],
-            },
-            registration: RegistrationReport {
-                matrix: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
-                offset_mm: [0.0; 3],
-                correlation: 0.9,
-                overlap: 1.0,
-                rotation_deg: 0.0,
-                translation_mm: 0.0,
-                reliable: true,
-                warnings: vec![],
-            },
-            pairs: vec![],
             lesions: vec![LesionReport {
                 id: 1,
                 status: Status::Unexplained,
@@ -345,20 +315,7 @@ mod tests {
                 baseline_labels: vec![],
                 followup_labels: vec![1],
             }],
-            enhancement: vec![],
-            enhancement_post_minus_pre: None,
-            settings: SettingsReport {
-                change: Default::default(),
-                enlarging_rule: "volume increase of at least 50%".into(),
-                registration: Default::default(),
-            },
-            summary: Summary {
-                comparison_date: None,
-                counts,
-                enhancing_method: "new_since_baseline".into(),
-                activity: counts.activity().into(),
-            },
-            timings_s: Default::default(),
+            ..Report::for_tests(Counts::assessed(Some((0, 0)), Some(0)).with_unexplained(1))
         }
     }
 

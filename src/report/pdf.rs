@@ -317,9 +317,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::compare::{
-        Comparability, ExamRef, RegistrationReport, Report, SettingsReport, Summary, Volumes,
-    };
+    use crate::compare::{Comparability, ExamRef, Report, Volumes};
     use crate::counts::Counts;
     use crate::reading::{Decision, ReadLesion, ReadSummary, Source};
     use crate::report::{MarksSummary, ReadingSection};
@@ -335,41 +333,14 @@ mod tests {
 
     /// A reading with `lesions` lesions (every fifth with a long note) and notes on two lines.
     fn report_file(lesions: u32) -> ReportFile {
-        let registration = RegistrationReport {
-            matrix: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
-            offset_mm: [0.0; 3],
-            correlation: 0.9,
-            overlap: 1.0,
-            rotation_deg: 0.0,
-            translation_mm: 0.0,
-            reliable: true,
-            warnings: vec![],
-        };
         let comparison = Report {
-            tandem: "test".into(),
             baseline: exam("20250310"),
             followup: exam("20260316"),
             comparability: Comparability {
                 comparable: false,
                 warnings: vec!["Different field strength (1.5 T and 3 T).".into()],
             },
-            registration,
-            pairs: vec![],
-            lesions: vec![],
-            enhancement: vec![],
-            enhancement_post_minus_pre: None,
-            settings: SettingsReport {
-                change: Default::default(),
-                enlarging_rule: "volume increase of at least 50%".into(),
-                registration: Default::default(),
-            },
-            summary: Summary {
-                comparison_date: None,
-                counts: Counts::assessed(Some((1, 0)), Some(0)),
-                enhancing_method: "new_since_baseline".into(),
-                activity: "active".into(),
-            },
-            timings_s: Default::default(),
+            ..Report::for_tests(Counts::assessed(Some((1, 0)), Some(0)))
         };
         let lesions = (1..=lesions)
             .map(|id| ReadLesion {
