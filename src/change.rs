@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::geometry::{Geometry, Vec3};
 use crate::morphology::{
-    Mask, fill_holes, label_components, largest_component, masked_gaussian, masked_values, morph,
-    quantile,
+    Mask, fill_holes, label_components, largest_component, masked_values, morph, quantile,
 };
 
 /// Settings of detection; printed in every report.
@@ -36,11 +35,13 @@ pub struct ChangeSettings {
     /// ...and at least this many mm³ larger.
     pub enlarge_min_mm3: f64,
     /// A change region must be this bright at follow-up (mean z against the follow-up's
-    /// normal-appearing white matter, `tissue::TissueModel`): new lesions and new enhancement
-    /// are hyperintense, resampling differences are not.
+    /// normal-appearing white matter, `tissue::TissueModel`, and at least half-way to its
+    /// brightest normal tissue): new lesions and new enhancement are hyperintense, resampling
+    /// differences are not.
     pub hyperintense_z: f32,
     /// Width (mm) of the smoothing that removes slow gain differences (coil bias) between
-    /// exams before subtraction.
+    /// exams before subtraction, and each exam's own shading before its tissue is judged
+    /// (`bias`).
     pub bias_sigma_mm: f64,
 }
 
@@ -210,72 +211,19 @@ pub fn change_maps(
 }
 
 /// `smooth(baseline) / smooth(follow-up)` inside the mask, smoothing with a Gaussian of
-/// `sigma_vox`. A field this smooth is computed on a coarser grid (block sums, a few voxels per
-/// σ) and interpolated back: the same result for a fraction of the work.
+/// `sigma_vox` (1 where neither reaches).
 fn smooth_ratio(
     baseline: &Array3<f32>,
     followup: &Array3<f32>,
     mask: &Mask,
     sigma_vox: [f64; 3],
 ) -> Array3<f32> {
-    let factor = sigma_vox.map(|s| ((s / 3.0).floor() as usize).max(1));
-    let coarse_sigma = [
-        sigma_vox[0] / factor[0] as f64,
-        sigma_vox[1] / factor[1] as f64,
-        sigma_vox[2] / factor[2] as f64,
-    ];
-    let (nk, nj, ni) = baseline.dim();
-    let [fi, fj, fk] = factor;
-    let coarse_dim = (nk.div_ceil(fk), nj.div_ceil(fj), ni.div_ceil(fi));
-    let mut sum_b = Array3::<f32>::zeros(coarse_dim);
-    let mut sum_f = Array3::<f32>::zeros(coarse_dim);
-    let mut count = Array3::<f32>::zeros(coarse_dim);
-    for (((k, j, i), m), (b, f)) in mask
-        .indexed_iter()
-        .zip(baseline.iter().zip(followup.iter()))
-    {
-        if *m {
-            let c = (k / fk, j / fj, i / fi);
-            sum_b[c] += b;
-            sum_f[c] += f;
-            count[c] += 1.0;
-        }
-    }
-    let coarse_mask = count.mapv(|c| c > 0.0);
-    let smooth_b = masked_gaussian(&sum_b, &coarse_mask, coarse_sigma);
-    let smooth_f = masked_gaussian(&sum_f, &coarse_mask, coarse_sigma);
-    let mut ratio = Array3::<f32>::from_elem(coarse_dim, 1.0);
+    let mut ratio = crate::bias::local_mean(baseline, mask, sigma_vox);
+    let smooth_f = crate::bias::local_mean(followup, mask, sigma_vox);
     Zip::from(&mut ratio)
-        .and(&smooth_b)
         .and(&smooth_f)
-        .for_each(|r, b, f| {
-            if *f > 1e-3 && *b > 0.0 {
-                *r = b / f;
-            }
-        });
-    // Back to the full grid: block (c) covers voxels c·f .. c·f + f − 1, centred at
-    // c·f + (f − 1)/2.
-    let view = ratio.view();
-    let mut out = Array3::<f32>::ones((nk, nj, ni));
-    out.axis_iter_mut(ndarray::Axis(0))
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(k, mut plane)| {
-            let z = (k as f64 - (fk as f64 - 1.0) / 2.0) / fk as f64;
-            for ((j, i), r) in plane.indexed_iter_mut() {
-                let y = (j as f64 - (fj as f64 - 1.0) / 2.0) / fj as f64;
-                let x = (i as f64 - (fi as f64 - 1.0) / 2.0) / fi as f64;
-                let (cx, cy, cz) = (
-                    x.clamp(0.0, (view.dim().2 - 1) as f64),
-                    y.clamp(0.0, (view.dim().1 - 1) as f64),
-                    z.clamp(0.0, (view.dim().0 - 1) as f64),
-                );
-                if let Some(v) = crate::resample::trilinear(&view, cx, cy, cz) {
-                    *r = v;
-                }
-            }
-        });
-    out
+        .par_for_each(|r, f| *r = if *f > 1e-3 && *r > 0.0 { *r / f } else { 1.0 });
+    ratio
 }
 
 /// Hyperintensity z-scores of an exam against its own brain: centred on the median, scaled by
@@ -323,6 +271,24 @@ pub fn regions_cut_at(
     edge_fraction: f32,
     min_volume_mm3: f64,
 ) -> (Array3<u32>, Vec<Region>) {
+    regions_seeded_by_size(
+        score,
+        geometry,
+        (&|_| seed, grow),
+        edge_fraction,
+        min_volume_mm3,
+    )
+}
+
+/// As `regions_cut_at`, with the seed a component must reach depending on its size in voxels
+/// (at `grow`): the larger a piece of tissue, the further its noise alone reaches.
+pub fn regions_seeded_by_size(
+    score: &Array3<f32>,
+    geometry: &Geometry,
+    (seed, grow): (&dyn Fn(usize) -> f32, f32),
+    edge_fraction: f32,
+    min_volume_mm3: f64,
+) -> (Array3<u32>, Vec<Region>) {
     let (labels, count) = label_components(&score.mapv(|z| z >= grow));
     let mut peaks = vec![f32::NEG_INFINITY; count as usize + 1];
     for (l, z) in labels.iter().zip(score.iter()) {
@@ -330,15 +296,24 @@ pub fn regions_cut_at(
             *p = p.max(*z);
         }
     }
+    let sizes = crate::morphology::label_sizes(&labels, count);
+    let seeded: Vec<bool> = peaks
+        .iter()
+        .zip(&sizes)
+        .map(|(peak, size)| *peak >= seed(*size))
+        .collect();
     let mut kept = Mask::from_elem(score.dim(), false);
     Zip::from(&mut kept)
         .and(&labels)
         .and(score)
         .for_each(|k, l, z| {
             let peak = peaks.get(*l as usize).copied().unwrap_or(f32::NEG_INFINITY);
-            *k = *l > 0 && peak >= seed && *z >= grow.max(edge_fraction * peak);
+            *k = *l > 0
+                && seeded.get(*l as usize) == Some(&true)
+                && *z >= grow.max(edge_fraction * peak);
         });
-    measure(score, &kept, geometry, seed, min_volume_mm3)
+    // A piece the cut split off keeps only if it reaches the least seed of all.
+    measure(score, &kept, geometry, seed(1), min_volume_mm3)
 }
 
 /// Components of `mask` measured on `score`, kept when at least `min_volume_mm3`; labels

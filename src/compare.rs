@@ -13,6 +13,7 @@ use std::time::Instant;
 use ndarray::Array3;
 use serde::{Deserialize, Serialize};
 
+use crate::bias::flatten_pair;
 use crate::change::{
     ChangeSettings, Region, change_maps, intensity_z, keep_regions_reaching, regions,
 };
@@ -669,33 +670,45 @@ fn detect(
         settings.z_grow,
         settings.min_volume_mm3,
     );
+    // Tissue is judged with the coil's slow shading divided out (`bias`).
+    let (baseline_flat, followup_flat) = flatten_pair(
+        (baseline.voxels(), &maps.followup),
+        &maps.brain,
+        &geometry,
+        settings.bias_sigma_mm,
+    );
     // A new lesion or new enhancement is bright at follow-up: an increase that stays at the
     // level of normal tissue (a sulcus or a fold sampled differently) is not one. "Bright" is
     // judged against each exam's normal-appearing white matter, not the whole brain.
     let models = match (
-        TissueModel::fit(baseline.voxels(), &maps.brain),
-        TissueModel::fit(&maps.followup, &maps.brain),
+        TissueModel::fit(&baseline_flat, &maps.brain),
+        TissueModel::fit(&followup_flat, &maps.brain),
     ) {
         (Some(baseline), Some(followup)) => Some(Models { baseline, followup }),
         _ => None,
     };
     let followup_z = match &models {
-        Some(m) => m.followup.z_map(&maps.followup, &maps.brain),
-        None => intensity_z(&maps.followup, &maps.brain),
+        Some(m) => m.followup.z_map(&followup_flat, &maps.brain),
+        None => intensity_z(&followup_flat, &maps.brain),
     };
-    let (hyperintense_labels, hyperintense) = keep_regions_reaching(
-        &change_labels,
-        candidates,
-        &followup_z,
-        settings.hyperintense_z,
-    );
+    // Hyperintense: by `hyperintense_z` NAWM σ, and at least half-way from NAWM to the brightest
+    // normal tissue. Once the coil's shading is divided out σ is the noise, and a sliver of
+    // cortex moved by resampling is many σ above white matter, though no brighter than cortex.
+    let hyperintense_z = match &models {
+        Some(m) => settings
+            .hyperintense_z
+            .max(0.5 * m.followup.z(m.followup.bright)),
+        None => settings.hyperintense_z,
+    };
+    let (hyperintense_labels, hyperintense) =
+        keep_regions_reaching(&change_labels, candidates, &followup_z, hyperintense_z);
     // ...and brighter than any normal tissue there (not a fold of cortex). What is not, and no
     // lesion explains, is still listed: an unexplained change (`add_unexplained`).
     let (change_labels, candidates) = match &models {
         Some(m) => keep_brighter_than_normal(
             &hyperintense_labels,
             hyperintense.clone(),
-            &maps.followup,
+            &followup_flat,
             &m.followup,
         ),
         None => (hyperintense_labels.clone(), hyperintense.clone()),
@@ -705,8 +718,8 @@ fn detect(
     let (lesions, followup_lesions, baseline_lesions) = match (&models, kind) {
         (Some(models), kind) if kind != SequenceKind::T1Post => {
             let (at_baseline, at_followup) = find_lesions(
-                baseline.voxels(),
-                &maps.followup,
+                &baseline_flat,
+                &followup_flat,
                 &maps.brain,
                 (&change_labels, &candidates),
                 models,
@@ -735,7 +748,7 @@ fn detect(
                 &b_labels,
                 (&hyperintense_labels, &hyperintense),
             );
-            let landmarks = Landmarks::new(baseline.voxels(), &maps.brain, &geometry);
+            let landmarks = Landmarks::new(&baseline_flat, &maps.brain, &geometry);
             for lesion in &mut lesions {
                 let located = match (
                     lesion.followup_labels.first(),

@@ -4,8 +4,9 @@
 //!   its own half-maximum (half-way from normal-appearing white matter to the region's peak at
 //!   follow-up, and at least the brightest normal tissue). The extent grows from the change
 //!   through voxels above that level at either exam; the follow-up lesion is what of it is
-//!   above the level at follow-up, the baseline lesion what is above it at both exams, and only
-//!   when its core stood out at baseline as a plaque does. So "new or enlarging" is decided on
+//!   above the level at follow-up, the baseline lesion what is above it at baseline (the same
+//!   rule, so an unchanged plaque measures the same at both), and only when its core stood out
+//!   at baseline as a plaque does. So "new or enlarging" is decided on
 //!   the baseline image itself, with the same yardstick at both exams, not on whether the
 //!   baseline happened to cross a global threshold.
 //! - **persistent plaques**: blobs brighter than the brightest normal tissue of that exam (its
@@ -16,7 +17,7 @@
 use ndarray::{Array3, Zip};
 
 use crate::change::{
-    ChangeSettings, Region, keep_regions_reaching, measure_components, regions_cut_at,
+    ChangeSettings, Region, keep_regions_reaching, measure_components, regions_seeded_by_size,
 };
 use crate::geometry::Geometry;
 use crate::morphology::Mask;
@@ -25,8 +26,30 @@ use crate::tissue::TissueModel;
 /// How far (mm) a lesion's extent may reach beyond its region of change.
 const REACH_MM: f64 = 3.0;
 
-/// NAWM z above the brightest normal tissue that seeds a persistent plaque.
+/// How far above the brightest normal tissue (the 98th percentile of parenchyma) a plaque's
+/// core stands, at least: this many NAWM σ (noise)...
 const PLAQUE_MARGIN_Z: f32 = 3.0;
+
+/// ...and this fraction of the normal contrast (brightest normal tissue over NAWM). White
+/// matter's σ measures noise, not how far grey matter's own brightest parts (deep nuclei, a
+/// fold of cortex) reach above its 98th percentile; once the coil's shading is divided out
+/// (`bias`), and on a resampled follow-up whose noise interpolation has halved, 3 σ fell inside
+/// that tail and whole nuclei became "plaques" (peaks at 1.21–1.25× NAWM on the corpus; the
+/// faintest true plaques peak at 1.26–1.35×).
+const PLAQUE_MARGIN_CONTRAST: f32 = 0.5;
+
+/// The NAWM z a plaque's core reaches at least, in an exam of model `model`, for a bright
+/// region of `voxels` voxels: above the brightest normal tissue by the larger of a fraction of
+/// the normal contrast and how far noise alone takes the largest of that many voxels
+/// (σ·√(2 ln n), about 4 σ for a nucleus of 3,000 voxels), and never by less than 3 σ.
+fn plaque_seed_z(model: &TissueModel, voxels: usize) -> f32 {
+    let bright = model.z(model.bright);
+    let noise = (2.0 * (voxels.max(1) as f32).ln()).sqrt();
+    bright
+        + PLAQUE_MARGIN_Z
+            .max(PLAQUE_MARGIN_CONTRAST * bright)
+            .max(noise)
+}
 
 /// One exam's lesions: labels 1.. on the baseline grid and their measurements.
 pub struct ExamLesions {
@@ -72,10 +95,11 @@ pub fn find_lesions(
         (&zf, &models.followup, &mut at_followup),
     ] {
         let bright = model.z(model.bright);
-        let seed = settings.lesion_z_seed.max(bright + PLAQUE_MARGIN_Z);
+        let seed = |voxels| settings.lesion_z_seed.max(plaque_seed_z(model, voxels));
         let grow = settings.lesion_z_grow.max(bright);
         // Cut at half their peak: the half-maximum boundary measures a plaque's volume.
-        let (labels, _) = regions_cut_at(z, geometry, (seed, grow), 0.5, settings.min_volume_mm3);
+        let (labels, _) =
+            regions_seeded_by_size(z, geometry, (&seed, grow), 0.5, settings.min_volume_mm3);
         Zip::from(mask)
             .and(&labels)
             .for_each(|m, l| *m = *m || *l > 0);
@@ -190,7 +214,7 @@ fn grow_from_change(
         if bright_now && let Some(m) = at_followup.get_mut(p) {
             *m = true;
         }
-        if bright_before && (bright_now || in_region) {
+        if bright_before {
             before.push(p);
         }
         let (k, j, i) = p;
@@ -216,7 +240,7 @@ fn grow_from_change(
     // A plaque was there before only if its core stood out as a plaque does (the persistent
     // plaques' seed): the cortex beside a new juxtacortical plaque reaches the level at both
     // exams, and must not make the plaque "enlarging" or "persistent".
-    let plaque_seed = models.baseline.z(models.baseline.bright) + PLAQUE_MARGIN_Z;
+    let plaque_seed = plaque_seed_z(&models.baseline, before.len());
     let was_a_plaque = before.iter().any(|p| {
         baseline
             .get(*p)
@@ -228,5 +252,70 @@ fn grow_from_change(
                 *m = true;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic Gaussian noise of σ 1 (Box–Muller on two hashed uniforms).
+    fn noise(k: usize, j: usize, i: usize) -> f32 {
+        let uniform = |salt: u64| {
+            let mut x = (k as u64) << 40 ^ (j as u64) << 20 ^ i as u64 ^ salt;
+            x = (x ^ (x >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+            x = (x ^ (x >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+            ((x ^ (x >> 33)) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (u, v) = (uniform(1).max(1e-12), uniform(2));
+        ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
+    }
+
+    /// White matter at 100, a slab of cortex at 116, a large grey nucleus at 121 (the top of
+    /// normal grey matter, as deep nuclei are on FLAIR), CSF at 20 and one plaque at 150, all
+    /// with the same Gaussian noise. Only the plaque is one: the nucleus' brightest voxels pass the 98th percentile
+    /// plus 3 σ, but not the margin a plaque has over normal contrast.
+    #[test]
+    fn a_bright_grey_nucleus_is_not_a_plaque() {
+        let dim = (40, 48, 48);
+        let plaque = |k: usize, j: usize, i: usize| {
+            let d2 = |a: usize, c: usize| (a as f32 - c as f32).powi(2);
+            d2(k, 20) + d2(j, 36) + d2(i, 36) <= 9.0
+        };
+        let voxels = Array3::from_shape_fn(dim, |(k, j, i)| {
+            let level = if k >= 32 {
+                20.0 // CSF
+            } else if plaque(k, j, i) {
+                150.0
+            } else if (4..20).contains(&k) && (4..20).contains(&j) && (4..20).contains(&i) {
+                121.0
+            } else if i >= 40 {
+                116.0
+            } else {
+                100.0
+            };
+            level + 1.5 * noise(k, j, i)
+        });
+        let brain = Mask::from_elem(dim, true);
+        let model = TissueModel::fit(&voxels, &brain).unwrap();
+        let models = Models {
+            baseline: model,
+            followup: model,
+        };
+        let geometry = Geometry::axis_aligned([0.0; 3], [1.0, 1.0, 1.0]);
+        let no_change = Array3::<u32>::zeros(dim);
+        let (at_baseline, _) = find_lesions(
+            &voxels,
+            &voxels,
+            &brain,
+            (&no_change, &[]),
+            &models,
+            &geometry,
+            &ChangeSettings::default(),
+        );
+        assert_eq!(at_baseline.regions.len(), 1, "{:?}", at_baseline.regions);
+        let found = &at_baseline.regions[0];
+        assert!((found.centroid_mm[0] - 36.0).abs() < 1.0, "{found:?}");
+        assert!((found.centroid_mm[2] - 20.0).abs() < 1.0, "{found:?}");
     }
 }

@@ -13,6 +13,7 @@
 //! | [`synth`] | the deterministic synthetic MS patient behind `sample_data/` and the tests |
 //! | [`compare`] | the whole comparison: pairing, registration, detection, matching, the report |
 //! | [`counts`] | what a report counts: a finding only when a compared series can show it, else "not assessed" |
+//! | [`bias`] | each exam's own slow intensity bias, estimated on white matter and divided out |
 //! | [`change`] | the voxel-diff core: brain mask, normalisation, difference and z-score maps, regions |
 //! | [`lesion`] | lesions matched across exams: new, enlarging, persistent, shrinking, resolved |
 //! | [`location`] | coarse lesion locations: periventricular, juxtacortical, infratentorial, deep white matter |
@@ -29,6 +30,7 @@
 //! | [`transform`] | rigid transforms in patient mm |
 //! | [`build_info`] | the exact build, stamped by build.rs |
 
+pub mod bias;
 pub mod build_info;
 pub mod change;
 pub mod clock;

@@ -180,8 +180,8 @@ impl Landmarks {
             .and(&surface)
             .for_each(|c, s| *c = *c || *s);
         let mut near_cortex = morph(&cortex_seed, mm(3.0), true);
-        // The cortex itself: grey matter (off normal white matter on grey matter's side, by
-        // 3 NAWM σ) no deeper than cortex goes (12 mm from the envelope, which keeps the deep
+        // The cortex itself: grey matter (off normal white matter on grey matter's side, see
+        // `cortex`) no deeper than cortex goes (12 mm from the envelope, which keeps the deep
         // grey nuclei out). A lesion touching it is juxtacortical even where the sulcus beside
         // it is too thin to show as CSF.
         let ribbon_voxels =
@@ -256,9 +256,9 @@ impl Landmarks {
     }
 }
 
-/// Grey matter of the cortex: parenchyma at least 3 NAWM σ off normal white matter on the side
-/// where most of the rest of the parenchyma lies (above it on FLAIR and T2, below on T1), less
-/// than `max_depth` voxels deep in the envelope. `None` when no tissue model fits.
+/// Grey matter of the cortex: parenchyma off normal white matter on the side where most of the
+/// rest of the parenchyma lies (above it on FLAIR and T2, by 3 NAWM σ and half the normal
+/// contrast; below it on T1, by 3 σ), less than `max_depth` voxels deep in the envelope. `None` when no tissue model fits.
 fn cortex(
     voxels: &Array3<f32>,
     brain: &Mask,
@@ -270,8 +270,13 @@ fn cortex(
     let mut inside = masked_values(voxels, brain);
     let median = quantile(&mut inside, 0.5)?;
     let above = median >= model.nawm;
+    // Grey matter is nearer the top of normal tissue than white matter: at least half-way
+    // there, and 3 σ clear of white matter's noise. The half-way rule matters once the coil's
+    // shading is divided out (`bias`): σ then falls to the noise, and 3 σ alone admitted white
+    // matter beside partial volume on 3 mm slices as "cortex".
     let (lo, hi) = if above {
-        (model.nawm + 3.0 * model.sigma, model.bright)
+        let half_way = 0.5 * (model.bright - model.nawm);
+        (model.nawm + (3.0 * model.sigma).max(half_way), model.bright)
     } else {
         (0.5 * model.nawm, model.nawm - 3.0 * model.sigma)
     };

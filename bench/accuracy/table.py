@@ -6,7 +6,9 @@ registration error and time, from each pair's ground_truth.json and tandem/repor
 
 Lesions are matched to the truth by centre (within 5 mm, on the baseline grid). Only lesions of
 at least 3 mm diameter (14.1 mm3) count as misses; smaller truth lesions are listed apart.
-Standard library only.
+"Listed, no plaque" counts every lesion of the report, whatever its status (persistent and
+unexplained too, which the MSSEG-2 score of new and enlarging lesions does not see), that lies
+more than 5 mm from every plaque of the truth. Standard library only.
 """
 import json, math, os, sys
 from collections import defaultdict
@@ -98,6 +100,11 @@ def main(data):
                 if report["summary"].get("contrast_compared") and lesion["status"] in ("new", "enlarging"):
                     row["enh_n"] += 1
                     row["enh_ok"] += bool(match["enhancing"]) == bool(lesion["enhancing"])
+        # Whatever the report lists (any status: persistent, unexplained...) with no plaque of the
+        # truth within 5 mm: noise a reader would have to dismiss.
+        row["spurious"] += sum(
+            1 for f in found
+            if all(dist(f["centroid_mm"], t["centre_baseline_mm"]) > 5.0 for t in truth["lesions"]))
         row["verdict_ok"] += report["summary"]["activity"] == truth["summary"]["activity"]
         row["reg_err"] = max(row["reg_err"], registration_error(truth, report))
         status = open(os.path.join(pair, "compare.status")).read().split() if os.path.exists(os.path.join(pair, "compare.status")) else ["?", "0"]
@@ -118,8 +125,8 @@ def main(data):
     print("| class | pairs | Tandem sens / PPV / F1 | FP | peer sens / PPV / F1 | peer FP | "
           "persistent flagged | enlarging called enlarging | new called enlarging | "
           "volume within 25% | location right | enhancement right | verdict right | "
-          "max reg. error mm | Tandem s/pair | peer s/pair |")
-    print("|" + "---|" * 16)
+          "listed, no plaque | max reg. error mm | Tandem s/pair | peer s/pair |")
+    print("|" + "---|" * 17)
     for cls in classes:
         r = rows[cls]
         n = r["pairs"] - r["failed"]
@@ -132,6 +139,7 @@ def main(data):
               f"| {pct(r['enlarging_called'], r['enlarging'])} | {int(r['new_called_enlarging'])}/{int(r['new'])} "
               f"| {pct(r['vol_ok'], r['vol_n'])} | {pct(r['loc_ok'], r['loc_n'])} "
               f"| {pct(r['enh_ok'], r['enh_n'])} | {int(r['verdict_ok'])}/{int(n)} "
+              f"| {int(r['spurious'])} "
               f"| {r['reg_err']:.2f} | {r['time'] / max(n, 1):.1f} | {r['peer_time'] / max(n, 1):.1f} |")
 
 

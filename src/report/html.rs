@@ -253,13 +253,18 @@ pub(super) fn found_by(l: &ReadLesion) -> &'static str {
 /// The detection and registration settings in one sentence.
 pub(super) fn settings_text(r: &crate::compare::Report) -> String {
     format!(
-        "Change z ≥ {} (grow {}), lesions z ≥ {} (grow {}), smallest lesion {} mm³; enhancement \
-         measured as {}. Registration levels {:?} mm.",
+        "Change z ≥ {} (grow {}), hyperintense at follow-up (z ≥ {} against normal white matter \
+         and half-way to the brightest normal tissue); lesions z ≥ {} (grow {}) and above the \
+         brightest normal tissue by the largest of 3 σ, half the normal contrast and the reach \
+         of noise over their size; smallest lesion {} mm³; each exam's coil shading divided out \
+         ({} mm white-matter field); enhancement measured as {}. Registration levels {:?} mm.",
         r.settings.change.z_seed,
         r.settings.change.z_grow,
+        r.settings.change.hyperintense_z,
         r.settings.change.lesion_z_seed,
         r.settings.change.lesion_z_grow,
         r.settings.change.min_volume_mm3,
+        r.settings.change.bias_sigma_mm,
         r.summary.enhancing_method,
         r.settings.registration.levels_mm,
     )
