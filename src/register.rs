@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::geometry::{Vec3, add, cross, mat_vec, norm, scale, sub};
 use crate::progress::Progress;
-use crate::resample::{downsample, trilinear};
+use crate::resample::{Corners, downsample};
 use crate::transform::{RigidTransform, mat_mul};
 use crate::volume::Volume;
 
@@ -70,8 +70,13 @@ struct Sample {
 
 /// The moving image at one level, with its intensity gradient (index space).
 struct MovingLevel {
-    volume: Volume,
-    gradient: [Array3<f32>; 3],
+    /// Array dimensions `(slices, rows, columns)`.
+    dim: (usize, usize, usize),
+    origin: Vec3,
+    /// Value and index-space gradient of each voxel, side by side in memory order: every
+    /// sample reads all four at the same eight corners, so they share their cache lines and
+    /// the corners are found once.
+    channels: Vec<[f32; 4]>,
     /// `∂ index / ∂ mm` rows, and the index of the origin: `idx = to_index · (y - origin)`.
     to_index: [[f64; 3]; 3],
     /// `∂ mm / ∂ index` scaled: converts an index-space gradient to mm.
@@ -79,7 +84,7 @@ struct MovingLevel {
 }
 
 impl MovingLevel {
-    fn new(volume: Volume) -> Self {
+    fn new(volume: &Volume) -> Self {
         let g = *volume.geometry();
         let mut to_index = [[0.0; 3]; 3];
         let mut grad_to_mm = [[0.0; 3]; 3];
@@ -91,10 +96,17 @@ impl MovingLevel {
                 grad_to_mm[a][b] = g.direction[a][b] / g.spacing[b];
             }
         }
-        let gradient = central_differences(volume.voxels());
+        let [g0, g1, g2] = central_differences(volume.voxels());
+        let channels = volume
+            .voxels()
+            .iter()
+            .zip(g0.iter().zip(g1.iter().zip(g2.iter())))
+            .map(|(v, (a, (b, c)))| [*v, *a, *b, *c])
+            .collect();
         Self {
-            volume,
-            gradient,
+            dim: volume.voxels().dim(),
+            origin: g.origin,
+            channels,
             to_index,
             grad_to_mm,
         }
@@ -103,17 +115,10 @@ impl MovingLevel {
     /// Value and mm-gradient at patient position `y`, or `None` outside.
     #[inline]
     fn sample(&self, y: Vec3) -> Option<(f32, Vec3)> {
-        let d = sub(y, self.volume.geometry().origin);
-        let idx = mat_vec(&self.to_index, d);
-        let value = trilinear(&self.volume.voxels().view(), idx[0], idx[1], idx[2])?;
-        let grad_at = |g: &Array3<f32>| {
-            f64::from(trilinear(&g.view(), idx[0], idx[1], idx[2]).unwrap_or(0.0))
-        };
-        let g_idx = [
-            grad_at(&self.gradient[0]),
-            grad_at(&self.gradient[1]),
-            grad_at(&self.gradient[2]),
-        ];
+        let idx = mat_vec(&self.to_index, sub(y, self.origin));
+        let [value, g0, g1, g2] =
+            Corners::at(self.dim, idx[0], idx[1], idx[2])?.interpolate4(&self.channels);
+        let g_idx = [f64::from(g0), f64::from(g1), f64::from(g2)];
         Some((value, mat_vec(&self.grad_to_mm, g_idx)))
     }
 }
@@ -307,7 +312,7 @@ pub fn register_rigid(
         let finest = level + 1 == settings.levels_mm.len();
         let factor = |spacing: Vec3| spacing.map(|s| ((target_mm / s).round() as usize).max(1));
         let fixed_level = downsample(fixed, factor(fixed_spacing));
-        let moving_level = MovingLevel::new(downsample(moving, factor(moving_spacing)));
+        let moving_level = MovingLevel::new(&downsample(moving, factor(moving_spacing)));
         let stride = if finest { settings.finest_stride } else { 1 };
         let samples = fixed_samples(&fixed_level, fixed_threshold, stride);
         if samples.len() < 100 {
@@ -611,5 +616,5 @@ pub fn alignment_quality(
     transform: &RigidTransform,
 ) -> (f64, f64) {
     let samples = fixed_samples(fixed, foreground_threshold(fixed), 2);
-    quality(&samples, &MovingLevel::new(moving.clone()), transform)
+    quality(&samples, &MovingLevel::new(moving), transform)
 }
