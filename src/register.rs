@@ -162,7 +162,8 @@ fn foreground_threshold(v: &Volume) -> f32 {
 /// Intensity-weighted centre (mm) of the voxels above `threshold`.
 fn centre_of_mass(v: &Volume, threshold: f32) -> Option<Vec3> {
     let g = v.geometry();
-    let (sum, weight) = v
+    // Per-slice sums, added in slice order: the same centre whatever the threads do.
+    let slices: Vec<(Vec3, f64)> = v
         .voxels()
         .axis_iter(Axis(0))
         .into_par_iter()
@@ -180,7 +181,10 @@ fn centre_of_mass(v: &Volume, threshold: f32) -> Option<Vec3> {
             }
             (sum, weight)
         })
-        .reduce(|| ([0.0; 3], 0.0), |a, b| (add(a.0, b.0), a.1 + b.1));
+        .collect();
+    let (sum, weight) = slices
+        .into_iter()
+        .fold(([0.0; 3], 0.0), |a, b| (add(a.0, b.0), a.1 + b.1));
     (weight > 0.0).then(|| scale(sum, 1.0 / weight))
 }
 
@@ -381,32 +385,38 @@ fn fit_level(
     max_iterations: usize,
     progress: &Progress,
 ) -> Result<(RigidTransform, usize, IntensityModel)> {
-    let mut model = intensity_model(samples, moving, &transform, None);
+    let centroid = centroid(samples);
+    // Each transform's samples are read once and kept: the intensity fit, the trial step and,
+    // when the step is taken, the next normal equations all read the same values.
+    let mut seen = sample_moving(samples, moving, &transform);
+    let mut model = intensity_model(samples, &seen, None);
     let mut lambda = 1e-3;
     let mut iterations = 0;
-    let mut current = accumulate(samples, moving, &transform, &model);
+    let mut current = accumulate(samples, &seen, &transform, centroid, &model);
     while iterations < max_iterations {
         progress.check()?;
         iterations += 1;
-        let centre = transform.apply(centroid(samples));
+        let centre = transform.apply(centroid);
         let Some(delta) = solve6(&current.h, &current.g, lambda) else {
             break;
         };
         let candidate = apply_update(&transform, delta, centre);
-        let refit = intensity_model(samples, moving, &candidate, Some(&model));
+        let candidate_seen = sample_moving(samples, moving, &candidate);
+        let refit = intensity_model(samples, &candidate_seen, Some(&model));
         // Judge the step with the current robust scale: costs in different units would let a
         // worse fit look better.
         let judged = IntensityModel {
             sigma: model.sigma,
             ..refit
         };
-        let trial = accumulate(samples, moving, &candidate, &judged);
+        let trial = accumulate(samples, &candidate_seen, &candidate, centroid, &judged);
         let improved =
             trial.count > 0.0 && trial.cost / trial.count <= current.cost / current.count.max(1.0);
         if improved {
             transform = candidate;
+            seen = candidate_seen;
             model = refit;
-            current = accumulate(samples, moving, &transform, &model);
+            current = accumulate(samples, &seen, &transform, centroid, &model);
             lambda = (lambda * 0.3).max(1e-7);
             let step =
                 norm([delta[0], delta[1], delta[2]]) * 100.0 + norm([delta[3], delta[4], delta[5]]);
@@ -443,11 +453,10 @@ fn apply_update(t: &RigidTransform, delta: [f64; 6], centre: Vec3) -> RigidTrans
 /// Weighted least-squares fit of `fixed ≈ gain · moving + offset`, and the robust spread.
 fn intensity_model(
     samples: &[Sample],
-    moving: &MovingLevel,
-    transform: &RigidTransform,
+    seen: &[Seen],
     previous: Option<&IntensityModel>,
 ) -> IntensityModel {
-    let pairs = value_pairs(samples, moving, transform);
+    let pairs = value_pairs(samples, seen);
     let fit = |weights: &dyn Fn(f64, f64) -> f64| {
         let (mut sw, mut sm, mut sf, mut smm, mut smf) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for &(m, f) in &pairs {
@@ -489,43 +498,55 @@ fn intensity_model(
     }
 }
 
-/// Normal equations of the robust Gauss–Newton step, and the robust cost.
+/// Samples per parallel task of `accumulate`: fixed, so the sums are added in the same order
+/// whatever the number of threads and however the tasks are stolen (the fit is reproducible
+/// to the last bit).
+const CHUNK: usize = 4096;
+
+/// Normal equations of the robust Gauss–Newton step, and the robust cost, for the samples
+/// `seen` through `transform`.
 fn accumulate(
     samples: &[Sample],
-    moving: &MovingLevel,
+    seen: &[Seen],
     transform: &RigidTransform,
+    centroid: Vec3,
     model: &IntensityModel,
 ) -> Normal {
-    let centre = transform.apply(centroid(samples));
-    samples
-        .par_iter()
-        .fold(Normal::default, |mut acc, s| {
-            let y = transform.apply(s.mm);
-            let Some((m, grad)) = moving.sample(y) else {
-                return acc;
-            };
-            let r = model.gain * f64::from(m) + model.offset - f64::from(s.value);
-            let u = r / model.sigma;
-            let w = huber(u);
-            let g = scale(grad, model.gain);
-            let rot = cross(sub(y, centre), g);
-            let j = [rot[0], rot[1], rot[2], g[0], g[1], g[2]];
-            for a in 0..6 {
-                for b in a..6 {
-                    acc.h[a][b] += w * j[a] * j[b];
+    let centre = transform.apply(centroid);
+    let partial: Vec<Normal> = samples
+        .par_chunks(CHUNK)
+        .zip(seen.par_chunks(CHUNK))
+        .map(|(samples, seen)| {
+            let mut acc = Normal::default();
+            for (s, seen) in samples.iter().zip(seen) {
+                let Some((m, grad)) = *seen else {
+                    continue;
+                };
+                let y = transform.apply(s.mm);
+                let r = model.gain * f64::from(m) + model.offset - f64::from(s.value);
+                let u = r / model.sigma;
+                let w = huber(u);
+                let g = scale(grad, model.gain);
+                let rot = cross(sub(y, centre), g);
+                let j = [rot[0], rot[1], rot[2], g[0], g[1], g[2]];
+                for a in 0..6 {
+                    for b in a..6 {
+                        acc.h[a][b] += w * j[a] * j[b];
+                    }
+                    acc.g[a] += w * j[a] * r;
                 }
-                acc.g[a] += w * j[a] * r;
+                // Huber's ρ, in units of sigma².
+                acc.cost += if u.abs() <= 1.345 {
+                    0.5 * u * u
+                } else {
+                    1.345 * u.abs() - 0.5 * 1.345 * 1.345
+                };
+                acc.count += 1.0;
             }
-            // Huber's ρ, in units of sigma².
-            acc.cost += if u.abs() <= 1.345 {
-                0.5 * u * u
-            } else {
-                1.345 * u.abs() - 0.5 * 1.345 * 1.345
-            };
-            acc.count += 1.0;
             acc
         })
-        .reduce(Normal::default, Normal::merge)
+        .collect();
+    partial.into_iter().fold(Normal::default(), Normal::merge)
 }
 
 /// Solves `(H + λ diag H) δ = −g` (H symmetric, upper triangle filled).
@@ -561,24 +582,34 @@ fn solve6(h: &[[f64; 6]; 6], g: &[f64; 6], lambda: f64) -> Option<[f64; 6]> {
     x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
-/// (moving, fixed) values at every sample the transformed moving image covers.
-fn value_pairs(
+/// The moving image's value and mm-gradient at one sample mapped through a transform, `None`
+/// where the sample falls outside it.
+type Seen = Option<(f32, Vec3)>;
+
+/// The moving image at every sample mapped through `transform`, in sample order.
+fn sample_moving(
     samples: &[Sample],
     moving: &MovingLevel,
     transform: &RigidTransform,
-) -> Vec<(f64, f64)> {
+) -> Vec<Seen> {
     samples
         .par_iter()
-        .filter_map(|s| {
-            let (m, _) = moving.sample(transform.apply(s.mm))?;
-            Some((f64::from(m), f64::from(s.value)))
-        })
+        .map(|s| moving.sample(transform.apply(s.mm)))
+        .collect()
+}
+
+/// (moving, fixed) values at every sample the transformed moving image covers.
+fn value_pairs(samples: &[Sample], seen: &[Seen]) -> Vec<(f64, f64)> {
+    samples
+        .iter()
+        .zip(seen)
+        .filter_map(|(s, seen)| seen.map(|(m, _)| (f64::from(m), f64::from(s.value))))
         .collect()
 }
 
 /// Correlation of fixed and transformed moving values, and the covered fraction.
 fn quality(samples: &[Sample], moving: &MovingLevel, transform: &RigidTransform) -> (f64, f64) {
-    let pairs = value_pairs(samples, moving, transform);
+    let pairs = value_pairs(samples, &sample_moving(samples, moving, transform));
     let n = pairs.len() as f64;
     if n < 2.0 {
         return (0.0, 0.0);
