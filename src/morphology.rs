@@ -192,8 +192,7 @@ pub fn morph(mask: &Mask, r: usize, grow: bool) -> Mask {
 }
 
 /// One separable pass along array axis `axis` of a standard-layout mask, in parallel over
-/// output slices. Along slices and rows whole rows of voxels are combined at once (contiguous,
-/// so the compiler vectorises them); along a row, voxel by voxel.
+/// output slices, combining whole contiguous rows at once (the compiler vectorises them).
 fn morph_axis(
     src: &[bool],
     dst: &mut [bool],
@@ -215,21 +214,44 @@ fn morph_axis(
                     }
                 } else {
                     for (src_row, row) in own.chunks(ni).zip(out.chunks_mut(ni)) {
-                        for (i, v) in row.iter_mut().enumerate() {
-                            let lo = i.saturating_sub(r);
-                            let hi = (i + r).min(ni - 1);
-                            let lane = &src_row[lo..=hi];
-                            *v = if grow {
-                                lane.iter().any(|v| *v)
-                            } else {
-                                // Outside the grid counts as background for erosion.
-                                i >= r && i + r < ni && lane.iter().all(|v| *v)
-                            };
-                        }
+                        along_row(src_row, row, r, grow);
                     }
                 }
             }
         });
+}
+
+/// One row's pass along the row: the row shifted by each distance up to `r` either way,
+/// combined whole (vectorised) rather than voxel by voxel.
+fn along_row(src: &[bool], out: &mut [bool], r: usize, grow: bool) {
+    let n = src.len();
+    if grow {
+        out.copy_from_slice(src);
+        for d in 1..=r.min(n.saturating_sub(1)) {
+            for (o, v) in out[..n - d].iter_mut().zip(&src[d..]) {
+                *o |= *v;
+            }
+            for (o, v) in out[d..].iter_mut().zip(&src[..n - d]) {
+                *o |= *v;
+            }
+        }
+    } else {
+        // Outside the grid counts as background for erosion: only voxels `r` from both ends
+        // can stay.
+        out.fill(false);
+        if n > 2 * r {
+            let inner = &mut out[r..n - r];
+            inner.copy_from_slice(&src[r..n - r]);
+            for d in 1..=r {
+                for (o, v) in inner.iter_mut().zip(&src[r + d..n - r + d]) {
+                    *o &= *v;
+                }
+                for (o, v) in inner.iter_mut().zip(&src[r - d..n - r - d]) {
+                    *o &= *v;
+                }
+            }
+        }
+    }
 }
 
 /// Block `x` of `out` (blocks of `len` voxels, `n` of them along the axis) from the blocks of

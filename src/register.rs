@@ -96,13 +96,7 @@ impl MovingLevel {
                 grad_to_mm[a][b] = g.direction[a][b] / g.spacing[b];
             }
         }
-        let [g0, g1, g2] = central_differences(volume.voxels());
-        let channels = volume
-            .voxels()
-            .iter()
-            .zip(g0.iter().zip(g1.iter().zip(g2.iter())))
-            .map(|(v, (a, (b, c)))| [*v, *a, *b, *c])
-            .collect();
+        let channels = with_gradient(volume.voxels());
         Self {
             dim: volume.voxels().dim(),
             origin: g.origin,
@@ -123,35 +117,48 @@ impl MovingLevel {
     }
 }
 
-/// Central differences along index axes 0 (columns), 1 (rows), 2 (slices).
-fn central_differences(v: &Array3<f32>) -> [Array3<f32>; 3] {
+/// Each voxel's value and central differences along index axes 0 (columns), 1 (rows) and
+/// 2 (slices), one-sided at the grid's faces, 0 along an axis one voxel long.
+fn with_gradient(v: &Array3<f32>) -> Vec<[f32; 4]> {
     let (nk, nj, ni) = v.dim();
-    let axis = |a: usize| {
-        let mut out = Array3::<f32>::zeros((nk, nj, ni));
-        out.axis_iter_mut(Axis(0))
-            .into_par_iter()
-            .enumerate()
-            .for_each(|(k, mut plane)| {
-                for ((j, i), g) in plane.indexed_iter_mut() {
-                    let (lo, hi, n) = match a {
-                        0 => ((k, j, i.saturating_sub(1)), (k, j, (i + 1).min(ni - 1)), ni),
-                        1 => ((k, j.saturating_sub(1), i), (k, (j + 1).min(nj - 1), i), nj),
-                        _ => ((k.saturating_sub(1), j, i), ((k + 1).min(nk - 1), j, i), nk),
-                    };
-                    let pos = [i, j, k][a];
-                    let steps = (pos.min(1) + usize::from(pos + 1 < n)) as f32;
-                    if steps > 0.0 {
-                        let (a_val, b_val) = (
-                            v.get(hi).copied().unwrap_or(0.0),
-                            v.get(lo).copied().unwrap_or(0.0),
-                        );
-                        *g = (a_val - b_val) / steps;
-                    }
-                }
-            });
-        out
+    let values = v.as_standard_layout();
+    let values = values.as_slice().unwrap_or(&[]);
+    let mut out = vec![[0.0f32; 4]; values.len()];
+    // Distance in voxels between the two neighbours differenced at `pos` on an axis of `n`
+    // (2 inside, 1 at a face, 0 when the axis is one voxel long), and their offsets.
+    let span = |pos: usize, n: usize, stride: usize| {
+        let lo = pos.saturating_sub(1);
+        let hi = (pos + 1).min(n - 1);
+        let steps = (pos.min(1) + usize::from(pos + 1 < n)) as f32;
+        (steps, (hi - pos) * stride, (pos - lo) * stride)
     };
-    [axis(0), axis(1), axis(2)]
+    out.par_chunks_mut(nj * ni)
+        .enumerate()
+        .for_each(|(k, plane)| {
+            let (sk, up_k, down_k) = span(k, nk, nj * ni);
+            for (j, row) in plane.chunks_mut(ni).enumerate() {
+                let (sj, up_j, down_j) = span(j, nj, ni);
+                for (i, voxel) in row.iter_mut().enumerate() {
+                    let (si, up_i, down_i) = span(i, ni, 1);
+                    let p = (k * nj + j) * ni + i;
+                    let at = |q: usize| values.get(q).copied().unwrap_or(0.0);
+                    let diff = |steps: f32, up: usize, down: usize| {
+                        if steps > 0.0 {
+                            (at(p + up) - at(p - down)) / steps
+                        } else {
+                            0.0
+                        }
+                    };
+                    *voxel = [
+                        at(p),
+                        diff(si, up_i, down_i),
+                        diff(sj, up_j, down_j),
+                        diff(sk, up_k, down_k),
+                    ];
+                }
+            }
+        });
+    out
 }
 
 /// Mean of all voxels: between air and tissue in a head volume, a usable foreground cut.
@@ -648,4 +655,38 @@ pub fn alignment_quality(
 ) -> (f64, f64) {
     let samples = fixed_samples(fixed, foreground_threshold(fixed), 2);
     quality(&samples, &MovingLevel::new(moving), transform)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_is_central_inside_and_one_sided_at_faces() {
+        for (nk, nj, ni) in [(4, 5, 6), (1, 3, 7), (3, 1, 2)] {
+            let v = Array3::from_shape_fn((nk, nj, ni), |(k, j, i)| {
+                ((k * 31 + j * 7 + i * 3) as f32 * 0.77).sin() * 100.0
+            });
+            let channels = with_gradient(&v);
+            // The plain definition, axis by axis.
+            let diff = |p: [usize; 3], axis: usize| {
+                let n = [nk, nj, ni][axis];
+                let x = p[axis];
+                let (lo, hi) = (x.saturating_sub(1), (x + 1).min(n - 1));
+                if hi == lo {
+                    return 0.0;
+                }
+                let (mut a, mut b) = (p, p);
+                a[axis] = hi;
+                b[axis] = lo;
+                (v[a] - v[b]) / (hi - lo) as f32
+            };
+            for ((k, j, i), value) in v.indexed_iter() {
+                let got = channels[(k * nj + j) * ni + i];
+                let p = [k, j, i];
+                let want = [*value, diff(p, 2), diff(p, 1), diff(p, 0)];
+                assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits), "{p:?}");
+            }
+        }
+    }
 }

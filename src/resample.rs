@@ -220,22 +220,25 @@ pub fn downsample(volume: &Volume, factor: [usize; 3]) -> Volume {
     let [fi, fj, fk] = factor.map(|f| f.max(1));
     let [ni, nj, nk] = volume.dims();
     let (mi, mj, mk) = ((ni / fi).max(1), (nj / fj).max(1), (nk / fk).max(1));
-    let src = volume.voxels();
+    let src = volume.voxels().as_standard_layout();
+    let src = src.as_slice().unwrap_or(&[]);
     let mut out = Array3::<f32>::zeros((mk, mj, mi));
     out.axis_iter_mut(Axis(0))
         .into_par_iter()
         .enumerate()
         .for_each(|(k, mut plane)| {
             for ((j, i), value) in plane.indexed_iter_mut() {
+                // Summed slice by slice, row by row, along each row: the order (and so the
+                // rounding) of a plain triple loop over the block.
                 let mut sum = 0.0f32;
                 let mut count = 0u32;
                 for kk in k * fk..((k + 1) * fk).min(nk) {
                     for jj in j * fj..((j + 1) * fj).min(nj) {
-                        for ii in i * fi..((i + 1) * fi).min(ni) {
-                            if let Some(v) = src.get((kk, jj, ii)) {
-                                sum += v;
-                                count += 1;
-                            }
+                        let row = (kk * nj + jj) * ni;
+                        let block = row + i * fi..row + ((i + 1) * fi).min(ni);
+                        for v in src.get(block).unwrap_or(&[]) {
+                            sum += v;
+                            count += 1;
                         }
                     }
                 }
