@@ -195,6 +195,11 @@ pub fn resample(
 ) -> Array3<f32> {
     let map = IndexMap::new(reference, source.geometry(), transform);
     let view = source.voxels().view();
+    // Linear reads go straight to the corners in the voxels' memory (what `trilinear` does
+    // for a standard-layout view, without its per-voxel layout check).
+    let standard = source.voxels().as_standard_layout();
+    let values = standard.as_slice().unwrap_or(&[]);
+    let source_dim = source.voxels().dim();
     let [ni, nj, nk] = dims;
     let mut out = Array3::<f32>::from_elem((nk, nj, ni), fill);
     out.axis_iter_mut(Axis(0))
@@ -204,7 +209,9 @@ pub fn resample(
             for ((j, i), value) in plane.indexed_iter_mut() {
                 let p = map.apply(i as f64, j as f64, k as f64);
                 let sample = match interpolation {
-                    Interpolation::Linear => trilinear(&view, p[0], p[1], p[2]),
+                    Interpolation::Linear => {
+                        Corners::at(source_dim, p[0], p[1], p[2]).map(|c| c.interpolate(values))
+                    }
                     Interpolation::Nearest => nearest(&view, p[0], p[1], p[2]),
                 };
                 if let Some(v) = sample {
@@ -218,6 +225,13 @@ pub fn resample(
 /// Block-average downsampling by an integer factor per axis (the registration pyramid).
 pub fn downsample(volume: &Volume, factor: [usize; 3]) -> Volume {
     let [fi, fj, fk] = factor.map(|f| f.max(1));
+    if [fi, fj, fk] == [1, 1, 1] {
+        // Blocks of one voxel: each average is `(0 + v) / 1`, which is `v` with -0 made +0.
+        let mut voxels = volume.voxels().as_standard_layout().into_owned();
+        voxels.par_mapv_inplace(|v| 0.0 + v);
+        return Volume::new(voxels, *volume.geometry(), "downsampled volume")
+            .unwrap_or_else(|_| volume.clone());
+    }
     let [ni, nj, nk] = volume.dims();
     let (mi, mj, mk) = ((ni / fi).max(1), (nj / fj).max(1), (nk / fk).max(1));
     let src = volume.voxels().as_standard_layout();
@@ -338,5 +352,14 @@ mod tests {
         assert_eq!(d.geometry().origin, centre);
         let expected = 0.5 + 2.0 * 0.5 + 3.0 * 0.5;
         assert!((d.voxels()[[0, 0, 0]] - expected).abs() < 1e-5);
+        // One-voxel blocks: the same volume (negative zero made positive, as `(0 + v) / 1` does).
+        let mut signed = v.voxels().mapv(|x| x - 10.0);
+        signed[[0, 0, 0]] = -0.0;
+        let signed = Volume::new(signed, *v.geometry(), "signed").unwrap();
+        let same = downsample(&signed, [1, 1, 1]);
+        assert_eq!(same.geometry(), signed.geometry());
+        for (a, b) in same.voxels().iter().zip(signed.voxels()) {
+            assert_eq!(a.to_bits(), ((0.0 + b) / 1.0f32).to_bits());
+        }
     }
 }
