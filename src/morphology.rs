@@ -454,7 +454,7 @@ mod tests {
     /// components, dense ones hold many holes.
     fn speckle(dim: (usize, usize, usize), density: f64) -> Mask {
         Mask::from_shape_fn(dim, |(k, j, i)| {
-            let mut h = (k * 73_856_093 ^ j * 19_349_663 ^ i * 83_492_791) as u64;
+            let mut h = ((k * 73_856_093) ^ (j * 19_349_663) ^ (i * 83_492_791)) as u64;
             h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15);
             h ^= h >> 29;
             (h % 1000) as f64 / 1000.0 < density
