@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::geometry::{Vec3, add, cross, mat_vec, norm, scale, sub};
 use crate::progress::Progress;
-use crate::resample::{downsample, trilinear};
+use crate::resample::{Corners, downsample};
 use crate::transform::{RigidTransform, mat_mul};
 use crate::volume::Volume;
 
@@ -70,8 +70,13 @@ struct Sample {
 
 /// The moving image at one level, with its intensity gradient (index space).
 struct MovingLevel {
-    volume: Volume,
-    gradient: [Array3<f32>; 3],
+    /// Array dimensions `(slices, rows, columns)`.
+    dim: (usize, usize, usize),
+    origin: Vec3,
+    /// Value and index-space gradient of each voxel, side by side in memory order: every
+    /// sample reads all four at the same eight corners, so they share their cache lines and
+    /// the corners are found once.
+    channels: Vec<[f32; 4]>,
     /// `∂ index / ∂ mm` rows, and the index of the origin: `idx = to_index · (y - origin)`.
     to_index: [[f64; 3]; 3],
     /// `∂ mm / ∂ index` scaled: converts an index-space gradient to mm.
@@ -79,7 +84,7 @@ struct MovingLevel {
 }
 
 impl MovingLevel {
-    fn new(volume: Volume) -> Self {
+    fn new(volume: &Volume) -> Self {
         let g = *volume.geometry();
         let mut to_index = [[0.0; 3]; 3];
         let mut grad_to_mm = [[0.0; 3]; 3];
@@ -91,10 +96,11 @@ impl MovingLevel {
                 grad_to_mm[a][b] = g.direction[a][b] / g.spacing[b];
             }
         }
-        let gradient = central_differences(volume.voxels());
+        let channels = with_gradient(volume.voxels());
         Self {
-            volume,
-            gradient,
+            dim: volume.voxels().dim(),
+            origin: g.origin,
+            channels,
             to_index,
             grad_to_mm,
         }
@@ -103,50 +109,56 @@ impl MovingLevel {
     /// Value and mm-gradient at patient position `y`, or `None` outside.
     #[inline]
     fn sample(&self, y: Vec3) -> Option<(f32, Vec3)> {
-        let d = sub(y, self.volume.geometry().origin);
-        let idx = mat_vec(&self.to_index, d);
-        let value = trilinear(&self.volume.voxels().view(), idx[0], idx[1], idx[2])?;
-        let grad_at = |g: &Array3<f32>| {
-            f64::from(trilinear(&g.view(), idx[0], idx[1], idx[2]).unwrap_or(0.0))
-        };
-        let g_idx = [
-            grad_at(&self.gradient[0]),
-            grad_at(&self.gradient[1]),
-            grad_at(&self.gradient[2]),
-        ];
+        let idx = mat_vec(&self.to_index, sub(y, self.origin));
+        let [value, g0, g1, g2] =
+            Corners::at(self.dim, idx[0], idx[1], idx[2])?.interpolate4(&self.channels);
+        let g_idx = [f64::from(g0), f64::from(g1), f64::from(g2)];
         Some((value, mat_vec(&self.grad_to_mm, g_idx)))
     }
 }
 
-/// Central differences along index axes 0 (columns), 1 (rows), 2 (slices).
-fn central_differences(v: &Array3<f32>) -> [Array3<f32>; 3] {
+/// Each voxel's value and central differences along index axes 0 (columns), 1 (rows) and
+/// 2 (slices), one-sided at the grid's faces, 0 along an axis one voxel long.
+fn with_gradient(v: &Array3<f32>) -> Vec<[f32; 4]> {
     let (nk, nj, ni) = v.dim();
-    let axis = |a: usize| {
-        let mut out = Array3::<f32>::zeros((nk, nj, ni));
-        out.axis_iter_mut(Axis(0))
-            .into_par_iter()
-            .enumerate()
-            .for_each(|(k, mut plane)| {
-                for ((j, i), g) in plane.indexed_iter_mut() {
-                    let (lo, hi, n) = match a {
-                        0 => ((k, j, i.saturating_sub(1)), (k, j, (i + 1).min(ni - 1)), ni),
-                        1 => ((k, j.saturating_sub(1), i), (k, (j + 1).min(nj - 1), i), nj),
-                        _ => ((k.saturating_sub(1), j, i), ((k + 1).min(nk - 1), j, i), nk),
-                    };
-                    let pos = [i, j, k][a];
-                    let steps = (pos.min(1) + usize::from(pos + 1 < n)) as f32;
-                    if steps > 0.0 {
-                        let (a_val, b_val) = (
-                            v.get(hi).copied().unwrap_or(0.0),
-                            v.get(lo).copied().unwrap_or(0.0),
-                        );
-                        *g = (a_val - b_val) / steps;
-                    }
-                }
-            });
-        out
+    let values = v.as_standard_layout();
+    let values = values.as_slice().unwrap_or(&[]);
+    let mut out = vec![[0.0f32; 4]; values.len()];
+    // Distance in voxels between the two neighbours differenced at `pos` on an axis of `n`
+    // (2 inside, 1 at a face, 0 when the axis is one voxel long), and their offsets.
+    let span = |pos: usize, n: usize, stride: usize| {
+        let lo = pos.saturating_sub(1);
+        let hi = (pos + 1).min(n - 1);
+        let steps = (pos.min(1) + usize::from(pos + 1 < n)) as f32;
+        (steps, (hi - pos) * stride, (pos - lo) * stride)
     };
-    [axis(0), axis(1), axis(2)]
+    out.par_chunks_mut(nj * ni)
+        .enumerate()
+        .for_each(|(k, plane)| {
+            let (sk, up_k, down_k) = span(k, nk, nj * ni);
+            for (j, row) in plane.chunks_mut(ni).enumerate() {
+                let (sj, up_j, down_j) = span(j, nj, ni);
+                for (i, voxel) in row.iter_mut().enumerate() {
+                    let (si, up_i, down_i) = span(i, ni, 1);
+                    let p = (k * nj + j) * ni + i;
+                    let at = |q: usize| values.get(q).copied().unwrap_or(0.0);
+                    let diff = |steps: f32, up: usize, down: usize| {
+                        if steps > 0.0 {
+                            (at(p + up) - at(p - down)) / steps
+                        } else {
+                            0.0
+                        }
+                    };
+                    *voxel = [
+                        at(p),
+                        diff(si, up_i, down_i),
+                        diff(sj, up_j, down_j),
+                        diff(sk, up_k, down_k),
+                    ];
+                }
+            }
+        });
+    out
 }
 
 /// Mean of all voxels: between air and tissue in a head volume, a usable foreground cut.
@@ -157,7 +169,8 @@ fn foreground_threshold(v: &Volume) -> f32 {
 /// Intensity-weighted centre (mm) of the voxels above `threshold`.
 fn centre_of_mass(v: &Volume, threshold: f32) -> Option<Vec3> {
     let g = v.geometry();
-    let (sum, weight) = v
+    // Per-slice sums, added in slice order: the same centre whatever the threads do.
+    let slices: Vec<(Vec3, f64)> = v
         .voxels()
         .axis_iter(Axis(0))
         .into_par_iter()
@@ -175,7 +188,10 @@ fn centre_of_mass(v: &Volume, threshold: f32) -> Option<Vec3> {
             }
             (sum, weight)
         })
-        .reduce(|| ([0.0; 3], 0.0), |a, b| (add(a.0, b.0), a.1 + b.1));
+        .collect();
+    let (sum, weight) = slices
+        .into_iter()
+        .fold(([0.0; 3], 0.0), |a, b| (add(a.0, b.0), a.1 + b.1));
     (weight > 0.0).then(|| scale(sum, 1.0 / weight))
 }
 
@@ -307,7 +323,7 @@ pub fn register_rigid(
         let finest = level + 1 == settings.levels_mm.len();
         let factor = |spacing: Vec3| spacing.map(|s| ((target_mm / s).round() as usize).max(1));
         let fixed_level = downsample(fixed, factor(fixed_spacing));
-        let moving_level = MovingLevel::new(downsample(moving, factor(moving_spacing)));
+        let moving_level = MovingLevel::new(&downsample(moving, factor(moving_spacing)));
         let stride = if finest { settings.finest_stride } else { 1 };
         let samples = fixed_samples(&fixed_level, fixed_threshold, stride);
         if samples.len() < 100 {
@@ -376,32 +392,38 @@ fn fit_level(
     max_iterations: usize,
     progress: &Progress,
 ) -> Result<(RigidTransform, usize, IntensityModel)> {
-    let mut model = intensity_model(samples, moving, &transform, None);
+    let centroid = centroid(samples);
+    // Each transform's samples are read once and kept: the intensity fit, the trial step and,
+    // when the step is taken, the next normal equations all read the same values.
+    let mut seen = sample_moving(samples, moving, &transform);
+    let mut model = intensity_model(samples, &seen, None);
     let mut lambda = 1e-3;
     let mut iterations = 0;
-    let mut current = accumulate(samples, moving, &transform, &model);
+    let mut current = accumulate(samples, &seen, &transform, centroid, &model);
     while iterations < max_iterations {
         progress.check()?;
         iterations += 1;
-        let centre = transform.apply(centroid(samples));
+        let centre = transform.apply(centroid);
         let Some(delta) = solve6(&current.h, &current.g, lambda) else {
             break;
         };
         let candidate = apply_update(&transform, delta, centre);
-        let refit = intensity_model(samples, moving, &candidate, Some(&model));
+        let candidate_seen = sample_moving(samples, moving, &candidate);
+        let refit = intensity_model(samples, &candidate_seen, Some(&model));
         // Judge the step with the current robust scale: costs in different units would let a
         // worse fit look better.
         let judged = IntensityModel {
             sigma: model.sigma,
             ..refit
         };
-        let trial = accumulate(samples, moving, &candidate, &judged);
+        let trial = accumulate(samples, &candidate_seen, &candidate, centroid, &judged);
         let improved =
             trial.count > 0.0 && trial.cost / trial.count <= current.cost / current.count.max(1.0);
         if improved {
             transform = candidate;
+            seen = candidate_seen;
             model = refit;
-            current = accumulate(samples, moving, &transform, &model);
+            current = accumulate(samples, &seen, &transform, centroid, &model);
             lambda = (lambda * 0.3).max(1e-7);
             let step =
                 norm([delta[0], delta[1], delta[2]]) * 100.0 + norm([delta[3], delta[4], delta[5]]);
@@ -438,11 +460,10 @@ fn apply_update(t: &RigidTransform, delta: [f64; 6], centre: Vec3) -> RigidTrans
 /// Weighted least-squares fit of `fixed ≈ gain · moving + offset`, and the robust spread.
 fn intensity_model(
     samples: &[Sample],
-    moving: &MovingLevel,
-    transform: &RigidTransform,
+    seen: &[Seen],
     previous: Option<&IntensityModel>,
 ) -> IntensityModel {
-    let pairs = value_pairs(samples, moving, transform);
+    let pairs = value_pairs(samples, seen);
     let fit = |weights: &dyn Fn(f64, f64) -> f64| {
         let (mut sw, mut sm, mut sf, mut smm, mut smf) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for &(m, f) in &pairs {
@@ -484,43 +505,55 @@ fn intensity_model(
     }
 }
 
-/// Normal equations of the robust Gauss–Newton step, and the robust cost.
+/// Samples per parallel task of `accumulate`: fixed, so the sums are added in the same order
+/// whatever the number of threads and however the tasks are stolen (the fit is reproducible
+/// to the last bit).
+const CHUNK: usize = 4096;
+
+/// Normal equations of the robust Gauss–Newton step, and the robust cost, for the samples
+/// `seen` through `transform`.
 fn accumulate(
     samples: &[Sample],
-    moving: &MovingLevel,
+    seen: &[Seen],
     transform: &RigidTransform,
+    centroid: Vec3,
     model: &IntensityModel,
 ) -> Normal {
-    let centre = transform.apply(centroid(samples));
-    samples
-        .par_iter()
-        .fold(Normal::default, |mut acc, s| {
-            let y = transform.apply(s.mm);
-            let Some((m, grad)) = moving.sample(y) else {
-                return acc;
-            };
-            let r = model.gain * f64::from(m) + model.offset - f64::from(s.value);
-            let u = r / model.sigma;
-            let w = huber(u);
-            let g = scale(grad, model.gain);
-            let rot = cross(sub(y, centre), g);
-            let j = [rot[0], rot[1], rot[2], g[0], g[1], g[2]];
-            for a in 0..6 {
-                for b in a..6 {
-                    acc.h[a][b] += w * j[a] * j[b];
+    let centre = transform.apply(centroid);
+    let partial: Vec<Normal> = samples
+        .par_chunks(CHUNK)
+        .zip(seen.par_chunks(CHUNK))
+        .map(|(samples, seen)| {
+            let mut acc = Normal::default();
+            for (s, seen) in samples.iter().zip(seen) {
+                let Some((m, grad)) = *seen else {
+                    continue;
+                };
+                let y = transform.apply(s.mm);
+                let r = model.gain * f64::from(m) + model.offset - f64::from(s.value);
+                let u = r / model.sigma;
+                let w = huber(u);
+                let g = scale(grad, model.gain);
+                let rot = cross(sub(y, centre), g);
+                let j = [rot[0], rot[1], rot[2], g[0], g[1], g[2]];
+                for a in 0..6 {
+                    for b in a..6 {
+                        acc.h[a][b] += w * j[a] * j[b];
+                    }
+                    acc.g[a] += w * j[a] * r;
                 }
-                acc.g[a] += w * j[a] * r;
+                // Huber's ρ, in units of sigma².
+                acc.cost += if u.abs() <= 1.345 {
+                    0.5 * u * u
+                } else {
+                    1.345 * u.abs() - 0.5 * 1.345 * 1.345
+                };
+                acc.count += 1.0;
             }
-            // Huber's ρ, in units of sigma².
-            acc.cost += if u.abs() <= 1.345 {
-                0.5 * u * u
-            } else {
-                1.345 * u.abs() - 0.5 * 1.345 * 1.345
-            };
-            acc.count += 1.0;
             acc
         })
-        .reduce(Normal::default, Normal::merge)
+        .collect();
+    partial.into_iter().fold(Normal::default(), Normal::merge)
 }
 
 /// Solves `(H + λ diag H) δ = −g` (H symmetric, upper triangle filled).
@@ -556,24 +589,34 @@ fn solve6(h: &[[f64; 6]; 6], g: &[f64; 6], lambda: f64) -> Option<[f64; 6]> {
     x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
-/// (moving, fixed) values at every sample the transformed moving image covers.
-fn value_pairs(
+/// The moving image's value and mm-gradient at one sample mapped through a transform, `None`
+/// where the sample falls outside it.
+type Seen = Option<(f32, Vec3)>;
+
+/// The moving image at every sample mapped through `transform`, in sample order.
+fn sample_moving(
     samples: &[Sample],
     moving: &MovingLevel,
     transform: &RigidTransform,
-) -> Vec<(f64, f64)> {
+) -> Vec<Seen> {
     samples
         .par_iter()
-        .filter_map(|s| {
-            let (m, _) = moving.sample(transform.apply(s.mm))?;
-            Some((f64::from(m), f64::from(s.value)))
-        })
+        .map(|s| moving.sample(transform.apply(s.mm)))
+        .collect()
+}
+
+/// (moving, fixed) values at every sample the transformed moving image covers.
+fn value_pairs(samples: &[Sample], seen: &[Seen]) -> Vec<(f64, f64)> {
+    samples
+        .iter()
+        .zip(seen)
+        .filter_map(|(s, seen)| seen.map(|(m, _)| (f64::from(m), f64::from(s.value))))
         .collect()
 }
 
 /// Correlation of fixed and transformed moving values, and the covered fraction.
 fn quality(samples: &[Sample], moving: &MovingLevel, transform: &RigidTransform) -> (f64, f64) {
-    let pairs = value_pairs(samples, moving, transform);
+    let pairs = value_pairs(samples, &sample_moving(samples, moving, transform));
     let n = pairs.len() as f64;
     if n < 2.0 {
         return (0.0, 0.0);
@@ -611,5 +654,39 @@ pub fn alignment_quality(
     transform: &RigidTransform,
 ) -> (f64, f64) {
     let samples = fixed_samples(fixed, foreground_threshold(fixed), 2);
-    quality(&samples, &MovingLevel::new(moving.clone()), transform)
+    quality(&samples, &MovingLevel::new(moving), transform)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_is_central_inside_and_one_sided_at_faces() {
+        for (nk, nj, ni) in [(4, 5, 6), (1, 3, 7), (3, 1, 2)] {
+            let v = Array3::from_shape_fn((nk, nj, ni), |(k, j, i)| {
+                ((k * 31 + j * 7 + i * 3) as f32 * 0.77).sin() * 100.0
+            });
+            let channels = with_gradient(&v);
+            // The plain definition, axis by axis.
+            let diff = |p: [usize; 3], axis: usize| {
+                let n = [nk, nj, ni][axis];
+                let x = p[axis];
+                let (lo, hi) = (x.saturating_sub(1), (x + 1).min(n - 1));
+                if hi == lo {
+                    return 0.0;
+                }
+                let (mut a, mut b) = (p, p);
+                a[axis] = hi;
+                b[axis] = lo;
+                (v[a] - v[b]) / (hi - lo) as f32
+            };
+            for ((k, j, i), value) in v.indexed_iter() {
+                let got = channels[(k * nj + j) * ni + i];
+                let p = [k, j, i];
+                let want = [*value, diff(p, 2), diff(p, 1), diff(p, 0)];
+                assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits), "{p:?}");
+            }
+        }
+    }
 }

@@ -64,10 +64,14 @@ impl Volume {
         use rayon::prelude::*;
         let slice = self.voxels.as_slice_memory_order();
         let (min, max, sum) = match slice {
+            // Chunk sums added in chunk order: the same mean (to the last bit) on every run,
+            // which registration's foreground threshold depends on.
             Some(values) => values
                 .par_chunks(1 << 16)
                 .map(chunk_stats)
-                .reduce(|| (f32::INFINITY, f32::NEG_INFINITY, 0.0), merge_stats),
+                .collect::<Vec<_>>()
+                .into_iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY, 0.0), merge_stats),
             None => chunk_stats(&self.voxels.iter().copied().collect::<Vec<_>>()),
         };
         ValueStats {
