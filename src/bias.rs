@@ -206,7 +206,7 @@ mod tests {
         let clean = |k: usize, j: usize, i: usize| -> f32 {
             if k >= 20 {
                 20.0
-            } else if (k / 4 + j / 4 + i / 4) % 11 == 0 {
+            } else if (k / 4 + j / 4 + i / 4).is_multiple_of(11) {
                 160.0
             } else if (j + i) % 6 < 2 {
                 120.0
