@@ -1,5 +1,5 @@
 //! Binary-mask and smoothing tools on voxel grids: 26-connected components, erosion and
-//! dilation, hole filling, and separable Gaussian smoothing (masked, in mm). All parallel where
+//! dilation, hole filling, and separable Gaussian smoothing (in voxels; `bias::local_mean` smooths over a mask). All parallel where
 //! it pays, all deterministic (components are numbered in memory order).
 
 use std::borrow::Cow;
@@ -359,24 +359,6 @@ fn smooth_axis(values: &Array3<f32>, sigma: f64, axis: usize) -> Array3<f32> {
                 dst[x] = if weight > 0.0 { sum / weight } else { 0.0 };
             }
         });
-    out
-}
-
-/// Smoothing of `values` inside `mask` only (normalised convolution): what is outside the mask
-/// does not leak in. Outside the mask the result is 0.
-pub fn masked_gaussian(values: &Array3<f32>, mask: &Mask, sigma_vox: [f64; 3]) -> Array3<f32> {
-    let weights = mask.mapv(|m| if m { 1.0f32 } else { 0.0 });
-    let mut weighted = values.clone();
-    Zip::from(&mut weighted)
-        .and(&weights)
-        .par_for_each(|v, w| *v *= w);
-    let num = gaussian(&weighted, sigma_vox);
-    let den = gaussian(&weights, sigma_vox);
-    let mut out = num;
-    Zip::from(&mut out)
-        .and(&den)
-        .and(mask)
-        .par_for_each(|v, d, m| *v = if *m && *d > 1e-6 { *v / d } else { 0.0 });
     out
 }
 
