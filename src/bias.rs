@@ -21,7 +21,7 @@ use ndarray::{Array3, Zip};
 use rayon::prelude::*;
 
 use crate::geometry::Geometry;
-use crate::morphology::{Mask, gaussian};
+use crate::morphology::{Mask, gaussian, masked_values};
 use crate::tissue::TissueModel;
 
 /// Passes of band selection and local mean (the band narrows with each).
@@ -64,7 +64,9 @@ pub fn white_matter_field(
             break;
         }
         let mut level = local_mean(voxels, &white, sigma_vox);
-        let mean = mean_where(&level, &white)?;
+        let inside = masked_values(&level, &white);
+        let mean = inside.iter().map(|v| f64::from(*v)).sum::<f64>() / inside.len().max(1) as f64;
+        let mean = mean as f32;
         if mean <= 0.0 {
             return None;
         }
@@ -105,16 +107,6 @@ pub fn divide(voxels: &Array3<f32>, field: &Array3<f32>, brain: &Mask) -> Array3
             }
         });
     out
-}
-
-/// The mean of `values` where `mask` is set.
-fn mean_where(values: &Array3<f32>, mask: &Mask) -> Option<f32> {
-    let (sum, n) = values
-        .iter()
-        .zip(mask.iter())
-        .filter(|(_, m)| **m)
-        .fold((0.0f64, 0usize), |(s, n), (v, _)| (s + *v as f64, n + 1));
-    (n > 0).then(|| (sum / n as f64) as f32)
 }
 
 /// The Gaussian-weighted mean of `values` over `mask` around every voxel (0 where no masked
@@ -161,7 +153,7 @@ fn block_sums(
 
 /// A block grid back on the full grid `dim`, trilinearly: block `c` covers voxels `c·f ..
 /// c·f + f − 1` and is centred at `c·f + (f − 1)/2`.
-pub fn upsample(
+fn upsample(
     coarse: &Array3<f32>,
     [fi, fj, fk]: [usize; 3],
     dim: (usize, usize, usize),
@@ -215,7 +207,10 @@ mod tests {
             }
         };
         let voxels = Array3::from_shape_fn((nk, nj, ni), |(k, j, i)| {
-            clean(k, j, i) * bias(i) + 3.0 * gaussian_noise(k, j, i)
+            clean(k, j, i) * bias(i)
+                + 3.0
+                    * crate::synth::noise::gaussian(crate::synth::noise::voxel_key(1, i, j, k))
+                        as f32
         });
         let brain = Mask::from_elem((nk, nj, ni), true);
         let before = TissueModel::fit(&voxels, &brain).unwrap();
@@ -243,18 +238,6 @@ mod tests {
         assert!((left / right - 1.0).abs() < 0.02, "{left} {right}");
         let cortex = corrected[(10, 0, 0)] / left; // (j + i) % 6 == 0: cortex
         assert!((cortex - 1.2).abs() < 0.1, "{cortex}");
-    }
-
-    /// Deterministic Gaussian noise of σ 1 (Box–Muller on two hashed uniforms).
-    fn gaussian_noise(k: usize, j: usize, i: usize) -> f32 {
-        let uniform = |salt: u64| {
-            let mut x = (k as u64) << 40 ^ (j as u64) << 20 ^ i as u64 ^ salt;
-            x = (x ^ (x >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
-            x = (x ^ (x >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-            ((x ^ (x >> 33)) >> 11) as f64 / (1u64 << 53) as f64
-        };
-        let (u, v) = (uniform(1).max(1e-12), uniform(2));
-        ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
     }
 
     #[test]

@@ -260,28 +260,18 @@ pub fn regions(
     grow: f32,
     min_volume_mm3: f64,
 ) -> (Array3<u32>, Vec<Region>) {
-    regions_cut_at(score, geometry, (seed, grow), EDGE_FRACTION, min_volume_mm3)
-}
-
-/// As `regions`, with each region cut at `edge_fraction` of its peak instead.
-pub fn regions_cut_at(
-    score: &Array3<f32>,
-    geometry: &Geometry,
-    (seed, grow): (f32, f32),
-    edge_fraction: f32,
-    min_volume_mm3: f64,
-) -> (Array3<u32>, Vec<Region>) {
     regions_seeded_by_size(
         score,
         geometry,
         (&|_| seed, grow),
-        edge_fraction,
+        EDGE_FRACTION,
         min_volume_mm3,
     )
 }
 
-/// As `regions_cut_at`, with the seed a component must reach depending on its size in voxels
-/// (at `grow`): the larger a piece of tissue, the further its noise alone reaches.
+/// As `regions`, cut at `edge_fraction` of each region's peak, with the seed a component must
+/// reach depending on its size in voxels (at `grow`): the larger a piece of tissue, the further
+/// its noise alone reaches.
 pub fn regions_seeded_by_size(
     score: &Array3<f32>,
     geometry: &Geometry,

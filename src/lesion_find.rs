@@ -259,18 +259,6 @@ fn grow_from_change(
 mod tests {
     use super::*;
 
-    /// Deterministic Gaussian noise of σ 1 (Box–Muller on two hashed uniforms).
-    fn noise(k: usize, j: usize, i: usize) -> f32 {
-        let uniform = |salt: u64| {
-            let mut x = (k as u64) << 40 ^ (j as u64) << 20 ^ i as u64 ^ salt;
-            x = (x ^ (x >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
-            x = (x ^ (x >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-            ((x ^ (x >> 33)) >> 11) as f64 / (1u64 << 53) as f64
-        };
-        let (u, v) = (uniform(1).max(1e-12), uniform(2));
-        ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
-    }
-
     /// White matter at 100, a slab of cortex at 116, a grey nucleus of 1,000 voxels at 121 (the
     /// top of normal grey matter, as deep nuclei are on FLAIR), CSF at 20 and one plaque at 150,
     /// all with the same Gaussian noise. Only the plaque is one: the nucleus' brightest voxels
@@ -295,7 +283,10 @@ mod tests {
             } else {
                 100.0
             };
-            level + 1.5 * noise(k, j, i)
+            level
+                + 1.5
+                    * crate::synth::noise::gaussian(crate::synth::noise::voxel_key(1, i, j, k))
+                        as f32
         });
         let brain = Mask::from_elem(dim, true);
         let model = TissueModel::fit(&voxels, &brain).unwrap();
