@@ -311,3 +311,54 @@ fn a_cut_compressed_frame_is_called_truncated() {
         "{error}"
     );
 }
+
+/// An RLE file (written by dcmtk, from the external fixtures) with its segment table rewritten
+/// by `edit`, which gets the fragment's header as 16 little-endian words.
+fn rle_with_table(edit: impl Fn(&mut [u32; 16])) -> (tempfile::TempDir, PathBuf) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/external/rle/IM7");
+    let mut bytes = std::fs::read(source).unwrap();
+    // 16-bit greyscale: two segments, the first at 64.
+    let header = [2u32, 64].map(u32::to_le_bytes).concat();
+    let at = bytes
+        .windows(header.len())
+        .position(|w| w == header.as_slice())
+        .expect("the RLE header");
+    let mut words = [0u32; 16];
+    for (n, w) in words.iter_mut().enumerate() {
+        let b = &bytes[at + 4 * n..at + 4 * n + 4];
+        *w = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    }
+    edit(&mut words);
+    for (n, w) in words.iter().enumerate() {
+        bytes[at + 4 * n..at + 4 * n + 4].copy_from_slice(&w.to_le_bytes());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("IM7");
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn a_corrupt_rle_segment_is_an_error_naming_the_file_not_a_crash() {
+    // A first segment of two bytes decodes to far fewer bytes than the frame needs: dicom-rs
+    // 0.10's RLE adapter indexes past its buffer and panics (found by fuzzing, issue #11).
+    let (_dir, path) = rle_with_table(|w| w[2] = 66);
+    let error = tandem::dicom::decode_file(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("IM7") && error.contains("decoder failed"),
+        "{error}"
+    );
+    // A segment count no RLE frame can have is refused before any decoder sees it.
+    for count in [0, 16, u32::MAX] {
+        let (_dir, path) = rle_with_table(|w| w[0] = count);
+        let error = tandem::dicom::decode_file(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("IM7") && error.contains(&format!("declares {count} segments")),
+            "{error}"
+        );
+    }
+    // Offsets out of order or past the fragment's end.
+    let (_dir, path) = rle_with_table(|w| w[2] = 1 << 30);
+    let error = tandem::dicom::decode_file(&path).unwrap_err().to_string();
+    assert!(error.contains("broken segment table"), "{error}");
+}

@@ -86,9 +86,11 @@ pub fn decode_frame(
     }
     if syntax == JPEG_EXTENDED && pixel.bits_stored > 8 {
         // dicom-pixeldata 0.10 cannot decode 12-bit JPEG extended: our own decoder can.
-        return decode_jpeg12(obj, frame, &map, out).map_err(|reason| Error::Decode {
-            path: path.to_owned(),
-            reason,
+        return isolated(path, || decode_jpeg12(obj, frame, &map, out)).and_then(|r| {
+            r.map_err(|reason| Error::Decode {
+                path: path.to_owned(),
+                reason,
+            })
         });
     }
     if syntax.starts_with(JPEG_FAMILY) {
@@ -97,7 +99,13 @@ pub fn decode_frame(
             reason,
         })?;
     }
-    let decoded = match obj.decode_pixel_data_frame(frame) {
+    if syntax == RLE_LOSSLESS {
+        check_rle_header(obj, frame).map_err(|reason| Error::Decode {
+            path: path.to_owned(),
+            reason,
+        })?;
+    }
+    let decoded = match isolated(path, || obj.decode_pixel_data_frame(frame))? {
         Ok(decoded) => decoded,
         Err(e) => {
             return Err(Error::Decode {
@@ -111,6 +119,26 @@ pub fn decode_frame(
     fill_from_bytes(bytes, bits, &map, out).map_err(|reason| Error::Decode {
         path: path.to_owned(),
         reason: format!("frame {}: {reason}", frame + 1),
+    })
+}
+
+/// Runs a decoder, turning a panic inside it into an error naming the file. The codecs
+/// (dicom-rs adapters, CharLS, OpenJPEG, jpeg-decoder, our 12-bit JPEG) index into buffers sized
+/// from the file's own offsets; a corrupted RLE segment table panicked in dicom-rs 0.10's RLE
+/// adapter (issue #11) and took the whole process down. The decoders hold no state shared with
+/// the caller beyond the output slice, which the caller discards on error, so unwinding past
+/// them leaves nothing half-updated that is used again.
+fn isolated<T>(path: &Path, decode: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Error::Decode {
+            path: path.to_owned(),
+            reason: format!("the decoder failed on corrupt data ({what})"),
+        }
     })
 }
 
@@ -153,6 +181,53 @@ fn check_codestream_end(obj: &DefaultDicomObject, frame: u32) -> Result<(), Stri
             frame + 1
         ))
     }
+}
+
+/// RLE Lossless.
+const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+
+/// Refuses an RLE frame whose segment table does not describe its fragment (PS3.5 G.3: one
+/// fragment per frame, a 64-byte header of a segment count, 1 to 15, and 15 offsets, the first
+/// 64, rising, inside the fragment). The decoder trusts that table: a huge count asked it for a
+/// 16 GiB table, which aborts the process where no panic handler can catch it.
+fn check_rle_header(obj: &DefaultDicomObject, frame: u32) -> Result<(), String> {
+    let Some(Value::PixelSequence(seq)) = obj.get(tags::PIXEL_DATA).map(|e| e.value()) else {
+        return Ok(());
+    };
+    let fragment = seq
+        .fragments()
+        .get(frame as usize)
+        .ok_or_else(|| format!("RLE frame {} has no fragment", frame + 1))?;
+    let header = fragment.get(..64).ok_or_else(|| {
+        format!(
+            "RLE frame {} is {} bytes, shorter than its 64-byte header",
+            frame + 1,
+            fragment.len()
+        )
+    })?;
+    let words: Vec<u32> = header
+        .chunks_exact(4)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect();
+    let (count, offsets) = words.split_first().ok_or("empty RLE header")?;
+    let count = *count as usize;
+    if !(1..=15).contains(&count) {
+        return Err(format!(
+            "RLE frame {} declares {count} segments (1 to 15 are allowed)",
+            frame + 1
+        ));
+    }
+    let used = offsets.get(..count).unwrap_or_default();
+    let rising = used.windows(2).all(|w| w[0] < w[1]);
+    let inside = used.iter().all(|o| (*o as usize) < fragment.len());
+    if used.first() != Some(&64) || !rising || !inside {
+        return Err(format!(
+            "RLE frame {} has a broken segment table (offsets {used:?} in a fragment of {} bytes)",
+            frame + 1,
+            fragment.len()
+        ));
+    }
+    Ok(())
 }
 
 /// JPEG Extended (Process 2 & 4).

@@ -59,6 +59,7 @@ fn open_with_pixels(path: &Path) -> Result<(DefaultDicomObject, FileHeader)> {
     let file_len = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
+    super::guard::check_file(path, true)?;
     let obj = match OpenFileOptions::new().open_file(path) {
         Ok(obj) => obj,
         Err(e) => {

@@ -17,6 +17,7 @@ pub mod anonymise;
 pub mod attrs;
 pub mod decode;
 pub mod export;
+pub mod guard;
 pub mod header;
 mod jpeg12;
 pub mod load;
