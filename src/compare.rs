@@ -643,6 +643,45 @@ struct Outcome {
     brain_volume_ml: f64,
 }
 
+/// The landmarks lesions are located by: on the baseline (its shading divided out: `flat`,
+/// inside `brain`), unless the follow-up's slices are clearly thinner (2D at baseline, 3D at
+/// follow-up), where the follow-up, on its own grid with its own shading divided out, shows
+/// the cortex a thick slab blurs.
+fn landmarks_for(
+    (baseline, flat, brain): (&Volume, &Array3<f32>, &crate::morphology::Mask),
+    followup: &Volume,
+    registration: &Registration,
+    settings: &ChangeSettings,
+) -> Landmarks {
+    let thickest = |g: &crate::geometry::Geometry| g.spacing.iter().copied().fold(0.0, f64::max);
+    let geometry = baseline.geometry();
+    let follow_geometry = followup.geometry();
+    if thickest(follow_geometry) > FINER_EXAM_RATIO * thickest(geometry) {
+        return Landmarks::new(flat, brain, geometry);
+    }
+    let follow_brain = crate::change::brain_mask(followup.voxels(), follow_geometry);
+    let follow_flat = match crate::bias::white_matter_field(
+        followup.voxels(),
+        &follow_brain,
+        follow_geometry,
+        settings.bias_sigma_mm,
+    ) {
+        Some(field) => crate::bias::divide(followup.voxels(), &field, &follow_brain),
+        None => followup.voxels().clone(),
+    };
+    Landmarks::on_other_exam(
+        &follow_flat,
+        &follow_brain,
+        follow_geometry,
+        geometry,
+        &registration.transform,
+    )
+}
+
+/// How much thinner the follow-up's thickest voxel axis must be than the baseline's for
+/// lesions to be located on the follow-up.
+const FINER_EXAM_RATIO: f64 = 0.7;
+
 /// Resample, diff, find candidates; for non-contrast pairs also lesions at each exam, matched.
 fn detect(
     baseline: &Volume,
@@ -748,7 +787,12 @@ fn detect(
                 &b_labels,
                 (&hyperintense_labels, &hyperintense),
             );
-            let landmarks = Landmarks::new(&baseline_flat, &maps.brain, &geometry);
+            let landmarks = landmarks_for(
+                (baseline, &baseline_flat, &maps.brain),
+                followup,
+                registration,
+                settings,
+            );
             for lesion in &mut lesions {
                 let located = match (
                     lesion.followup_labels.first(),

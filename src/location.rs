@@ -23,6 +23,8 @@ use crate::geometry::{Geometry, Vec3};
 use crate::morphology::{
     Mask, fill_holes, label_components, label_sizes, masked_values, morph, quantile,
 };
+use crate::resample::IndexMap;
+use crate::transform::RigidTransform;
 
 /// Where a lesion is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,7 +49,13 @@ impl Location {
 
 /// The landmarks the locations are told from, on one grid.
 pub struct Landmarks {
+    /// The grid of the lesions located (the exam's own grid, or another's: `across`).
     geometry: Geometry,
+    /// The grid the zones are on.
+    zone_geometry: Geometry,
+    /// When the landmarks were found on another exam than the one whose grid holds the lesion
+    /// labels: that grid, and the transform from its patient space to this exam's.
+    across: Option<(Geometry, RigidTransform)>,
     /// Lesion-grid voxels per landmark voxel (fine axes, block-averaged), along index axes.
     factor: [usize; 3],
     /// Landmark voxels per lesion-grid voxel (thick-slice axes, interpolated), along index axes.
@@ -104,6 +112,24 @@ impl Landmarks {
         landmarks.factor = factor;
         landmarks.refine = refine;
         landmarks.geometry = *geometry;
+        landmarks
+    }
+
+    /// Landmarks found on another exam (`voxels`, `brain`, `geometry`) than the one whose grid
+    /// (`lesion_geometry`) holds the lesion labels `locate` is given; `lesion_to_exam` maps
+    /// that grid's patient space into this exam's. Used when the other exam resolves anatomy
+    /// better: on 3 mm slices partial volume across the slab brightens white matter next to
+    /// the cortex and rings a plaque with grey-looking voxels, and both read as cortex.
+    pub fn on_other_exam(
+        voxels: &Array3<f32>,
+        brain: &Mask,
+        geometry: &Geometry,
+        lesion_geometry: &Geometry,
+        lesion_to_exam: &RigidTransform,
+    ) -> Self {
+        let mut landmarks = Self::new(voxels, brain, geometry);
+        landmarks.across = Some((*lesion_geometry, *lesion_to_exam));
+        landmarks.geometry = *lesion_geometry;
         landmarks
     }
 
@@ -204,6 +230,8 @@ impl Landmarks {
         }
         Self {
             geometry: *geometry,
+            zone_geometry: *geometry,
+            across: None,
             factor: [1, 1, 1],
             refine: [1, 1, 1],
             near_ventricle,
@@ -216,9 +244,16 @@ impl Landmarks {
 
     /// The location of a lesion given its voxels (label `label` in `labels`) and centre.
     pub fn locate(&self, labels: &Array3<u32>, label: u32, centre_mm: Vec3) -> Location {
-        let (lo, hi) = self.z_range;
-        let height = (hi - lo).max(1.0);
-        if centre_mm[2] < lo + 0.28 * height && centre_mm[1] > self.y_middle {
+        if let Some((lesion_geometry, to_exam)) = &self.across {
+            return self.locate_across(
+                labels,
+                label,
+                to_exam.apply(centre_mm),
+                lesion_geometry,
+                to_exam,
+            );
+        }
+        if self.infratentorial(centre_mm) {
             return Location::Infratentorial;
         }
         let [fi, fj, fk] = self.factor;
@@ -237,6 +272,19 @@ impl Landmarks {
                     })
             })
         };
+        self.classify(touches)
+    }
+
+    /// Whether a centre (this exam's patient mm) lies in the lowest 28% of the brain's height
+    /// and behind its middle.
+    fn infratentorial(&self, centre: Vec3) -> bool {
+        let (lo, hi) = self.z_range;
+        let height = (hi - lo).max(1.0);
+        centre[2] < lo + 0.28 * height && centre[1] > self.y_middle
+    }
+
+    /// The location of a lesion above the tentorium, given whether it touches a zone.
+    fn classify(&self, touches: impl Fn(&Mask) -> bool) -> Location {
         if touches(&self.near_ventricle) {
             Location::Periventricular
         } else if touches(&self.near_cortex) {
@@ -244,6 +292,57 @@ impl Landmarks {
         } else {
             Location::DeepWhiteMatter
         }
+    }
+
+    /// `locate` for labels on another exam's grid: each lesion voxel is sampled at points
+    /// about a landmark voxel apart and each point mapped into this exam.
+    fn locate_across(
+        &self,
+        labels: &Array3<u32>,
+        label: u32,
+        centre: Vec3,
+        lesion_geometry: &Geometry,
+        to_exam: &RigidTransform,
+    ) -> Location {
+        if self.infratentorial(centre) {
+            return Location::Infratentorial;
+        }
+        let step = self
+            .zone_geometry
+            .spacing
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        let points = lesion_geometry
+            .spacing
+            .map(|s| ((s / step).ceil() as usize).max(1));
+        let map = IndexMap::new(lesion_geometry, &self.zone_geometry, to_exam);
+        let at = |p: usize, n: usize| (p as f64 + 0.5) / n as f64 - 0.5;
+        let touches = |zone: &Mask| {
+            labels.indexed_iter().any(|((k, j, i), l)| {
+                *l == label
+                    && (0..points[2]).any(|c| {
+                        (0..points[1]).any(|b| {
+                            (0..points[0]).any(|a| {
+                                let x = map.apply(
+                                    i as f64 + at(a, points[0]),
+                                    j as f64 + at(b, points[1]),
+                                    k as f64 + at(c, points[2]),
+                                );
+                                let [xi, xj, xk] = x.map(|v| v.round());
+                                xi >= 0.0
+                                    && xj >= 0.0
+                                    && xk >= 0.0
+                                    && zone
+                                        .get((xk as usize, xj as usize, xi as usize))
+                                        .copied()
+                                        .unwrap_or(false)
+                            })
+                        })
+                    })
+            })
+        };
+        self.classify(touches)
     }
 
     /// Near-ventricle and near-cortex zones (on the landmark grid), for checks and overlays.
@@ -481,6 +580,45 @@ mod tests {
         assert_eq!(
             landmarks.locate(&labels, 1, deep),
             Location::DeepWhiteMatter
+        );
+    }
+
+    #[test]
+    fn lesions_on_another_exams_grid_are_located_through_the_transform() {
+        let (voxels, brain, geometry) = thick_slice_phantom();
+        // The lesions' exam: 1 mm voxels, its patient space shifted by 10 mm (so without the
+        // transform the lesions would be looked up 10 mm off).
+        let lesion_geometry = Geometry::axis_aligned([-70.0, -80.0, -40.0], [1.0, 1.0, 1.0]);
+        let dim = (80, 160, 140);
+        let shift = [-10.0, 3.0, 2.0];
+        let to_exam = RigidTransform::from_euler_deg([0.0; 3], shift);
+        let landmarks =
+            Landmarks::on_other_exam(&voxels, &brain, &geometry, &lesion_geometry, &to_exam);
+        // Where the lesion lies in the landmarks' exam, and where that is on the lesions' grid.
+        let in_lesion_space = |p: Vec3| crate::geometry::sub(p, shift);
+        for (at_exam, expected) in [
+            ([18.0, 0.0, 1.5], Location::Periventricular),
+            ([40.0, 30.0, 10.0], Location::DeepWhiteMatter),
+        ] {
+            let centre = in_lesion_space(at_exam);
+            let labels = lesion_at(&lesion_geometry, dim, centre);
+            assert!(labels.iter().any(|l| *l == 1));
+            assert_eq!(landmarks.locate(&labels, 1, centre), expected, "{at_exam:?}");
+        }
+        // Looked up without the transform, the periventricular lesion lands 10 mm farther from
+        // the ventricle and is not periventricular: the transform is what places it.
+        let centre = in_lesion_space([18.0, 0.0, 1.5]);
+        let labels = lesion_at(&lesion_geometry, dim, centre);
+        let untransformed = Landmarks::on_other_exam(
+            &voxels,
+            &brain,
+            &geometry,
+            &lesion_geometry,
+            &RigidTransform::from_euler_deg([0.0; 3], [0.0; 3]),
+        );
+        assert_ne!(
+            untransformed.locate(&labels, 1, centre),
+            Location::Periventricular
         );
     }
 }
