@@ -197,10 +197,12 @@ fn grow_from_change(
     // One level for both exams, so an unchanged plaque measures the same at both: half-way to
     // the region's peak, and never below the top of normal tissue (or a faint plaque's extent
     // would run into the cortex beside it).
-    let level = (nawm + 0.5 * (peak - nawm)).max(models.followup.bright);
+    let half_max = nawm + 0.5 * (peak - nawm);
+    let level = half_max.max(models.followup.bright);
     // Flood fill (26-connected) from the change through voxels above the level at either exam.
     let mut seen = std::collections::HashSet::new();
     let mut before: Vec<(usize, usize, usize)> = Vec::new();
+    let mut now: Vec<(usize, usize, usize)> = Vec::new();
     while let Some(p) = stack.pop() {
         if !seen.insert(p) {
             continue;
@@ -213,6 +215,7 @@ fn grow_from_change(
         }
         if bright_now && let Some(m) = at_followup.get_mut(p) {
             *m = true;
+            now.push(p);
         }
         if bright_before {
             before.push(p);
@@ -246,7 +249,37 @@ fn grow_from_change(
             .get(*p)
             .is_some_and(|v| models.baseline.z(*v) >= plaque_seed)
     });
+    // A faint plaque's half-maximum lies below the top of normal tissue, where the flood
+    // stopped: its partial-volume rim (one voxel, between half-maximum and the level) is added
+    // at each exam, or a plaque at 1.3x NAWM measured a third small. One voxel only, so the
+    // rim cannot run on into the cortex.
+    let rim = |core: &[(usize, usize, usize)], image: &Array3<f32>, out: &mut Mask| {
+        if half_max >= level {
+            return;
+        }
+        for &(k, j, i) in core {
+            for (dk, dj, di) in NEIGHBOURS_26 {
+                let q = (
+                    k.checked_add_signed(dk),
+                    j.checked_add_signed(dj),
+                    i.checked_add_signed(di),
+                );
+                if let (Some(qk), Some(qj), Some(qi)) = q {
+                    let q = (qk, qj, qi);
+                    let above = image.get(q).is_some_and(|v| *v >= half_max);
+                    if above
+                        && brain.get(q) == Some(&true)
+                        && let Some(m) = out.get_mut(q)
+                    {
+                        *m = true;
+                    }
+                }
+            }
+        }
+    };
+    rim(&now, followup, at_followup);
     if was_a_plaque {
+        rim(&before, baseline, at_baseline);
         for p in before {
             if let Some(m) = at_baseline.get_mut(p) {
                 *m = true;
@@ -254,6 +287,25 @@ fn grow_from_change(
         }
     }
 }
+
+/// Offsets of a voxel's 26 neighbours, (k, j, i).
+const NEIGHBOURS_26: [(isize, isize, isize); 26] = {
+    let mut out = [(0, 0, 0); 26];
+    let mut n = 0;
+    let mut d = 0;
+    while d < 27 {
+        if d != 13 {
+            out[n] = (
+                d as isize / 9 - 1,
+                (d as isize / 3) % 3 - 1,
+                d as isize % 3 - 1,
+            );
+            n += 1;
+        }
+        d += 1;
+    }
+    out
+};
 
 #[cfg(test)]
 mod tests {
@@ -309,5 +361,71 @@ mod tests {
         let found = &at_baseline.regions[0];
         assert!((found.centroid_mm[0] - 36.0).abs() < 1.0, "{found:?}");
         assert!((found.centroid_mm[2] - 20.0).abs() < 1.0, "{found:?}");
+    }
+
+    /// A new plaque at 1.3x white matter, its rim fading over 1.2 voxels either side of its
+    /// 4-voxel radius, beside a cortex at 1.22x: the half-maximum (1.15x) lies below the top of
+    /// normal tissue, where the flood stops. Without the partial-volume rim the plaque measured
+    /// 0.73 of its volume (checked); with it, within 15%.
+    #[test]
+    fn a_faint_new_plaque_is_measured_at_its_half_maximum() {
+        let dim = (32, 32, 40);
+        let centre = [16.0f32, 16.0, 16.0];
+        let radius = 4.0f32;
+        let distance = |k: usize, j: usize, i: usize| {
+            ((k as f32 - centre[0]).powi(2)
+                + (j as f32 - centre[1]).powi(2)
+                + (i as f32 - centre[2]).powi(2))
+            .sqrt()
+        };
+        let noise = |seed: u64, k: usize, j: usize, i: usize| {
+            1.5 * crate::synth::noise::gaussian(crate::synth::noise::voxel_key(seed, i, j, k))
+                as f32
+        };
+        // CSF, white matter, cortex along i.
+        let normal = |_k: usize, _j: usize, i: usize| match i {
+            0..6 => 20.0,
+            34.. => 122.0,
+            _ => 100.0,
+        };
+        let baseline = Array3::from_shape_fn(dim, |(k, j, i)| normal(k, j, i) + noise(1, k, j, i));
+        let followup = Array3::from_shape_fn(dim, |(k, j, i)| {
+            let fade = ((1.15 * radius - distance(k, j, i)) / (0.3 * radius)).clamp(0.0, 1.0);
+            normal(k, j, i) + 30.0 * fade + noise(2, k, j, i)
+        });
+        let brain = Mask::from_elem(dim, true);
+        let models = Models {
+            baseline: TissueModel::fit(&baseline, &brain).unwrap(),
+            followup: TissueModel::fit(&followup, &brain).unwrap(),
+        };
+        assert!(models.followup.bright > 115.0, "{:?}", models.followup);
+        // The change: the plaque's core.
+        let change = Array3::from_shape_fn(dim, |(k, j, i)| u32::from(distance(k, j, i) <= 3.0));
+        let region = Region {
+            label: 1,
+            voxels: change.iter().filter(|l| **l == 1).count(),
+            volume_mm3: 0.0,
+            centroid_mm: [16.0; 3],
+            bbox: [[13, 13, 13], [19, 19, 19]],
+            peak: 130.0,
+            mean: 130.0,
+        };
+        let geometry = Geometry::axis_aligned([0.0; 3], [1.0, 1.0, 1.0]);
+        let (_, at_followup) = find_lesions(
+            &baseline,
+            &followup,
+            &brain,
+            (&change, std::slice::from_ref(&region)),
+            &models,
+            &geometry,
+            &ChangeSettings::default(),
+        );
+        let volume: usize = at_followup.regions.iter().map(|r| r.voxels).sum();
+        let truth = 4.0 / 3.0 * std::f32::consts::PI * radius.powi(3);
+        let ratio = volume as f32 / truth;
+        assert!(
+            (0.85..=1.15).contains(&ratio),
+            "{volume} voxels, {ratio:.2} of {truth:.0}"
+        );
     }
 }
