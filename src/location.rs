@@ -603,7 +603,11 @@ mod tests {
             let centre = in_lesion_space(at_exam);
             let labels = lesion_at(&lesion_geometry, dim, centre);
             assert!(labels.iter().any(|l| *l == 1));
-            assert_eq!(landmarks.locate(&labels, 1, centre), expected, "{at_exam:?}");
+            assert_eq!(
+                landmarks.locate(&labels, 1, centre),
+                expected,
+                "{at_exam:?}"
+            );
         }
         // Looked up without the transform, the periventricular lesion lands 10 mm farther from
         // the ventricle and is not periventricular: the transform is what places it.

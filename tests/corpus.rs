@@ -3,7 +3,8 @@
 //! process, compared with the default options, and held to the ground truth as the benchmark
 //! holds it: every new and enlarging lesion detected and no false mark (scored lesion-wise as
 //! `tandem score` scores a report folder, MSSEG-2 rules), no persistent plaque called new or
-//! enlarging, the counts of new, enlarging and enhancing lesions, and the verdict.
+//! enlarging, the counts of new, enlarging and enhancing lesions, the verdict, and the plaques'
+//! locations (at least 90% right).
 //!
 //! The pair of each class is the first one whose ground truth holds every change its class
 //! plans (picked on the ground truth, not on Tandem's results): whole-exam-01 has no enlarging
@@ -182,6 +183,37 @@ fn assert_persistent_stay_persistent(outcome: &Outcome) {
     }
 }
 
+/// At least 90% of the plaques found (a report lesion within 5 mm of the plaque's centre) are
+/// in the plaque's region (the benchmark's "location right", whose target is 90%).
+fn assert_locations(outcome: &Outcome) {
+    let report: &Report = &outcome.comparison.report;
+    let (mut found, mut right, mut wrong) = (0, 0, Vec::new());
+    for plaque in &outcome.truth.lesions {
+        let nearest = report.lesions.iter().min_by(|a, b| {
+            let da = norm(sub(a.centroid_mm, plaque.centre_baseline_mm));
+            let db = norm(sub(b.centroid_mm, plaque.centre_baseline_mm));
+            da.total_cmp(&db)
+        });
+        let Some(lesion) =
+            nearest.filter(|l| norm(sub(l.centroid_mm, plaque.centre_baseline_mm)) <= 5.0)
+        else {
+            continue;
+        };
+        found += 1;
+        if lesion.location.map(|l| l.name()) == Some(plaque.region.as_str()) {
+            right += 1;
+        } else {
+            wrong.push((plaque.id, plaque.region.clone(), lesion.location));
+        }
+    }
+    assert!(found > 0, "{}: no plaque found", outcome.name);
+    assert!(
+        right * 10 >= found * 9,
+        "{}: {right} of {found} plaques located right; wrong (plaque, truth, found): {wrong:?}",
+        outcome.name
+    );
+}
+
 /// The summary's counts are the ground truth's.
 fn assert_counts(outcome: &Outcome, known: &[KnownMiss]) {
     let counts = &outcome.comparison.report.summary.counts;
@@ -215,6 +247,7 @@ fn check_with_known_misses(name: &'static str, known: &[KnownMiss]) {
     assert_lesion_wise(&outcome, known);
     assert_persistent_stay_persistent(&outcome);
     assert_counts(&outcome, known);
+    assert_locations(&outcome);
     assert_misses_reach_the_reader(&outcome, known);
     assert_verdict(&outcome);
 }
