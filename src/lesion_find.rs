@@ -79,12 +79,14 @@ pub fn find_lesions(
     let mut at_followup = Mask::from_elem(dim, false);
     let mut at_baseline = Mask::from_elem(dim, false);
     let reach = geometry.spacing.map(|s| (REACH_MM / s).ceil() as usize);
+    let voxel_mm3 = geometry.spacing.iter().product::<f64>();
+    let min_voxels = (settings.min_volume_mm3 / voxel_mm3).ceil() as usize;
     for candidate in candidates {
         grow_from_change(
             (baseline, followup, brain),
             (change_labels, candidate),
             models,
-            reach,
+            (reach, min_voxels),
             (&mut at_baseline, &mut at_followup),
         );
     }
@@ -142,7 +144,7 @@ fn grow_from_change(
     images: (&Array3<f32>, &Array3<f32>, &Mask),
     change: (&Array3<u32>, &Region),
     models: &Models,
-    reach: [usize; 3],
+    (reach, min_voxels): ([usize; 3], usize),
     out: (&mut Mask, &mut Mask),
 ) {
     let (baseline, followup, brain) = images;
@@ -252,9 +254,11 @@ fn grow_from_change(
     // A faint plaque's half-maximum lies below the top of normal tissue, where the flood
     // stopped: its partial-volume rim (one voxel, between half-maximum and the level) is added
     // at each exam, or a plaque at 1.3x NAWM measured a third small. One voxel only, so the
-    // rim cannot run on into the cortex.
+    // rim cannot run on into the cortex; and only round a core that is a lesion by itself
+    // (`min_voxels`): the rim measures a plaque, it never makes one (round scattered noise
+    // peaks it made a 1.16x patch no brighter than the cortex a 756 mm³ "new lesion").
     let rim = |core: &[(usize, usize, usize)], image: &Array3<f32>, out: &mut Mask| {
-        if half_max >= level {
+        if half_max >= level || core.len() < min_voxels {
             return;
         }
         for &(k, j, i) in core {

@@ -14,6 +14,7 @@ mod corpus;
 mod deflated;
 mod dicomdir;
 mod external_fixtures;
+mod fuzz;
 mod nifti;
 mod registration;
 mod report;

@@ -26,6 +26,10 @@ use crate::error::{Error, Result};
 /// multi-frame series, far below a deflate bomb's gigabytes.
 pub const MAX_INFLATED: u64 = 1 << 30;
 
+/// The most deflate can inflate one byte to (RFC 1951: a 258-byte match per 2 bits, about
+/// 1032:1).
+const DEFLATE_MAX_RATIO: usize = 1032;
+
 const UNDEFINED: u32 = u32::MAX;
 const ITEM: Tag = Tag(0xFFFE, 0xE000);
 const ITEM_END: Tag = Tag(0xFFFE, 0xE00D);
@@ -110,11 +114,29 @@ pub fn check_lengths(bytes: &[u8], file_len: u64, until_pixels: bool) -> Result<
         until_pixels,
     };
     let mut syntax = String::new();
-    while walker.u16_at(walker.at) == Some(0x0002) {
+    // The meta group ends where its group length says (as dicom-rs reads it), or, without one,
+    // at the first element of another group. Inside that extent every element is group 0002:
+    // a fuzz-found file had Pixel Data's tag there, and a walk that took it for the end of the
+    // meta group passed a length dicom-rs then allocated 300 MB for.
+    let mut meta_end: Option<usize> = None;
+    while meta_end.map_or(walker.u16_at(walker.at) == Some(0x0002), |end| {
+        walker.at < end
+    }) {
         let Some(header) = walker.header()? else {
             return Ok(());
         };
+        if header.tag.group() != 0x0002 {
+            return Err(Fault::Structure(format!(
+                "the file meta group holds {} at byte {}",
+                header.tag,
+                walker.at.saturating_sub(8)
+            )));
+        }
         let end = walker.end_of(&header, file_len)?;
+        if header.tag == Tag(0x0002, 0x0000) && meta_end.is_none() {
+            let length = walker.u32_at(walker.at).unwrap_or(0) as usize;
+            meta_end = Some(end.saturating_add(length));
+        }
         if header.tag == Tag(0x0002, 0x0010) {
             let value = bytes.get(walker.at..end).unwrap_or_default();
             syntax = String::from_utf8_lossy(value)
@@ -164,7 +186,16 @@ pub fn check_lengths(bytes: &[u8], file_len: u64, until_pixels: bool) -> Result<
         }
         Err(_) => false,
     };
-    let inflated_len = if complete { inflated.len() } else { usize::MAX };
+    // Where the stream is cut (or corrupt), no length can exceed what deflate's best ratio
+    // (1032:1) makes of the bytes there are: a corrupt stream's garbage lengths were read by
+    // dicom-rs for 1.6 GB.
+    let inflated_len = if complete {
+        inflated.len()
+    } else {
+        rest.len()
+            .saturating_mul(DEFLATE_MAX_RATIO)
+            .min(MAX_INFLATED as usize)
+    };
     Walker {
         bytes: &inflated,
         whole: complete,
@@ -257,10 +288,13 @@ impl Walker<'_> {
                 length,
             }));
         }
-        let vr = self
-            .bytes
-            .get(at + 4..at + 6)
-            .and_then(|b| VR::from_binary([*b.first()?, *b.get(1)?]));
+        // An unknown VR is read as UN (a 4-byte length after 2 reserved bytes), as dicom-rs
+        // reads it: a walk that read it otherwise passed a length dicom-rs then allocated
+        // gigabytes for (a fuzz-found LO length made odd, which shifts every header after it).
+        let vr = self.bytes.get(at + 4..at + 6).map(|b| match b {
+            [a, b] => VR::from_binary([*a, *b]).unwrap_or(VR::UN),
+            _ => VR::UN,
+        });
         let long = matches!(
             vr,
             Some(
@@ -306,6 +340,31 @@ impl Walker<'_> {
         Ok(end)
     }
 
+    /// A binary value's length must be a whole number of its numbers: dicom-rs reads
+    /// `length / size` numbers but moves on by `length`, so a UL of 2 bytes (fuzz-found) put
+    /// every later header out of step and it allocated 1.3 GB. Implicit VR takes the VR from
+    /// the dictionary, as dicom-rs does.
+    fn check_value_size(&self, header: &Header) -> Result<(), Fault> {
+        let vr = header.vr.or_else(|| {
+            StandardDataDictionary
+                .by_tag(header.tag)
+                .map(|e| e.vr().relaxed())
+        });
+        let size = match vr {
+            Some(VR::OW | VR::SS | VR::US) => 2,
+            Some(VR::AT | VR::FL | VR::OF | VR::OL | VR::SL | VR::UL) => 4,
+            Some(VR::FD | VR::OD | VR::OV | VR::SV | VR::UV) => 8,
+            _ => 1,
+        };
+        if header.length != UNDEFINED && header.length % size != 0 {
+            return Err(Fault::Structure(format!(
+                "element {} (value at byte {}) is {} bytes, not a whole number of {size}-byte values",
+                header.tag, self.at, header.length
+            )));
+        }
+        Ok(())
+    }
+
     /// Whether an element holds a sequence of items that are data sets.
     fn is_sequence(&self, header: &Header) -> bool {
         match header.vr {
@@ -332,7 +391,9 @@ impl Walker<'_> {
             let Some(header) = self.header()? else {
                 return Ok(Walked::Stopped);
             };
-            if header.tag == ITEM_END {
+            // An item ends with its delimiter; the top level has none (a fuzz-found file had
+            // one there, and the walk stopped while dicom-rs read on into gigabytes).
+            if header.tag == ITEM_END && depth > 0 {
                 return Ok(Walked::Whole);
             }
             if header.tag.group() == 0xFFFE {
@@ -345,9 +406,20 @@ impl Walker<'_> {
             if depth == 0 && self.until_pixels && header.tag == PIXEL_DATA {
                 return Ok(Walked::Stopped);
             }
+            self.check_value_size(&header)?;
             let walked = if self.is_sequence(&header) {
                 self.items(&header, limit, depth)?
             } else if header.length == UNDEFINED {
+                // Only a sequence, UN, or Pixel Data may have an undefined length: dicom-rs
+                // read a fuzz-found OB of another tag for 800 MB before it failed.
+                if header.tag != PIXEL_DATA && header.vr != Some(VR::UN) {
+                    return Err(Fault::Structure(format!(
+                        "element {} at byte {} has an undefined length, which only sequences \
+                         and pixel data may have",
+                        header.tag,
+                        self.at.saturating_sub(12)
+                    )));
+                }
                 // Encapsulated pixel data (or UN of undefined length): raw fragments.
                 self.fragments(limit)?
             } else if depth == 0 && header.tag == PIXEL_DATA {
@@ -387,7 +459,16 @@ impl Walker<'_> {
                 ITEM => {
                     let item_end = self.end_of(&header, end)?;
                     let walked = self.data_set(item_end, depth + 1)?;
-                    self.at = item_end;
+                    // Its elements must fill the item exactly: dicom-rs reads on from where the
+                    // last element ends, not from the item's end, so a fuzz-found odd length
+                    // inside an item put the rest of the file out of step for it (2 GB read).
+                    if walked == Walked::Whole && self.at != item_end {
+                        return Err(Fault::Structure(format!(
+                            "the item at byte {} holds {} bytes its elements do not fill",
+                            item_end.saturating_sub(header.length as usize + 8),
+                            item_end.saturating_sub(self.at)
+                        )));
+                    }
                     walked
                 }
                 other => {
@@ -513,7 +594,10 @@ mod tests {
         }
         // The whole file ending inside a value is cut short.
         let error = check(&bytes[..bytes.len() - 3]).unwrap_err().to_string();
-        assert!(error.contains("(7FE0,0010)"), "{error}");
+        assert!(
+            error.contains("pixel data shorter than declared"),
+            "{error}"
+        );
         // Pixel data of a wrong length is not the scan's business (it stops before it).
         let mut body = implicit(0x0010, 0x0010, 4, b"DOE^");
         body.extend(implicit(0x7FE0, 0x0010, 1 << 20, &[1, 2, 3, 4]));
@@ -532,5 +616,21 @@ mod tests {
         }
         let error = check(&file(IMPLICIT, &body)).unwrap_err().to_string();
         assert!(error.contains("nest"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_vr_is_read_as_un_with_a_four_byte_length() {
+        // The fuzz-found case: a LO length made odd shifts the next header by a byte, whose
+        // "VR" is then two bytes of nothing; dicom-rs reads it as UN with a 4-byte length
+        // (here 3.7 GB), and allocated that much before it failed.
+        let mut body = vec![0x08, 0x00, 0x20, 0x00, b'?', b'x', 0, 0];
+        body.extend_from_slice(&0xDE00_0000u32.to_le_bytes());
+        body.extend_from_slice(&[0; 16]);
+        let explicit = "1.2.840.10008.1.2.1";
+        let error = check(&file(explicit, &body)).unwrap_err().to_string();
+        assert!(
+            error.contains("(0008,0020)") && error.contains("3724541952"),
+            "{error}"
+        );
     }
 }

@@ -1,0 +1,278 @@
+//! Mutation fuzzing, on stable Rust, of every entry point that reads a user's files (issue
+//! #11): DICOM series of every transfer syntax we decode (seeds written by dcmtk, GDCM and
+//! pydicom), DICOMDIR, DICOM SEG, NIfTI, sessions and teaching cases.
+//!
+//! Each execution takes seed `n % seeds`, mutates it deterministically from `(key, n)`
+//! (`mutate`), writes it into a per-worker copy of the seed's folder and feeds it to the
+//! target's entry points (`targets`). A panic is caught and recorded with its location, and
+//! the input saved; a hang (an execution past `hang_after`) is saved and the process aborted,
+//! since a thread cannot be stopped; an abort (an allocation that fails) ends the process and
+//! leaves the input being executed in its worker folder. Errors are the expected outcome.
+//!
+//! Run it with `cargo bench --bench fuzz` (see README); a short run is part of the tests.
+
+pub mod mutate;
+pub mod seeds;
+pub mod targets;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use mutate::{Rng, mutate};
+use targets::{Seed, exercise};
+
+/// How a run is made.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The run's key: the same key, seeds and count give the same mutants.
+    pub key: u64,
+    /// The first execution's number (a run can go on where another stopped).
+    pub first: u64,
+    pub executions: u64,
+    /// Where workers keep their copies of the seeds' folders.
+    pub work: PathBuf,
+    /// Where failing inputs are saved (none saved when `None`).
+    pub failures: Option<PathBuf>,
+    pub hang_after: Duration,
+    /// Report each execution that raises the process's peak memory past 64 MiB, and save its
+    /// input (run with one thread to know whose it is).
+    pub trace_memory: bool,
+}
+
+/// One failing execution.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// "panic".
+    pub kind: &'static str,
+    pub target: &'static str,
+    pub seed: String,
+    pub execution: u64,
+    /// The panic's message and location.
+    pub message: String,
+    pub saved: Option<PathBuf>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub executions: u64,
+    pub seconds: f64,
+    pub per_target: BTreeMap<&'static str, u64>,
+    pub failures: Vec<Failure>,
+}
+
+impl Summary {
+    pub fn per_second(&self) -> f64 {
+        self.executions as f64 / self.seconds.max(1e-9)
+    }
+
+    /// Failures counted by kind and place (`kind at file:line`).
+    pub fn failures_by_kind(&self) -> BTreeMap<String, usize> {
+        let mut out = BTreeMap::new();
+        for f in &self.failures {
+            let place = f.message.lines().next().unwrap_or_default().to_owned();
+            *out.entry(format!("{} in {}: {place}", f.kind, f.target))
+                .or_insert(0) += 1;
+        }
+        out
+    }
+}
+
+thread_local! {
+    /// The last panic's message and location on this thread (set by the run's panic hook).
+    static LAST_PANIC: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// What each worker is executing, for the hang watchdog: start, execution, input path.
+type Running = Mutex<HashMap<usize, (Instant, u64, PathBuf)>>;
+
+/// Runs `config.executions` mutants of `seeds`. `tick` is called with the executions done so
+/// far, now and then.
+pub fn run(seeds: &[Seed], config: &Config, tick: &(dyn Fn(u64) + Sync)) -> Result<Summary> {
+    if seeds.is_empty() {
+        return Err(Error::Format {
+            path: config.work.clone(),
+            problem: "no seeds to fuzz".into(),
+        });
+    }
+    std::fs::create_dir_all(&config.work).map_err(|e| Error::io(&config.work, e))?;
+    if let Some(dir) = &config.failures {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| {
+        LAST_PANIC.with(|p| *p.borrow_mut() = info.to_string());
+    }));
+    let running: Running = Mutex::new(HashMap::new());
+    let failures = Mutex::new(Vec::new());
+    let counts: Mutex<BTreeMap<&'static str, u64>> = Mutex::new(BTreeMap::new());
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let finished = std::sync::atomic::AtomicBool::new(false);
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        scope.spawn(|| watchdog(&running, &finished, config));
+        (config.first..config.first + config.executions)
+            .into_par_iter()
+            .for_each(|n| {
+                let worker = rayon::current_thread_index().unwrap_or(0);
+                if let Some(failure) = execute(seeds, config, n, worker, &running) {
+                    if let Ok(mut f) = failures.lock() {
+                        f.push(failure);
+                    }
+                }
+                let seed = seeds.get((n % seeds.len() as u64) as usize);
+                if let (Some(seed), Ok(mut c)) = (seed, counts.lock()) {
+                    *c.entry(seed.target.name()).or_insert(0) += 1;
+                }
+                let so_far = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if so_far % 1000 == 0 {
+                    tick(so_far);
+                }
+            });
+        finished.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    std::panic::set_hook(previous_hook);
+    Ok(Summary {
+        executions: done.into_inner(),
+        seconds: start.elapsed().as_secs_f64(),
+        per_target: counts.into_inner().unwrap_or_default(),
+        failures: failures.into_inner().unwrap_or_default(),
+    })
+}
+
+/// One execution: mutant `n` of its seed, written and read by worker `worker`.
+fn execute(
+    seeds: &[Seed],
+    config: &Config,
+    n: u64,
+    worker: usize,
+    running: &Running,
+) -> Option<Failure> {
+    let index = (n % seeds.len() as u64) as usize;
+    let seed = seeds.get(index)?;
+    let folder = config.work.join(format!("worker-{worker}/seed-{index}"));
+    if !folder.exists() && copy_folder(&seed.folder, &folder).is_err() {
+        return None;
+    }
+    let relative = seed.file.strip_prefix(&seed.folder).ok()?;
+    let path = folder.join(relative);
+    let mut rng = Rng::new(config.key ^ n.wrapping_mul(0x2545_F491_4F6C_DD1D));
+    let mutant = mutate(&seed.bytes, &mut rng, seed.target.is_dicom());
+    std::fs::write(&path, &mutant).ok()?;
+    if let Ok(mut r) = running.lock() {
+        r.insert(worker, (Instant::now(), n, path.clone()));
+    }
+    let outcome = std::panic::catch_unwind(|| exercise(seed.target, &folder, &path));
+    if config.trace_memory {
+        trace_memory(n, seed, &path, config);
+    }
+    if let Ok(mut r) = running.lock() {
+        r.remove(&worker);
+    }
+    outcome.err().map(|_| {
+        let message = LAST_PANIC.with(|p| p.borrow().clone());
+        let saved = config.failures.as_ref().and_then(|dir| {
+            let to = dir.join(format!(
+                "{}-{n}-{}",
+                seed.target.name(),
+                file_name(&seed.file)
+            ));
+            std::fs::write(&to, &mutant).ok().map(|()| to)
+        });
+        Failure {
+            kind: "panic",
+            target: seed.target.name(),
+            seed: seed.name.clone(),
+            execution: n,
+            message,
+            saved,
+        }
+    })
+}
+
+/// The process's peak resident memory (kB), from /proc (0 where there is none).
+fn peak_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Peak memory after the last traced execution (kB).
+static TRACED_PEAK: Mutex<u64> = Mutex::new(0);
+
+fn trace_memory(n: u64, seed: &Seed, path: &Path, config: &Config) {
+    let peak = peak_kb();
+    let Ok(mut last) = TRACED_PEAK.lock() else {
+        return;
+    };
+    if peak > *last && peak > 64 * 1024 {
+        let saved = config.failures.as_ref().map(|dir| {
+            let to = dir.join(format!("memory-{n}-{}", file_name(path)));
+            let _ = std::fs::copy(path, &to);
+            to
+        });
+        eprintln!(
+            "fuzz: execution {n} ({}) raised peak memory to {} MiB; input {saved:?}",
+            seed.name,
+            peak / 1024
+        );
+    }
+    *last = peak;
+}
+
+/// Aborts the process when an execution runs past `hang_after`, its input saved first.
+fn watchdog(running: &Running, finished: &std::sync::atomic::AtomicBool, config: &Config) {
+    while !finished.load(std::sync::atomic::Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(200));
+        let Ok(r) = running.lock() else {
+            continue;
+        };
+        for (start, n, path) in r.values() {
+            if start.elapsed() > config.hang_after {
+                let saved = config.failures.as_ref().map(|dir| {
+                    let to = dir.join(format!("hang-{n}-{}", file_name(path)));
+                    let _ = std::fs::copy(path, &to);
+                    to
+                });
+                eprintln!(
+                    "fuzz: execution {n} hangs (over {:?}) on {}; input saved as {:?}",
+                    config.hang_after,
+                    path.display(),
+                    saved
+                );
+                std::process::abort();
+            }
+        }
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Copies the files of `from` (recursively) into `to`.
+fn copy_folder(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_folder(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
