@@ -39,6 +39,7 @@ pub mod counts;
 pub mod dicom;
 pub mod error;
 pub mod fsutil;
+pub mod fuzz;
 pub mod geometry;
 pub mod info;
 pub mod lesion;
