@@ -61,7 +61,7 @@ fn main() -> ExitCode {
     );
     let total = config.executions;
     let tick = |done: u64| {
-        if done % 50_000 == 0 {
+        if done.is_multiple_of(50_000) {
             eprintln!("fuzz: {done} of {total}");
         }
     };

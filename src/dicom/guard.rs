@@ -356,7 +356,7 @@ impl Walker<'_> {
             Some(VR::FD | VR::OD | VR::OV | VR::SV | VR::UV) => 8,
             _ => 1,
         };
-        if header.length != UNDEFINED && header.length % size != 0 {
+        if header.length != UNDEFINED && !header.length.is_multiple_of(size) {
             return Err(Fault::Structure(format!(
                 "element {} (value at byte {}) is {} bytes, not a whole number of {size}-byte values",
                 header.tag, self.at, header.length

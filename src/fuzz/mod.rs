@@ -120,17 +120,17 @@ pub fn run(seeds: &[Seed], config: &Config, tick: &(dyn Fn(u64) + Sync)) -> Resu
             .into_par_iter()
             .for_each(|n| {
                 let worker = rayon::current_thread_index().unwrap_or(0);
-                if let Some(failure) = execute(seeds, config, n, worker, &running) {
-                    if let Ok(mut f) = failures.lock() {
-                        f.push(failure);
-                    }
+                if let Some(failure) = execute(seeds, config, n, worker, &running)
+                    && let Ok(mut f) = failures.lock()
+                {
+                    f.push(failure);
                 }
                 let seed = seeds.get((n % seeds.len() as u64) as usize);
                 if let (Some(seed), Ok(mut c)) = (seed, counts.lock()) {
                     *c.entry(seed.target.name()).or_insert(0) += 1;
                 }
                 let so_far = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if so_far % 1000 == 0 {
+                if so_far.is_multiple_of(1000) {
                     tick(so_far);
                 }
             });

@@ -16,7 +16,7 @@ impl Rng {
         Self(mix64(key ^ 0x0F0F_5EED))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = mix64(self.0.wrapping_add(0x9E37_79B9_7F4A_7C15));
         self.0
     }
@@ -26,7 +26,7 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            (self.next() % n as u64) as usize
+            (self.next_u64() % n as u64) as usize
         }
     }
 
@@ -53,7 +53,7 @@ fn hostile_length(rng: &mut Rng, file_len: usize, old: u32) -> u32 {
         5 => near_end,
         6 => near_end.wrapping_add(rng.below(64) as u32),
         7 => old.wrapping_mul(2),
-        _ => rng.next() as u32,
+        _ => rng.next_u64() as u32,
     }
 }
 
@@ -147,7 +147,7 @@ fn truncate(bytes: &mut Vec<u8>, rng: &mut Rng) {
 fn insert_run(bytes: &mut Vec<u8>, rng: &mut Rng) {
     let at = rng.below(bytes.len() + 1);
     let n = 1 + rng.below(64);
-    let value = rng.next() as u8;
+    let value = rng.next_u64() as u8;
     bytes.splice(at..at, std::iter::repeat_n(value, n));
 }
 

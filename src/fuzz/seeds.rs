@@ -22,7 +22,7 @@ pub fn repository_seeds(root: &Path, scratch: &Path, with_report: bool) -> Resul
     for folder in folders {
         let mut files: Vec<PathBuf> = read_dir(&folder)?
             .into_iter()
-            .filter(|p| p.is_file() && !p.extension().is_some_and(|e| e == "md"))
+            .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "md"))
             .collect();
         files.sort();
         for file in files {
