@@ -1,8 +1,8 @@
 //! Lesions at each exam of a FLAIR or T2 pair, on the baseline grid, found in two ways:
 //!
 //! - **from the change**: every region of significant increase is measured on both images at
-//!   its own half-maximum (half-way from normal-appearing white matter to the region's peak at
-//!   follow-up, and at least the brightest normal tissue). The extent grows from the change
+//!   its own half-maximum (half-way from the tissue round the plaque to its plateau at
+//!   follow-up, and at least the brightest normal tissue: `lesion_extent`). The extent grows from the change
 //!   through voxels above that level at either exam; the follow-up lesion is what of it is
 //!   above the level at follow-up, the baseline lesion what is above it at baseline (the same
 //!   rule, so an unchanged plaque measures the same at both), and only when its core stood out
@@ -12,7 +12,7 @@
 //! - **persistent plaques**: blobs brighter than the brightest normal tissue of that exam (its
 //!   98th percentile of parenchyma, the cortex on FLAIR) by a margin, in NAWM z-scores.
 //!
-//! Both are judged against the exam's `TissueModel` (NAWM), never the whole brain's spread.
+//! Both are found against the exam's `TissueModel` (NAWM), never the whole brain's spread.
 
 use ndarray::{Array3, Zip};
 
@@ -42,7 +42,7 @@ const PLAQUE_MARGIN_CONTRAST: f32 = 0.5;
 /// region of `voxels` voxels: above the brightest normal tissue by the larger of a fraction of
 /// the normal contrast and how far noise alone takes the largest of that many voxels
 /// (σ·√(2 ln n), about 4 σ for a nucleus of 3,000 voxels), and never by less than 3 σ.
-fn plaque_seed_z(model: &TissueModel, voxels: usize) -> f32 {
+pub(crate) fn plaque_seed_z(model: &TissueModel, voxels: usize) -> f32 {
     let bright = model.z(model.bright);
     let noise = (2.0 * (voxels.max(1) as f32).ln()).sqrt();
     bright
@@ -82,7 +82,7 @@ pub fn find_lesions(
     let voxel_mm3 = geometry.spacing.iter().product::<f64>();
     let min_voxels = (settings.min_volume_mm3 / voxel_mm3).ceil() as usize;
     for candidate in candidates {
-        grow_from_change(
+        crate::lesion_extent::grow_from_change(
             (baseline, followup, brain),
             (change_labels, candidate),
             models,
@@ -138,178 +138,6 @@ pub fn keep_brighter_than_normal(
     let peak_map = labels.mapv(|l| peaks.get(l as usize).copied().unwrap_or(f32::NEG_INFINITY));
     keep_regions_reaching(labels, regions, &peak_map, model.bright)
 }
-
-/// One region of change measured at both exams (see the module doc).
-fn grow_from_change(
-    images: (&Array3<f32>, &Array3<f32>, &Mask),
-    change: (&Array3<u32>, &Region),
-    models: &Models,
-    (reach, min_voxels): ([usize; 3], usize),
-    out: (&mut Mask, &mut Mask),
-) {
-    let (baseline, followup, brain) = images;
-    let (labels, region) = change;
-    let (at_baseline, at_followup) = out;
-    let (nk, nj, ni) = baseline.dim();
-    let [[i0, j0, k0], [i1, j1, k1]] = region.bbox;
-    let lo = [
-        i0.saturating_sub(reach[0]),
-        j0.saturating_sub(reach[1]),
-        k0.saturating_sub(reach[2]),
-    ];
-    let hi = [
-        (i1 + reach[0]).min(ni.saturating_sub(1)),
-        (j1 + reach[1]).min(nj.saturating_sub(1)),
-        (k1 + reach[2]).min(nk.saturating_sub(1)),
-    ];
-    // One pass over the region's box: its voxels at follow-up (their 90th percentile is the
-    // region's peak, robust to a single noisy voxel), the flood's seeds, and the box's
-    // brightest brain voxel. A change at a plaque's edge (a little motion) covers only its rim,
-    // whose values would put the half-maximum too low; the brightest voxel of the box is the
-    // plaque's centre.
-    let mut inside: Vec<f32> = Vec::new();
-    let mut stack: Vec<(usize, usize, usize)> = Vec::new();
-    let mut box_peak = f32::NEG_INFINITY;
-    for k in k0..=k1 {
-        for j in j0..=j1 {
-            for i in i0..=i1 {
-                let Some(v) = followup.get((k, j, i)) else {
-                    continue;
-                };
-                if labels.get((k, j, i)) == Some(&region.label) {
-                    inside.push(*v);
-                    stack.push((k, j, i));
-                }
-                if brain.get((k, j, i)) == Some(&true) {
-                    box_peak = box_peak.max(*v);
-                }
-            }
-        }
-    }
-    let Some(region_peak) = crate::morphology::quantile(&mut inside, 0.9) else {
-        return;
-    };
-    let peak = region_peak.max(box_peak);
-    // A lesion is brighter than any normal tissue (the cortex on FLAIR): a change whose peak
-    // stays below the top of normal parenchyma (a fold or a bias residue) makes no lesion.
-    let nawm = models.followup.nawm;
-    if region_peak <= nawm || region_peak < models.followup.bright {
-        return;
-    }
-    // One level for both exams, so an unchanged plaque measures the same at both: half-way to
-    // the region's peak, and never below the top of normal tissue (or a faint plaque's extent
-    // would run into the cortex beside it).
-    let half_max = nawm + 0.5 * (peak - nawm);
-    let level = half_max.max(models.followup.bright);
-    // Flood fill (26-connected) from the change through voxels above the level at either exam.
-    let mut seen = std::collections::HashSet::new();
-    let mut before: Vec<(usize, usize, usize)> = Vec::new();
-    let mut now: Vec<(usize, usize, usize)> = Vec::new();
-    while let Some(p) = stack.pop() {
-        if !seen.insert(p) {
-            continue;
-        }
-        let bright_now = followup.get(p).is_some_and(|v| *v >= level);
-        let bright_before = baseline.get(p).is_some_and(|v| *v >= level);
-        let in_region = labels.get(p) == Some(&region.label);
-        if !(bright_now || bright_before || in_region) || brain.get(p) != Some(&true) {
-            continue;
-        }
-        if bright_now && let Some(m) = at_followup.get_mut(p) {
-            *m = true;
-            now.push(p);
-        }
-        if bright_before {
-            before.push(p);
-        }
-        let (k, j, i) = p;
-        for dk in -1isize..=1 {
-            for dj in -1isize..=1 {
-                for di in -1isize..=1 {
-                    let q = (
-                        k.checked_add_signed(dk),
-                        j.checked_add_signed(dj),
-                        i.checked_add_signed(di),
-                    );
-                    if let (Some(qk), Some(qj), Some(qi)) = q
-                        && (lo[2]..=hi[2]).contains(&qk)
-                        && (lo[1]..=hi[1]).contains(&qj)
-                        && (lo[0]..=hi[0]).contains(&qi)
-                    {
-                        stack.push((qk, qj, qi));
-                    }
-                }
-            }
-        }
-    }
-    // A plaque was there before only if its core stood out as a plaque does (the persistent
-    // plaques' seed): the cortex beside a new juxtacortical plaque reaches the level at both
-    // exams, and must not make the plaque "enlarging" or "persistent".
-    let plaque_seed = plaque_seed_z(&models.baseline, before.len());
-    let was_a_plaque = before.iter().any(|p| {
-        baseline
-            .get(*p)
-            .is_some_and(|v| models.baseline.z(*v) >= plaque_seed)
-    });
-    // A faint plaque's half-maximum lies below the top of normal tissue, where the flood
-    // stopped: its partial-volume rim (one voxel, between half-maximum and the level) is added
-    // at each exam, or a plaque at 1.3x NAWM measured a third small. One voxel only, so the
-    // rim cannot run on into the cortex; and only round a core that is a lesion by itself
-    // (`min_voxels`): the rim measures a plaque, it never makes one (round scattered noise
-    // peaks it made a 1.16x patch no brighter than the cortex a 756 mm³ "new lesion").
-    let rim = |core: &[(usize, usize, usize)], image: &Array3<f32>, out: &mut Mask| {
-        if half_max >= level || core.len() < min_voxels {
-            return;
-        }
-        for &(k, j, i) in core {
-            for (dk, dj, di) in NEIGHBOURS_26 {
-                let q = (
-                    k.checked_add_signed(dk),
-                    j.checked_add_signed(dj),
-                    i.checked_add_signed(di),
-                );
-                if let (Some(qk), Some(qj), Some(qi)) = q {
-                    let q = (qk, qj, qi);
-                    let above = image.get(q).is_some_and(|v| *v >= half_max);
-                    if above
-                        && brain.get(q) == Some(&true)
-                        && let Some(m) = out.get_mut(q)
-                    {
-                        *m = true;
-                    }
-                }
-            }
-        }
-    };
-    rim(&now, followup, at_followup);
-    if was_a_plaque {
-        rim(&before, baseline, at_baseline);
-        for p in before {
-            if let Some(m) = at_baseline.get_mut(p) {
-                *m = true;
-            }
-        }
-    }
-}
-
-/// Offsets of a voxel's 26 neighbours, (k, j, i).
-const NEIGHBOURS_26: [(isize, isize, isize); 26] = {
-    let mut out = [(0, 0, 0); 26];
-    let mut n = 0;
-    let mut d = 0;
-    while d < 27 {
-        if d != 13 {
-            out[n] = (
-                d as isize / 9 - 1,
-                (d as isize / 3) % 3 - 1,
-                d as isize % 3 - 1,
-            );
-            n += 1;
-        }
-        d += 1;
-    }
-    out
-};
 
 #[cfg(test)]
 mod tests {

@@ -43,6 +43,7 @@ pub mod fuzz;
 pub mod geometry;
 pub mod info;
 pub mod lesion;
+pub mod lesion_extent;
 pub mod lesion_find;
 pub mod location;
 pub mod marks;

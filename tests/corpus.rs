@@ -248,8 +248,25 @@ fn check_with_known_misses(name: &'static str, known: &[KnownMiss]) {
     assert_persistent_stay_persistent(&outcome);
     assert_counts(&outcome, known);
     assert_locations(&outcome);
+    assert_volumes(&outcome);
     assert_misses_reach_the_reader(&outcome, known);
     assert_verdict(&outcome);
+}
+
+/// Every detected lesion measures within 25% of its reference volume (issue #10's target).
+fn assert_volumes(outcome: &Outcome) {
+    for d in &outcome.score.detected {
+        let Some(marked) = d.marked_volume_mm3 else {
+            continue;
+        };
+        assert!(
+            (marked - d.volume_mm3).abs() <= 0.25 * d.volume_mm3,
+            "{}: the lesion at {:?} measures {marked} mm³, the reference {} mm³",
+            outcome.name,
+            d.centroid_mm,
+            d.volume_mm3
+        );
+    }
 }
 
 /// A plaque detection misses still reaches the reader as an unexplained change (issue #10
