@@ -13,7 +13,7 @@ use dicom_object::DefaultDicomObject;
 use dicom_pixeldata::PixelDecoder;
 
 use super::header::{NATIVE_SYNTAXES, PixelFormat, Rescale, trim_uid};
-use super::jpeg12;
+use super::{codestream, jpeg12};
 use crate::error::{Error, Result};
 
 /// How to turn a stored sample into a real-world value.
@@ -84,6 +84,12 @@ pub fn decode_frame(
     if NATIVE_SYNTAXES.contains(&syntax.as_str()) {
         return decode_native(path, obj, pixel, frame, &map, out);
     }
+    if syntax.starts_with(JPEG_FAMILY) {
+        check_compressed_frame(obj, pixel, frame).map_err(|reason| Error::Decode {
+            path: path.to_owned(),
+            reason,
+        })?;
+    }
     if syntax == JPEG_EXTENDED && pixel.bits_stored > 8 {
         // dicom-pixeldata 0.10 cannot decode 12-bit JPEG extended: our own decoder can.
         return isolated(path, || decode_jpeg12(obj, frame, &map, out)).and_then(|r| {
@@ -92,12 +98,6 @@ pub fn decode_frame(
                 reason,
             })
         });
-    }
-    if syntax.starts_with(JPEG_FAMILY) {
-        check_codestream_end(obj, frame).map_err(|reason| Error::Decode {
-            path: path.to_owned(),
-            reason,
-        })?;
     }
     if syntax == RLE_LOSSLESS {
         check_rle_header(obj, frame).map_err(|reason| Error::Decode {
@@ -143,16 +143,19 @@ fn isolated<T>(path: &Path, decode: impl FnOnce() -> T) -> Result<T> {
 }
 
 /// Prefix of the JPEG, JPEG-LS and JPEG 2000 transfer syntaxes, whose codestreams all end
-/// with the marker FF D9 (EOI / EOC).
+/// with the marker FF D9 (EOI / EOC) and declare their size in a header.
 const JPEG_FAMILY: &str = "1.2.840.10008.1.2.4.";
 
-/// Refuses a frame whose codestream does not end with FF D9 (trailing zero padding allowed):
-/// it was cut short, and handing it to a codec gives garbage or, for CharLS, seconds of work.
-fn check_codestream_end(obj: &DefaultDicomObject, frame: u32) -> Result<(), String> {
-    let Some(element) = obj.get(tags::PIXEL_DATA) else {
-        return Ok(());
-    };
-    let Value::PixelSequence(seq) = element.value() else {
+/// Refuses a compressed frame whose codestream was cut short or declares another size than
+/// the header's Rows × Columns (`codestream`). Where the frame's fragments cannot be told
+/// apart (several frames, fragments not one per frame, no offset table), the first fragment,
+/// which opens the first frame, is checked for its size.
+fn check_compressed_frame(
+    obj: &DefaultDicomObject,
+    pixel: &PixelFormat,
+    frame: u32,
+) -> Result<(), String> {
+    let Some(Value::PixelSequence(seq)) = obj.get(tags::PIXEL_DATA).map(|e| e.value()) else {
         return Ok(());
     };
     let fragments = seq.fragments();
@@ -160,26 +163,22 @@ fn check_codestream_end(obj: &DefaultDicomObject, frame: u32) -> Result<(), Stri
         .get(tags::NUMBER_OF_FRAMES)
         .and_then(|e| e.to_int::<u32>().ok())
         .unwrap_or(1);
-    // The frame's last fragment, where it can be told without the offset table.
-    let last = if frames <= 1 {
-        fragments.last()
+    let own = if frames <= 1 {
+        Some(fragments.concat())
     } else if fragments.len() == frames as usize {
-        fragments.get(frame as usize)
+        fragments.get(frame as usize).map(|f| f.to_vec())
     } else {
-        return Ok(());
+        frame_codestream(obj, frame).ok()
     };
-    let Some(last) = last else {
-        return Err(format!("frame {} has no compressed data", frame + 1));
-    };
-    let end = last.iter().rposition(|b| *b != 0).unwrap_or(0);
-    let marker = end.checked_sub(1).and_then(|start| last.get(start..=end));
-    if marker == Some(&[0xFF, 0xD9][..]) {
-        Ok(())
-    } else {
-        Err(format!(
-            "compressed frame {} is truncated (its codestream has no end marker)",
-            frame + 1
-        ))
+    let what = |reason: String| format!("compressed frame {}: {reason}", frame + 1);
+    match own {
+        Some(stream) if stream.is_empty() => Err(what("it holds no data".into())),
+        Some(stream) => codestream::check_end(&stream)
+            .and_then(|()| codestream::check_size(&stream, pixel.columns, pixel.rows))
+            .map_err(what),
+        None => fragments.first().map_or(Ok(()), |first| {
+            codestream::check_size(first, pixel.columns, pixel.rows).map_err(what)
+        }),
     }
 }
 

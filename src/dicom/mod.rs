@@ -3,10 +3,12 @@
 //! | file | job |
 //! |---|---|
 //! | `scan.rs` | folders and DICOMDIRs → patient / study / series index (headers only) |
+//! | `guard.rs` | a header walk before dicom-rs: lengths, VRs and items that would make it allocate or run past the file |
 //! | `header.rs` | one file's header → pixel layout, per-frame geometry and rescale |
 //! | `series.rs` | a study's headers → ordered, validated stacks |
 //! | `load.rs` | a stack → `Volume`, decoding in parallel |
 //! | `decode.rs` | one frame's pixel data → `f32` values |
+//! | `codestream.rs` | a compressed frame's own header (size, end marker) checked before a codec |
 //! | `jpeg12.rs` | 12-bit JPEG extended, which dicom-pixeldata cannot decode |
 //! | `attrs.rs` | forgiving typed attribute access |
 //! | `anonymise.rs` | PS3.15 basic-profile de-identification for teaching cases |
@@ -15,6 +17,7 @@
 
 pub mod anonymise;
 pub mod attrs;
+mod codestream;
 pub mod decode;
 pub mod export;
 pub mod guard;
