@@ -362,3 +362,46 @@ fn a_corrupt_rle_segment_is_an_error_naming_the_file_not_a_crash() {
     let error = tandem::dicom::decode_file(&path).unwrap_err().to_string();
     assert!(error.contains("broken segment table"), "{error}");
 }
+
+/// The fuzzing harness's hang (issue #11, execution 410,099 of key 3): a lossless JPEG whose
+/// frame header (SOF3) declares 32,816 × 65,320 pixels in a 48 × 40 series kept jpeg-decoder
+/// busy for minutes. The frame's size is checked against Rows × Columns before any codec.
+#[test]
+fn a_codestream_larger_than_its_header_is_refused_before_decoding() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let found = fixtures.join("fuzz/jpeg-lossless-sof-larger-than-rows-columns.dcm");
+    let error = tandem::dicom::decode_file(&found).unwrap_err().to_string();
+    assert!(
+        error.contains("jpeg-lossless-sof-larger") && error.contains("declares 32816 × 65320"),
+        "{error}"
+    );
+    // The same lie in each family's own header: SOF (JPEG), SOF55 (JPEG-LS), SIZ (JPEG 2000).
+    for (series, marker, width_at) in [
+        ("jpeg_lossless_sv1", &[0xFF, 0xC3][..], 7),
+        ("jpeg_extended_12bit", &[0xFF, 0xC1][..], 7),
+        ("jpegls_lossless", &[0xFF, 0xF7][..], 7),
+        ("j2k_lossless", &[0xFF, 0x51][..], 8),
+    ] {
+        let folder = fixtures.join("external").join(series);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let mut bytes = std::fs::read(&files[0]).unwrap();
+        let at = bytes
+            .windows(2)
+            .position(|w| w == marker)
+            .unwrap_or_else(|| panic!("{series}: no {marker:02X?} marker"));
+        // Width: 2 bytes (JPEG family) or the low 2 of 4 bytes (SIZ's Xsiz), big-endian.
+        bytes[at + width_at..at + width_at + 2].copy_from_slice(&4000u16.to_be_bytes());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("LIAR");
+        std::fs::write(&path, bytes).unwrap();
+        let error = tandem::dicom::decode_file(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("LIAR") && error.contains("codestream declares"),
+            "{series}: {error}"
+        );
+    }
+}

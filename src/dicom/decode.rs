@@ -84,13 +84,16 @@ pub fn decode_frame(
     if NATIVE_SYNTAXES.contains(&syntax.as_str()) {
         return decode_native(path, obj, pixel, frame, &map, out);
     }
+    let own_jpeg12 = syntax == JPEG_EXTENDED && pixel.bits_stored > 8;
     if syntax.starts_with(JPEG_FAMILY) {
-        check_compressed_frame(obj, pixel, frame).map_err(|reason| Error::Decode {
+        // Our 12-bit decoder copes with a missing end marker (pydicom's JPGExtended.dcm has
+        // none); the other codecs are not asked to.
+        check_compressed_frame(obj, pixel, frame, !own_jpeg12).map_err(|reason| Error::Decode {
             path: path.to_owned(),
             reason,
         })?;
     }
-    if syntax == JPEG_EXTENDED && pixel.bits_stored > 8 {
+    if own_jpeg12 {
         // dicom-pixeldata 0.10 cannot decode 12-bit JPEG extended: our own decoder can.
         return isolated(path, || decode_jpeg12(obj, frame, &map, out)).and_then(|r| {
             r.map_err(|reason| Error::Decode {
@@ -146,14 +149,15 @@ fn isolated<T>(path: &Path, decode: impl FnOnce() -> T) -> Result<T> {
 /// with the marker FF D9 (EOI / EOC) and declare their size in a header.
 const JPEG_FAMILY: &str = "1.2.840.10008.1.2.4.";
 
-/// Refuses a compressed frame whose codestream was cut short or declares another size than
-/// the header's Rows × Columns (`codestream`). Where the frame's fragments cannot be told
+/// Refuses a compressed frame whose codestream declares another size than the header's Rows ×
+/// Columns or, with `end_marker`, was cut short (`codestream`). Where the frame's fragments cannot be told
 /// apart (several frames, fragments not one per frame, no offset table), the first fragment,
 /// which opens the first frame, is checked for its size.
 fn check_compressed_frame(
     obj: &DefaultDicomObject,
     pixel: &PixelFormat,
     frame: u32,
+    end_marker: bool,
 ) -> Result<(), String> {
     let Some(Value::PixelSequence(seq)) = obj.get(tags::PIXEL_DATA).map(|e| e.value()) else {
         return Ok(());
@@ -173,9 +177,12 @@ fn check_compressed_frame(
     let what = |reason: String| format!("compressed frame {}: {reason}", frame + 1);
     match own {
         Some(stream) if stream.is_empty() => Err(what("it holds no data".into())),
-        Some(stream) => codestream::check_end(&stream)
-            .and_then(|()| codestream::check_size(&stream, pixel.columns, pixel.rows))
-            .map_err(what),
+        Some(stream) => {
+            if end_marker {
+                codestream::check_end(&stream).map_err(what)?;
+            }
+            codestream::check_size(&stream, pixel.columns, pixel.rows).map_err(what)
+        }
         None => fragments.first().map_or(Ok(()), |first| {
             codestream::check_size(first, pixel.columns, pixel.rows).map_err(what)
         }),
