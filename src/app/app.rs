@@ -539,6 +539,21 @@ impl TandemApp {
         }
     }
 
+    /// A background job that panicked (`jobs::take_crash`): the reading is written to the
+    /// recovery file at once, before anything else can go wrong, and the reader is told.
+    fn after_a_crash(&mut self) {
+        let Some(what) = super::jobs::take_crash() else {
+            return;
+        };
+        self.keep_for_recovery();
+        let kept = if self.session.data_dir.is_some() {
+            "your reading is kept and saved for recovery"
+        } else {
+            "your reading is kept"
+        };
+        self.session.status = Some((format!("{what}; {kept}."), true));
+    }
+
     /// A folder dropped on the left half opens as the baseline, on the right half as the
     /// follow-up.
     fn dropped_folders(&mut self, ctx: &egui::Context) {
@@ -837,6 +852,7 @@ impl eframe::App for TandemApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.dropped_folders(ctx);
         self.poll();
+        self.after_a_crash();
         self.poll_session(ctx);
         self.keyboard(ctx);
         self.apply_commands(ctx);

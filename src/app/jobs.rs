@@ -1,14 +1,26 @@
 //! Background work for the GUI: each job runs on its own named thread, reports progress and
 //! can be cancelled through a shared [`Progress`], and sends one result over a channel. A
 //! generation number lets the app drop the results of jobs it no longer wants.
+//!
+//! A job that panics (a bug, or a library failing on data nobody foresaw) ends as a failed job,
+//! never as a closed window: the panic is caught on the job's thread, and [`take_crash`] tells
+//! the app, which saves the reading for recovery before anything else.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::sync::{Arc, Mutex};
 
 use tandem::dicom::{Scan, Series, load_series, scan_paths};
 use tandem::progress::Progress;
 use tandem::volume::Volume;
+
+/// What the last job to panic was doing, until the app takes it (`take_crash`).
+static CRASH: Mutex<Option<String>> = Mutex::new(None);
+
+/// What a job that panicked since the last call was doing and why, if one did.
+pub fn take_crash() -> Option<String> {
+    CRASH.lock().ok()?.take()
+}
 
 /// A running job that will produce a `T`.
 pub struct Job<T> {
@@ -30,10 +42,24 @@ impl<T: Send + 'static> Job<T> {
         let progress = Arc::new(Progress::new());
         let (sender, receiver) = channel();
         let shared = Arc::clone(&progress);
+        let label: String = label.into();
+        let doing = label.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("tandem-job-{generation}"))
             .spawn(move || {
-                let result = work(&shared);
+                // The job owns everything it touches but `shared` (atomics): unwinding out of
+                // it leaves nothing half-updated that the app reads again.
+                let run = std::panic::AssertUnwindSafe(|| work(&shared));
+                let result = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+                    let why = tandem::error::panic_message(panic.as_ref());
+                    // The label names folders, which may carry a patient's name: not logged.
+                    log::error!("a background job stopped on an internal error ({why})");
+                    let what = format!("{doing} stopped on an internal error ({why})");
+                    if let Ok(mut crash) = CRASH.lock() {
+                        *crash = Some(what.clone());
+                    }
+                    Err(what)
+                });
                 // The app may have dropped the job (cancelled): nobody to tell, nothing lost.
                 let _ = sender.send(result);
                 ctx.request_repaint();
@@ -49,7 +75,7 @@ impl<T: Send + 'static> Job<T> {
         Self {
             generation,
             progress,
-            label: label.into(),
+            label,
             receiver,
         }
     }

@@ -696,3 +696,41 @@ fn an_unexplained_change_is_walked_to_and_confirmed() {
     assert!(summary.active);
     harness.get_by_label("Radiologically ACTIVE");
 }
+
+/// A background job that panics (issue #11) never takes the window down: it ends as a failed
+/// job, the reading is written to the recovery file at once, and the reader is told why.
+#[test]
+fn a_job_that_panics_leaves_the_window_and_saves_the_reading() {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_path_buf();
+    let dir = data_dir.clone();
+    let mut harness = app_with(move |app| {
+        app.enable_recovery(dir);
+        // Long enough that only the crash can write the recovery file in this test.
+        app.session.autosave_after = Some(Duration::from_secs(3600));
+    });
+    compared(&mut harness);
+    make_some_work(&mut harness, true);
+    let voxels = marked_voxels(harness.state(), 1);
+    let recovery = tandem::session::recovery_path(&data_dir);
+    harness.run_steps(3);
+    assert!(!recovery.exists(), "no autosave yet");
+    let ctx = harness.ctx.clone();
+    harness.state_mut().comparison =
+        super::app::Activity::Running(super::jobs::Job::spawn(99, "Comparing again", ctx, |_| {
+            panic!("a bug in a library")
+        }));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !matches!(harness.state().comparison, super::app::Activity::Failed(_)) {
+        assert!(Instant::now() < deadline, "the job never ended");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    harness.run_steps(3);
+    assert!(recovery.is_file(), "the reading is saved for recovery");
+    assert_eq!(marked_voxels(harness.state(), 1), voxels, "the marks stay");
+    let told = harness
+        .query_all_by_label_contains("stopped on an internal error (a bug in a library)")
+        .count();
+    assert!(told >= 1, "the reader is told");
+}

@@ -132,16 +132,12 @@ pub fn decode_frame(
 /// the caller beyond the output slice, which the caller discards on error, so unwinding past
 /// them leaves nothing half-updated that is used again.
 fn isolated<T>(path: &Path, decode: impl FnOnce() -> T) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).map_err(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "no message".into());
-        Error::Decode {
-            path: path.to_owned(),
-            reason: format!("the decoder failed on corrupt data ({what})"),
-        }
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).map_err(|panic| Error::Decode {
+        path: path.to_owned(),
+        reason: format!(
+            "the decoder failed on corrupt data ({})",
+            crate::error::panic_message(panic.as_ref())
+        ),
     })
 }
 
