@@ -15,6 +15,7 @@ mod deflated;
 mod dicomdir;
 mod external_fixtures;
 mod fuzz;
+mod hostile_files;
 mod nifti;
 mod registration;
 mod report;

@@ -67,20 +67,28 @@ impl From<String> for Fault {
     }
 }
 
-/// How much of a file `check_file` reads when only the header matters (the scan): headers are
+/// How much of a file `check_header` reads when only the header matters (the scan): headers are
 /// kilobytes; a walk that runs past this prefix stops there, undecided.
 pub const HEADER_PREFIX: u64 = 4 << 20;
 
-/// Checks the element headers of the file at `path`: all of them (`whole`), or those before
-/// Pixel Data as far as the first `HEADER_PREFIX` bytes reach. The error names the file.
-pub fn check_file(path: &Path, whole: bool) -> Result<()> {
+/// Checks the element headers of the file at `path` before Pixel Data, as far as its first
+/// `HEADER_PREFIX` bytes reach (the scan). The error names the file. Loading reads and checks
+/// the whole data set with `file_bytes::read_checked`.
+pub fn check_header(path: &Path) -> Result<()> {
     let io = |e| Error::io(path, e);
     let file = std::fs::File::open(path).map_err(io)?;
     let file_len = file.metadata().map_err(io)?.len();
     let mut bytes = Vec::new();
-    let cap = if whole { u64::MAX } else { HEADER_PREFIX };
-    file.take(cap).read_to_end(&mut bytes).map_err(io)?;
-    check_lengths(&bytes, file_len, !whole).map_err(|fault| match fault {
+    file.take(HEADER_PREFIX)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    check_lengths(&bytes, file_len, true).map_err(|fault| fault_error(path, fault))
+}
+
+/// A fault as the error that names its file: a broken structure is not DICOM we can read, pixel
+/// data cut short cannot be decoded.
+pub(super) fn fault_error(path: &Path, fault: Fault) -> Error {
+    match fault {
         Fault::Structure(reason) => Error::NotDicom {
             path: path.to_owned(),
             reason,
@@ -89,13 +97,32 @@ pub fn check_file(path: &Path, whole: bool) -> Result<()> {
             path: path.to_owned(),
             reason,
         },
-    })
+    }
 }
 
 /// Checks the element headers in `bytes`, the first bytes of a file of `file_len` bytes
 /// (preamble included), stopping at the top level's Pixel Data when `until_pixels`. `Err` says
 /// which element's length cannot be right, and where.
 pub fn check_lengths(bytes: &[u8], file_len: u64, until_pixels: bool) -> Result<(), Fault> {
+    walk(bytes, file_len, until_pixels).map(|_| ())
+}
+
+/// Where the top level's Pixel Data value starts (bytes from the start of the file), its
+/// length as declared (`u32::MAX`: encapsulated) and its byte order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PixelsAt {
+    pub value_start: usize,
+    pub length: u32,
+    pub big_endian: bool,
+}
+
+/// `check_lengths`, also saying where the top level's Pixel Data is, when the walk reached it
+/// in the file's own bytes (never in a deflated data set).
+pub(super) fn walk(
+    bytes: &[u8],
+    file_len: u64,
+    until_pixels: bool,
+) -> Result<Option<PixelsAt>, Fault> {
     let start = if bytes.get(128..132) == Some(b"DICM") {
         132
     } else {
@@ -112,6 +139,7 @@ pub fn check_lengths(bytes: &[u8], file_len: u64, until_pixels: bool) -> Result<
             big_endian: false,
         },
         until_pixels,
+        pixels: None,
     };
     let mut syntax = String::new();
     // The meta group ends where its group length says (as dicom-rs reads it), or, without one,
@@ -123,7 +151,7 @@ pub fn check_lengths(bytes: &[u8], file_len: u64, until_pixels: bool) -> Result<
         walker.at < end
     }) {
         let Some(header) = walker.header()? else {
-            return Ok(());
+            return Ok(None);
         };
         if header.tag.group() != 0x0002 {
             return Err(Fault::Structure(format!(
@@ -157,7 +185,8 @@ pub fn check_lengths(bytes: &[u8], file_len: u64, until_pixels: bool) -> Result<
         _ => walker.encoding,
     };
     if syntax != DEFLATED_SYNTAX {
-        return walker.data_set(file_len, 0).map(|_| ());
+        walker.data_set(file_len, 0)?;
+        return Ok(walker.pixels);
     }
     // The scan needs only the header: it inflates no more than a header's prefix, and a
     // stream cut short (a file truncated in its pixel data) is the load's to refuse.
@@ -202,9 +231,10 @@ pub fn check_lengths(bytes: &[u8], file_len: u64, until_pixels: bool) -> Result<
         at: 0,
         encoding: walker.encoding,
         until_pixels,
+        pixels: None,
     }
     .data_set(inflated_len, 0)
-    .map(|_| ())
+    .map(|_| None)
 }
 
 /// One element header.
@@ -234,6 +264,8 @@ struct Walker<'a> {
     at: usize,
     encoding: Encoding,
     until_pixels: bool,
+    /// The top level's Pixel Data, once the walk has met it.
+    pixels: Option<PixelsAt>,
 }
 
 impl Walker<'_> {
@@ -403,8 +435,15 @@ impl Walker<'_> {
                     self.at - 8
                 )));
             }
-            if depth == 0 && self.until_pixels && header.tag == PIXEL_DATA {
-                return Ok(Walked::Stopped);
+            if depth == 0 && header.tag == PIXEL_DATA {
+                self.pixels = Some(PixelsAt {
+                    value_start: self.at,
+                    length: header.length,
+                    big_endian: self.encoding.big_endian,
+                });
+                if self.until_pixels {
+                    return Ok(Walked::Stopped);
+                }
             }
             self.check_value_size(&header)?;
             let walked = if self.is_sequence(&header) {

@@ -123,7 +123,7 @@ pub fn read_header(path: &Path) -> Result<FileKind> {
     let file_len = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
-    super::guard::check_file(path, false)?;
+    super::guard::check_header(path)?;
     let obj = OpenFileOptions::new()
         .read_until(tags::PIXEL_DATA)
         .open_file(path)

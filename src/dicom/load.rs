@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use dicom_dictionary_std::tags;
-use dicom_object::{DefaultDicomObject, OpenFileOptions};
+use dicom_object::DefaultDicomObject;
 use ndarray::{Array3, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
@@ -56,17 +55,12 @@ pub fn load_stack(id: &str, stack: &Stack, progress: &Progress) -> Result<Volume
 /// Parses a whole file, pixel data included. A file whose header reads but whose body does not
 /// has pixel data shorter than its header declares: said so, rather than "not DICOM".
 fn open_with_pixels(path: &Path) -> Result<(DefaultDicomObject, FileHeader)> {
-    let file_len = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, e))?
-        .len();
-    super::guard::check_file(path, true)?;
-    let obj = match OpenFileOptions::new().open_file(path) {
+    let bytes = super::file_bytes::read_checked(path)?;
+    let file_len = bytes.len() as u64;
+    let obj = match super::file_bytes::parse(&bytes, false) {
         Ok(obj) => obj,
         Err(e) => {
-            let header_reads = OpenFileOptions::new()
-                .read_until(tags::PIXEL_DATA)
-                .open_file(path)
-                .is_ok();
+            let header_reads = super::file_bytes::parse(&bytes, true).is_ok();
             return Err(if header_reads {
                 Error::Limits {
                     subject: path.display().to_string(),

@@ -3,6 +3,7 @@
 //! | file | job |
 //! |---|---|
 //! | `scan.rs` | folders and DICOMDIRs → patient / study / series index (headers only) |
+//! | `file_bytes.rs` | a file's bytes read once, only through its Pixel Data, checked, parsed from memory |
 //! | `guard.rs` | a header walk before dicom-rs: lengths, VRs and items that would make it allocate or run past the file |
 //! | `header.rs` | one file's header → pixel layout, per-frame geometry and rescale |
 //! | `series.rs` | a study's headers → ordered, validated stacks |
@@ -20,6 +21,7 @@ pub mod attrs;
 mod codestream;
 pub mod decode;
 pub mod export;
+pub mod file_bytes;
 pub mod guard;
 pub mod header;
 mod jpeg12;

@@ -173,8 +173,10 @@ fn is_dicomdir_name(path: &Path) -> bool {
 /// Paths of the image files a DICOMDIR references (Referenced File ID, relative to the
 /// DICOMDIR's folder, components joined with the platform separator).
 fn dicomdir_files(path: &Path) -> Result<Vec<PathBuf>, String> {
-    super::guard::check_file(path, true).map_err(|e| format!("not a readable DICOMDIR: {e}"))?;
-    let obj = dicom_object::open_file(path).map_err(|e| format!("not a readable DICOMDIR: {e}"))?;
+    let bytes = super::file_bytes::read_checked(path)
+        .map_err(|e| format!("not a readable DICOMDIR: {e}"))?;
+    let obj = super::file_bytes::parse(&bytes, false)
+        .map_err(|e| format!("not a readable DICOMDIR: {e}"))?;
     let root = path.parent().unwrap_or(Path::new("."));
     let mut files = Vec::new();
     for record in attrs::items(&obj, tags::DIRECTORY_RECORD_SEQUENCE) {

@@ -26,8 +26,8 @@ pub fn rasterise_segmentation(
         path: path.to_path_buf(),
         problem,
     };
-    super::guard::check_file(path, true)?;
-    let obj = dicom_object::open_file(path).map_err(|e| Error::NotDicom {
+    let bytes = super::file_bytes::read_checked(path)?;
+    let obj = super::file_bytes::parse(&bytes, false).map_err(|e| Error::NotDicom {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
