@@ -77,6 +77,20 @@ pub fn white_matter_field(
     field
 }
 
+/// One exam with its own shading divided out (`white_matter_field`); the image unchanged when
+/// no field can be estimated.
+pub fn flatten(
+    voxels: &Array3<f32>,
+    brain: &Mask,
+    geometry: &Geometry,
+    sigma_mm: f64,
+) -> Array3<f32> {
+    match white_matter_field(voxels, brain, geometry, sigma_mm) {
+        Some(field) => divide(voxels, &field, brain),
+        None => voxels.clone(),
+    }
+}
+
 /// Both exams of a pair with the baseline's shading divided out. One field, the baseline's,
 /// serves both: the follow-up has been normalised to the baseline's intensities (`change`),
 /// shading included. The images unchanged when no field can be estimated.

@@ -660,15 +660,12 @@ fn landmarks_for(
         return Landmarks::new(flat, brain, geometry);
     }
     let follow_brain = crate::change::brain_mask(followup.voxels(), follow_geometry);
-    let follow_flat = match crate::bias::white_matter_field(
+    let follow_flat = crate::bias::flatten(
         followup.voxels(),
         &follow_brain,
         follow_geometry,
         settings.bias_sigma_mm,
-    ) {
-        Some(field) => crate::bias::divide(followup.voxels(), &field, &follow_brain),
-        None => followup.voxels().clone(),
-    };
+    );
     Landmarks::on_other_exam(
         &follow_flat,
         &follow_brain,

@@ -216,11 +216,7 @@ fn trace_memory(n: u64, seed: &Seed, path: &Path, config: &Config) {
         return;
     };
     if peak > *last && peak > 64 * 1024 {
-        let saved = config.failures.as_ref().map(|dir| {
-            let to = dir.join(format!("memory-{n}-{}", file_name(path)));
-            let _ = std::fs::copy(path, &to);
-            to
-        });
+        let saved = save_input(config, "memory", n, path);
         eprintln!(
             "fuzz: execution {n} ({}) raised peak memory to {} MiB; input {saved:?}",
             seed.name,
@@ -239,11 +235,7 @@ fn watchdog(running: &Running, finished: &std::sync::atomic::AtomicBool, config:
         };
         for (start, n, path) in r.values() {
             if start.elapsed() > config.hang_after {
-                let saved = config.failures.as_ref().map(|dir| {
-                    let to = dir.join(format!("hang-{n}-{}", file_name(path)));
-                    let _ = std::fs::copy(path, &to);
-                    to
-                });
+                let saved = save_input(config, "hang", *n, path);
                 eprintln!(
                     "fuzz: execution {n} hangs (over {:?}) on {}; input saved as {:?}",
                     config.hang_after,
@@ -254,6 +246,16 @@ fn watchdog(running: &Running, finished: &std::sync::atomic::AtomicBool, config:
             }
         }
     }
+}
+
+/// Copies the input of execution `n` at `path` into the failures folder as `KIND-N-NAME`;
+/// where it went, if it was saved.
+fn save_input(config: &Config, kind: &str, n: u64, path: &Path) -> Option<PathBuf> {
+    let to = config
+        .failures
+        .as_ref()?
+        .join(format!("{kind}-{n}-{}", file_name(path)));
+    std::fs::copy(path, &to).ok().map(|_| to)
 }
 
 fn file_name(path: &Path) -> String {

@@ -14,17 +14,13 @@ use crate::error::{Error, Result};
 pub fn repository_seeds(root: &Path, scratch: &Path, with_report: bool) -> Result<Vec<Seed>> {
     let mut seeds = Vec::new();
     let external = root.join("tests/fixtures/external");
-    let mut folders: Vec<PathBuf> = read_dir(&external)?
-        .into_iter()
-        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "expected"))
-        .collect();
-    folders.sort();
+    let folders = sorted_entries(&external, |p| {
+        p.is_dir() && p.file_name().is_some_and(|n| n != "expected")
+    })?;
     for folder in folders {
-        let mut files: Vec<PathBuf> = read_dir(&folder)?
-            .into_iter()
-            .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "md"))
-            .collect();
-        files.sort();
+        let files = sorted_entries(&folder, |p| {
+            p.is_file() && p.extension().is_none_or(|e| e != "md")
+        })?;
         for file in files {
             seeds.push(seed(Target::DicomSeries, &folder, &file)?);
         }
@@ -120,9 +116,15 @@ fn seed(target: Target, folder: &Path, file: &Path) -> Result<Seed> {
     })
 }
 
-fn read_dir(dir: &Path) -> Result<Vec<PathBuf>> {
+/// The entries of `dir` that `keep` accepts, sorted (seeds in a fixed order on any machine).
+fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+    let mut kept: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| keep(p))
+        .collect();
+    kept.sort();
+    Ok(kept)
 }
 
 fn copy(from: &Path, to: &Path) -> Result<()> {
