@@ -140,3 +140,31 @@ fn an_unreadable_folder_is_named_and_the_rest_loads() {
     let volume = load_only_series(dir.path()).unwrap();
     assert_eq!(volume.dims(), [48, 40, 6]);
 }
+
+/// Files that change between the scan and the load (a copy still running, a medium swapped):
+/// each is named with what is wrong with it now, never read as what the scan saw.
+#[test]
+fn a_file_changed_after_the_scan_is_named_at_load() {
+    let (dir, files) = series_copy();
+    let scan = scan_paths(&[dir.path().to_path_buf()], &Progress::new());
+    let series = scan.all_series().next().unwrap().clone();
+    let name = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
+    // Cut in half: the pixel data is short now.
+    let bytes = std::fs::read(&files[1]).unwrap();
+    std::fs::write(&files[1], &bytes[..bytes.len() / 2]).unwrap();
+    let error = load_series(&series, &Progress::new())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains(&name(&files[1])), "{error}");
+    std::fs::write(&files[1], &bytes).unwrap();
+    // Another image in its place: another size than the series'.
+    let other = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/baseline/FLAIR_3D/IM0001");
+    std::fs::copy(&other, &files[2]).unwrap();
+    let error = load_series(&series, &Progress::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains(&name(&files[2])) && error.contains("changed since the scan"),
+        "{error}"
+    );
+}
