@@ -47,3 +47,26 @@ fn a_missing_referenced_file_is_named_and_the_rest_loads() {
     assert!(scan.problems[0].path.ends_with("IM6"));
     assert_eq!(scan.all_series().next().unwrap().files.len(), 5);
 }
+
+/// A DICOMDIR whose Referenced File ID climbs out of its medium ("..") is refused as a whole,
+/// by name, before any file outside the folder is opened (issue #11).
+#[test]
+fn a_dicomdir_pointing_outside_its_folder_is_refused() {
+    let copy = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(medium().join("DICOMDIR")).unwrap();
+    let from = br"DICOM\ST1\SE1\IM4";
+    let to = br"..\..\..\..\..\IM";
+    assert_eq!(from.len(), to.len());
+    let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
+    bytes[at..at + to.len()].copy_from_slice(to);
+    let dicomdir = copy.path().join("DICOMDIR");
+    std::fs::write(&dicomdir, bytes).unwrap();
+    let scan = scan_paths(std::slice::from_ref(&dicomdir), &Progress::new());
+    assert_eq!(scan.files_seen, 0);
+    assert_eq!(scan.problems.len(), 1, "{:?}", scan.problems);
+    assert!(
+        scan.problems[0].path == dicomdir && scan.problems[0].problem.contains("not a plain path"),
+        "{:?}",
+        scan.problems
+    );
+}
