@@ -168,3 +168,14 @@ fn a_file_changed_after_the_scan_is_named_at_load() {
         "{error}"
     );
 }
+
+/// A cancelled scan stops while it is still listing the folder (a huge tree on a slow share
+/// takes minutes to list): nothing is read.
+#[test]
+fn a_cancelled_scan_stops_listing() {
+    let (dir, _) = series_copy();
+    let progress = Progress::new();
+    progress.cancel();
+    let scan = scan_paths(&[dir.path().to_path_buf()], &progress);
+    assert_eq!(scan.files_seen, 0, "{:#?}", scan.problems);
+}

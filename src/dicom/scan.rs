@@ -68,7 +68,7 @@ pub fn scan_paths(paths: &[PathBuf], progress: &Progress) -> Scan {
     let mut problems = Vec::new();
     let mut files = Vec::new();
     for path in paths {
-        collect_files(path, &mut files, &mut problems);
+        collect_files(path, &mut files, &mut problems, progress);
     }
     files.sort();
     files.dedup();
@@ -117,7 +117,16 @@ fn problem_text(error: &Error) -> String {
 
 /// Expands a path into the files to read: a DICOMDIR yields the files it references, a folder
 /// every regular file below it (symbolic links to folders are not followed, to avoid loops).
-fn collect_files(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<FileProblem>) {
+/// A cancelled `progress` stops the walk (a huge tree on a slow share takes minutes to list).
+fn collect_files(
+    path: &Path,
+    files: &mut Vec<PathBuf>,
+    problems: &mut Vec<FileProblem>,
+    progress: &Progress,
+) {
+    if progress.is_cancelled() {
+        return;
+    }
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) => {
@@ -157,8 +166,11 @@ fn collect_files(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<FileP
         let Ok(kind) = entry.file_type() else {
             continue;
         };
+        if progress.is_cancelled() {
+            return;
+        }
         if kind.is_dir() {
-            collect_files(&child, files, problems);
+            collect_files(&child, files, problems, progress);
         } else if kind.is_file() || (kind.is_symlink() && child.is_file()) {
             files.push(child);
         }
