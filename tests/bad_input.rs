@@ -405,3 +405,22 @@ fn a_codestream_larger_than_its_header_is_refused_before_decoding() {
         );
     }
 }
+
+/// The fuzzing harness's memory find (issue #11, `--trace-memory` key 8, execution 22,956):
+/// an item of undefined length inside a sequence of defined length, without its delimiter
+/// there. dicom-rs read on past the sequence's end, out of step, to 894 MB at scan time; the
+/// guard now refuses it by name before dicom-rs sees it.
+#[test]
+fn an_undelimited_item_in_a_defined_sequence_is_refused_at_scan() {
+    let found = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz/enhanced-mr-undefined-item-in-defined-sequence.dcm");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("ENHANCED");
+    std::fs::copy(&found, &copy).unwrap();
+    let scan = scan(dir.path());
+    let problem = problem_for(&scan, &copy);
+    assert!(
+        problem.contains("undefined length in sequence (0020,9113) has no delimiter"),
+        "{problem}"
+    );
+}

@@ -253,6 +253,8 @@ const MAX_DEPTH: usize = 64;
 enum Walked {
     /// To its end.
     Whole,
+    /// To an item's delimiter (an item of undefined length must end with one).
+    Delimited,
     /// At the top level's Pixel Data (with `until_pixels`) or the end of the bytes held.
     Stopped,
 }
@@ -426,7 +428,7 @@ impl Walker<'_> {
             // An item ends with its delimiter; the top level has none (a fuzz-found file had
             // one there, and the walk stopped while dicom-rs read on into gigabytes).
             if header.tag == ITEM_END && depth > 0 {
-                return Ok(Walked::Whole);
+                return Ok(Walked::Delimited);
             }
             if header.tag.group() == 0xFFFE {
                 return Err(Fault::Structure(format!(
@@ -494,14 +496,27 @@ impl Walker<'_> {
             };
             let walked = match header.tag {
                 SEQUENCE_END => return Ok(Walked::Whole),
-                ITEM if header.length == UNDEFINED => self.data_set(end, depth + 1)?,
+                ITEM if header.length == UNDEFINED => {
+                    // Its delimiter must come before its sequence ends: dicom-rs reads such an
+                    // item on to its delimiter past a defined-length sequence's end, out of
+                    // step (a fuzz-found enhanced MR: 894 MB at scan time).
+                    let walked = self.data_set(end, depth + 1)?;
+                    if walked == Walked::Whole {
+                        return Err(Fault::Structure(format!(
+                            "an item of undefined length in sequence {} has no delimiter \
+                             before byte {end}",
+                            sequence.tag
+                        )));
+                    }
+                    walked
+                }
                 ITEM => {
                     let item_end = self.end_of(&header, end)?;
                     let walked = self.data_set(item_end, depth + 1)?;
                     // Its elements must fill the item exactly: dicom-rs reads on from where the
                     // last element ends, not from the item's end, so a fuzz-found odd length
                     // inside an item put the rest of the file out of step for it (2 GB read).
-                    if walked == Walked::Whole && self.at != item_end {
+                    if walked != Walked::Stopped && self.at != item_end {
                         return Err(Fault::Structure(format!(
                             "the item at byte {} holds {} bytes its elements do not fill",
                             item_end.saturating_sub(header.length as usize + 8),
