@@ -7,7 +7,7 @@ use egui::Ui;
 use tandem::compare::Comparison;
 
 use super::command::{Command, Decision, Layout, Plane, Side};
-use super::jobs::{Job, LoadedExam, load_exam, run_comparison};
+use super::jobs::{Job, JobError, LoadedExam, load_exam, run_comparison};
 use super::review::Review;
 use super::views::{
     SliceTexture, compare_views_ui, exam_panel_ui, lesion_table_ui, series_list_ui,
@@ -20,6 +20,9 @@ pub enum Activity<T> {
     Idle,
     Running(Job<T>),
     Failed(String),
+    /// The job panicked and the app has not yet saved the reading for recovery
+    /// (`TandemApp::after_a_crash` turns it into `Failed` in the same frame).
+    Crashed(String),
 }
 
 impl<T: Send + 'static> Activity<T> {
@@ -27,7 +30,7 @@ impl<T: Send + 'static> Activity<T> {
         matches!(self, Activity::Running(_))
     }
 
-    /// Takes a finished job's result; leaves `Idle` or `Failed` behind.
+    /// Takes a finished job's result; leaves `Idle`, `Failed` or `Crashed` behind.
     pub(super) fn poll(&mut self) -> Option<(u64, T)> {
         let Activity::Running(job) = self else {
             return None;
@@ -39,15 +42,29 @@ impl<T: Send + 'static> Activity<T> {
                 *self = Activity::Idle;
                 Some((generation, value))
             }
-            Err(message) if message == "cancelled" => {
+            Err(JobError::Cancelled) => {
                 *self = Activity::Idle;
                 None
             }
-            Err(message) => {
+            Err(JobError::Failed(message)) => {
                 *self = Activity::Failed(message);
                 None
             }
+            Err(JobError::Crashed(message)) => {
+                *self = Activity::Crashed(message);
+                None
+            }
         }
+    }
+
+    /// What the job that crashed was doing, once: the activity becomes an ordinary failure.
+    fn take_crash(&mut self) -> Option<String> {
+        let Activity::Crashed(message) = self else {
+            return None;
+        };
+        let what = message.clone();
+        *self = Activity::Failed(message.clone());
+        Some(what)
     }
 
     fn cancel(&mut self) {
@@ -539,12 +556,24 @@ impl TandemApp {
         }
     }
 
-    /// A background job that panicked (`jobs::take_crash`): the reading is written to the
+    /// A background job that panicked (`Activity::Crashed`): the reading is written to the
     /// recovery file at once, before anything else can go wrong, and the reader is told.
     fn after_a_crash(&mut self) {
-        let Some(what) = super::jobs::take_crash() else {
+        let mut crashes: Vec<String> = self
+            .exams
+            .iter_mut()
+            .filter_map(|slot| slot.activity.take_crash())
+            .collect();
+        crashes.extend(self.comparison.take_crash());
+        if let Some(what) = self.session.report_job.take_crash() {
+            // The status line below tells it; "Report not written" would hide the recovery.
+            self.session.report_job = Activity::Idle;
+            crashes.push(what);
+        }
+        if crashes.is_empty() {
             return;
-        };
+        }
+        let what = crashes.join("; ");
         self.keep_for_recovery();
         let kept = if self.session.data_dir.is_some() {
             "your reading is kept and saved for recovery"
@@ -794,7 +823,7 @@ impl TandemApp {
                     self.commands.push(cancel);
                 }
             }
-            Activity::Failed(message) => {
+            Activity::Failed(message) | Activity::Crashed(message) => {
                 ui.colored_label(
                     ui.visuals().error_fg_color,
                     format!("Comparison failed: {message}"),

@@ -2,24 +2,53 @@
 //! can be cancelled through a shared [`Progress`], and sends one result over a channel. A
 //! generation number lets the app drop the results of jobs it no longer wants.
 //!
-//! A job that panics (a bug, or a library failing on data nobody foresaw) ends as a failed job,
-//! never as a closed window: the panic is caught on the job's thread, and [`take_crash`] tells
-//! the app, which saves the reading for recovery before anything else.
+//! A job ends in a value or a [`JobError`]: cancelled, failed, or crashed. A job that panics (a
+//! bug, or a library failing on data nobody foresaw) ends as `Crashed`, never as a closed
+//! window: the panic is caught on the job's thread, and the app saves the reading for recovery
+//! before anything else. The crash travels with the job's own result, so two apps in one
+//! process (the UI tests) never see each other's crashes.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
-use std::sync::{Arc, Mutex};
 
 use tandem::dicom::{Scan, Series, load_series, scan_paths};
 use tandem::progress::Progress;
 use tandem::volume::Volume;
 
-/// What the last job to panic was doing, until the app takes it (`take_crash`).
-static CRASH: Mutex<Option<String>> = Mutex::new(None);
+/// Why a job produced no value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobError {
+    /// The reader (or the app) cancelled it: nothing to report.
+    Cancelled,
+    /// It could not do its work: the message says why, naming the file when there is one.
+    Failed(String),
+    /// It panicked: what it was doing and the panic's message.
+    Crashed(String),
+}
 
-/// What a job that panicked since the last call was doing and why, if one did.
-pub fn take_crash() -> Option<String> {
-    CRASH.lock().ok()?.take()
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobError::Cancelled => f.write_str("cancelled"),
+            JobError::Failed(why) | JobError::Crashed(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<tandem::Error> for JobError {
+    fn from(e: tandem::Error) -> Self {
+        match e {
+            tandem::Error::Cancelled => JobError::Cancelled,
+            other => JobError::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<String> for JobError {
+    fn from(why: String) -> Self {
+        JobError::Failed(why)
+    }
 }
 
 /// A running job that will produce a `T`.
@@ -28,16 +57,16 @@ pub struct Job<T> {
     pub progress: Arc<Progress>,
     /// What the job is doing, for the progress bar.
     pub label: String,
-    receiver: Receiver<Result<T, String>>,
+    receiver: Receiver<Result<T, JobError>>,
 }
 
 impl<T: Send + 'static> Job<T> {
     /// Starts `work` on a new thread; `ctx` is asked to repaint when it finishes.
-    pub fn spawn(
+    pub fn spawn<E: Into<JobError>>(
         generation: u64,
         label: impl Into<String>,
         ctx: egui::Context,
-        work: impl FnOnce(&Progress) -> Result<T, String> + Send + 'static,
+        work: impl FnOnce(&Progress) -> Result<T, E> + Send + 'static,
     ) -> Self {
         let progress = Arc::new(Progress::new());
         let (sender, receiver) = channel();
@@ -49,16 +78,14 @@ impl<T: Send + 'static> Job<T> {
             .spawn(move || {
                 // The job owns everything it touches but `shared` (atomics): unwinding out of
                 // it leaves nothing half-updated that the app reads again.
-                let run = std::panic::AssertUnwindSafe(|| work(&shared));
+                let run = std::panic::AssertUnwindSafe(|| work(&shared).map_err(Into::into));
                 let result = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
                     let why = tandem::error::panic_message(panic.as_ref());
                     // The label names folders, which may carry a patient's name: not logged.
                     log::error!("a background job stopped on an internal error ({why})");
-                    let what = format!("{doing} stopped on an internal error ({why})");
-                    if let Ok(mut crash) = CRASH.lock() {
-                        *crash = Some(what.clone());
-                    }
-                    Err(what)
+                    Err(JobError::Crashed(format!(
+                        "{doing} stopped on an internal error ({why})"
+                    )))
                 });
                 // The app may have dropped the job (cancelled): nobody to tell, nothing lost.
                 let _ = sender.send(result);
@@ -68,7 +95,8 @@ impl<T: Send + 'static> Job<T> {
         let receiver = match spawned {
             Ok(_) => receiver,
             Err(e) => {
-                let _ = sender_fallback.send(Err(format!("could not start a worker thread: {e}")));
+                let why = format!("could not start a worker thread: {e}");
+                let _ = sender_fallback.send(Err(JobError::Failed(why)));
                 receiver_fallback
             }
         };
@@ -81,11 +109,13 @@ impl<T: Send + 'static> Job<T> {
     }
 
     /// The result, once the job has finished.
-    pub fn poll(&self) -> Option<Result<T, String>> {
+    pub fn poll(&self) -> Option<Result<T, JobError>> {
         match self.receiver.try_recv() {
             Ok(result) => Some(result),
             Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => Some(Err("the worker stopped unexpectedly".into())),
+            Err(TryRecvError::Disconnected) => Some(Err(JobError::Crashed(
+                "the worker stopped unexpectedly".into(),
+            ))),
         }
     }
 
@@ -108,9 +138,9 @@ pub fn load_exam(
     path: PathBuf,
     series_id: Option<String>,
     progress: &Progress,
-) -> Result<LoadedExam, String> {
+) -> Result<LoadedExam, JobError> {
     let scan = scan_paths(std::slice::from_ref(&path), progress);
-    progress.check().map_err(|e| e.to_string())?;
+    progress.check()?;
     let series = match &series_id {
         Some(id) => scan.all_series().find(|s| &s.id == id),
         None => preferred_series(&scan),
@@ -124,7 +154,7 @@ pub fn load_exam(
         )
     })?;
     let series_id = series.id.clone();
-    let volume = load_series(series, progress).map_err(|e| e.to_string())?;
+    let volume = load_series(series, progress)?;
     // The scanner's suggested window when there is one, else one from the histogram.
     let window = match series.facts.window {
         Some([center, width]) => ((center - width / 2.0) as f32, (center + width / 2.0) as f32),
@@ -190,7 +220,54 @@ pub fn run_comparison(
     followup: PathBuf,
     options: tandem::compare::CompareOptions,
     progress: &Progress,
-) -> Result<tandem::compare::Comparison, String> {
+) -> Result<tandem::compare::Comparison, tandem::Error> {
     tandem::compare::compare_full(&baseline, &followup, &options, progress)
-        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn finished<T: Send + 'static>(job: &Job<T>) -> Result<T, JobError> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(result) = job.poll() {
+                return result;
+            }
+            assert!(Instant::now() < deadline, "the job never ended");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Each job's end is its own: a panic, a cancel and a failure come back as distinct
+    /// variants from the job that had them, with nothing shared between jobs (two apps in one
+    /// process once saw each other's crashes through a global slot).
+    #[test]
+    fn a_job_ends_in_its_own_value_cancel_failure_or_crash() {
+        let ctx = egui::Context::default();
+        let crash = Job::spawn(1, "Crashing", ctx.clone(), |_| -> Result<u8, JobError> {
+            panic!("boom")
+        });
+        let fine = Job::spawn(2, "Working", ctx.clone(), |_| Ok::<u8, JobError>(7));
+        let cancelled = Job::spawn(3, "Cancelled", ctx.clone(), |p| {
+            p.cancel();
+            p.check().map(|()| 0u8)
+        });
+        let failed = Job::spawn(4, "Failing", ctx, |_| {
+            Err::<u8, _>("no such file".to_string())
+        });
+        assert_eq!(
+            finished(&crash),
+            Err(JobError::Crashed(
+                "Crashing stopped on an internal error (boom)".into()
+            ))
+        );
+        assert_eq!(finished(&fine), Ok(7));
+        assert_eq!(finished(&cancelled), Err(JobError::Cancelled));
+        assert_eq!(
+            finished(&failed),
+            Err(JobError::Failed("no such file".into()))
+        );
+    }
 }

@@ -716,10 +716,12 @@ fn a_job_that_panics_leaves_the_window_and_saves_the_reading() {
     harness.run_steps(3);
     assert!(!recovery.exists(), "no autosave yet");
     let ctx = harness.ctx.clone();
-    harness.state_mut().comparison =
-        super::app::Activity::Running(super::jobs::Job::spawn(99, "Comparing again", ctx, |_| {
-            panic!("a bug in a library")
-        }));
+    harness.state_mut().comparison = super::app::Activity::Running(super::jobs::Job::spawn(
+        99,
+        "Comparing again",
+        ctx,
+        |_| -> Result<_, super::jobs::JobError> { panic!("a bug in a library") },
+    ));
     let deadline = Instant::now() + Duration::from_secs(60);
     while !matches!(harness.state().comparison, super::app::Activity::Failed(_)) {
         assert!(Instant::now() < deadline, "the job never ended");

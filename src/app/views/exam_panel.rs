@@ -30,7 +30,7 @@ pub fn exam_panel_ui(ui: &mut Ui, slot: &mut ExamSlot, fraction: f32, commands: 
                 });
                 ui.weak(&job.label);
             }
-            Activity::Failed(message) => {
+            Activity::Failed(message) | Activity::Crashed(message) => {
                 ui.colored_label(ui.visuals().error_fg_color, message);
             }
             Activity::Idle => {}
