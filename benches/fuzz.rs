@@ -8,7 +8,9 @@
 //! execution N), `--out DIR` (default target/fuzz: failures in DIR/failures, worker copies in
 //! DIR/work), `--no-report-seeds` (skip the SEG, NIfTI and session seeds, which need a
 //! comparison of the sample pair), `--trace-memory` (report and save each input that raises
-//! the peak memory past 64 MiB; with `RAYON_NUM_THREADS=1` to know whose it is).
+//! the peak memory past 64 MiB; with `RAYON_NUM_THREADS=1` to know whose it is),
+//! `--processes` (read each DICOM series and DICOMDIR mutant with `tandem info --load` in its
+//! own process and fail any whose peak resident memory passes 256 MiB).
 
 #![allow(clippy::print_stdout)]
 
@@ -50,6 +52,10 @@ fn main() -> ExitCode {
         failures: Some(out.join("failures")),
         hang_after: Duration::from_secs(20),
         trace_memory: args.iter().any(|a| a == "--trace-memory"),
+        child: args
+            .iter()
+            .any(|a| a == "--processes")
+            .then(|| env!("CARGO_BIN_EXE_tandem").into()),
     };
     println!(
         "fuzz: {} seeds, {} executions from {} (key {}); work in {}",

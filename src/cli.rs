@@ -45,6 +45,10 @@ enum Command {
         /// Print JSON (schema in the README) instead of text.
         #[arg(long)]
         json: bool,
+        /// End with the process's peak resident memory on standard error (the fuzzer's
+        /// per-process check of bounded memory).
+        #[arg(long)]
+        peak_memory: bool,
     },
     /// Write the synthetic sample pair (baseline + follow-up DICOM, ground truth) to OUT.
     Synth {
@@ -137,7 +141,18 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             crate::app::run(crate::app::Startup::Exams(baseline, followup))
         }
         Some(Command::Practice { case }) => crate::app::run(crate::app::Startup::Practice(case)),
-        Some(Command::Info { paths, load, json }) => info(&paths, load, json),
+        Some(Command::Info {
+            paths,
+            load,
+            json,
+            peak_memory,
+        }) => {
+            let code = info(&paths, load, json);
+            if peak_memory && let Some(kib) = tandem::memory::peak_resident_kib() {
+                eprintln!("{}{kib}", tandem::fuzz::child::PEAK_LINE);
+            }
+            code
+        }
         Some(Command::Synth {
             out,
             scale,

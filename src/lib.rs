@@ -6,6 +6,8 @@
 //! |---|---|
 //! | [`dicom`] | scan folders/DICOMDIRs into series; load a series into a [`Volume`] |
 //! | [`fsutil`] | atomic file writes (temporary file, then rename) |
+//! | [`fuzz`] | mutation fuzzing of every entry point that reads a user's files, in process or one child process per mutant |
+//! | [`memory`] | the process's peak resident memory, from /proc |
 //! | [`geometry`] | patient LPS geometry: origin, spacing, direction; index ↔ mm |
 //! | [`volume`] | `Volume`: voxels + geometry, built only through validation |
 //! | [`register`] | rigid registration of the follow-up onto the baseline (multi-resolution, robust) |
@@ -47,6 +49,7 @@ pub mod lesion_extent;
 pub mod lesion_find;
 pub mod location;
 pub mod marks;
+pub mod memory;
 pub mod morphology;
 pub mod progress;
 pub mod reading;

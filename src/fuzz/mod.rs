@@ -11,6 +11,7 @@
 //!
 //! Run it with `cargo bench --bench fuzz` (see README); a short run is part of the tests.
 
+pub mod child;
 pub mod mutate;
 pub mod seeds;
 pub mod targets;
@@ -24,7 +25,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use mutate::{Rng, mutate};
-use targets::{Seed, exercise};
+use targets::{Seed, Target, exercise};
 
 /// How a run is made.
 #[derive(Debug, Clone)]
@@ -42,12 +43,15 @@ pub struct Config {
     /// Report each execution that raises the process's peak memory past 64 MiB, and save its
     /// input (run with one thread to know whose it is).
     pub trace_memory: bool,
+    /// The `tandem` binary: when given, each DICOM series and DICOMDIR mutant is read by
+    /// `tandem info --load` in its own process, whose peak memory is checked (`child`).
+    pub child: Option<PathBuf>,
 }
 
 /// One failing execution.
 #[derive(Debug, Clone)]
 pub struct Failure {
-    /// "panic".
+    /// "panic" (in process or in a child), or a child's "abort", "hang", "memory" or "spawn".
     pub kind: &'static str,
     pub target: &'static str,
     pub seed: String,
@@ -164,6 +168,20 @@ fn execute(
     let mut rng = Rng::new(config.key ^ n.wrapping_mul(0x2545_F491_4F6C_DD1D));
     let mutant = mutate(&seed.bytes, &mut rng, seed.target.is_dicom());
     std::fs::write(&path, &mutant).ok()?;
+    if let Some(binary) = &config.child
+        && matches!(seed.target, Target::DicomSeries | Target::Dicomdir)
+    {
+        let log = config.work.join(format!("worker-{worker}.log"));
+        let failure = child::read_in_child(binary, &folder, &log, config.hang_after)?;
+        return Some(Failure {
+            kind: failure.kind,
+            target: seed.target.name(),
+            seed: seed.name.clone(),
+            execution: n,
+            message: failure.message,
+            saved: save_input(config, failure.kind, n, &path),
+        });
+    }
     if let Ok(mut r) = running.lock() {
         r.insert(worker, (Instant::now(), n, path.clone()));
     }
@@ -195,23 +213,11 @@ fn execute(
     })
 }
 
-/// The process's peak resident memory (kB), from /proc (0 where there is none).
-fn peak_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// Peak memory after the last traced execution (kB).
 static TRACED_PEAK: Mutex<u64> = Mutex::new(0);
 
 fn trace_memory(n: u64, seed: &Seed, path: &Path, config: &Config) {
-    let peak = peak_kb();
+    let peak = crate::memory::peak_resident_kib().unwrap_or(0);
     let Ok(mut last) = TRACED_PEAK.lock() else {
         return;
     };

@@ -1,0 +1,121 @@
+//! One mutant read in a child process: `tandem info --load --peak-memory FOLDER`, the way a
+//! reader's own `tandem` would read it. This is the issue's own measure of bounded memory (peak
+//! resident memory of one process reading one mutated file), which an in-process run can only
+//! approach: there, the peak is the whole run's and the allocator keeps what it freed.
+//!
+//! A child that dies on a signal (an abort, a failed allocation), exits with Rust's panic code,
+//! runs past the hang limit, or reports a peak over [`PEAK_LIMIT_KIB`] is a failure.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The bound on one process reading one mutated file: 256 MiB.
+pub const PEAK_LIMIT_KIB: u64 = 256 * 1024;
+
+/// The line `tandem info --peak-memory` ends its error output with.
+pub const PEAK_LINE: &str = "peak resident memory (KiB): ";
+
+/// How one child's run went, when it went wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildFailure {
+    /// "abort", "panic", "hang", "memory" or "spawn".
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// Runs `binary info --load --peak-memory folder`, its error output kept in `log` (a file, so
+/// a chatty child never blocks on a full pipe); `None` when it ended well within bounds.
+pub fn read_in_child(
+    binary: &Path,
+    folder: &Path,
+    log: &Path,
+    hang_after: Duration,
+) -> Option<ChildFailure> {
+    let fail = |kind, message: String| Some(ChildFailure { kind, message });
+    let stderr = match std::fs::File::create(log) {
+        Ok(file) => file,
+        Err(e) => return fail("spawn", format!("{}: {e}", log.display())),
+    };
+    let spawned = Command::new(binary)
+        .args(["info", "--load", "--peak-memory"])
+        .arg(folder)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => return fail("spawn", format!("{}: {e}", binary.display())),
+    };
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > hang_after => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return fail("hang", format!("still running after {hang_after:?}"));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => return fail("spawn", format!("waiting for the child: {e}")),
+        }
+    };
+    let said = std::fs::read_to_string(log).unwrap_or_default();
+    let last = said
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    match status.code() {
+        None => return fail("abort", format!("ended by a signal ({status}): {last}")),
+        Some(101) => return fail("panic", last.to_owned()),
+        Some(_) => {}
+    }
+    match peak_reported(&said) {
+        Some(peak) if peak > PEAK_LIMIT_KIB => fail(
+            "memory",
+            format!(
+                "peak resident memory {} MiB (limit {} MiB)",
+                peak / 1024,
+                PEAK_LIMIT_KIB / 1024
+            ),
+        ),
+        Some(_) => None,
+        // No /proc where the child ran: nothing to check, but nothing failed either.
+        None if crate::memory::peak_resident_kib().is_none() => None,
+        None => fail("memory", format!("no peak memory reported: {last}")),
+    }
+}
+
+/// The peak a child reported on its error output.
+pub fn peak_reported(stderr: &str) -> Option<u64> {
+    stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix(PEAK_LINE)?.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reported_peak_is_the_last_line_that_says_it() {
+        let said = format!("warning: odd file\n{PEAK_LINE}1000\nnoise\n{PEAK_LINE}2048\n");
+        assert_eq!(peak_reported(&said), Some(2048));
+        assert_eq!(peak_reported("tandem: nothing readable\n"), None);
+    }
+
+    #[test]
+    fn a_binary_that_is_not_there_is_a_spawn_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let failure = read_in_child(
+            &dir.path().join("no-such-tandem"),
+            dir.path(),
+            &dir.path().join("log"),
+            Duration::from_secs(5),
+        );
+        assert_eq!(failure.map(|f| f.kind), Some("spawn"));
+    }
+}
