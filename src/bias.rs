@@ -21,7 +21,8 @@ use ndarray::{Array3, Zip};
 use rayon::prelude::*;
 
 use crate::geometry::Geometry;
-use crate::morphology::{Mask, gaussian, masked_values};
+use crate::intensity::masked_values;
+use crate::morphology::{Mask, gaussian};
 use crate::tissue::TissueModel;
 
 /// Passes of band selection and local mean (the band narrows with each).

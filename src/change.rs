@@ -12,9 +12,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::geometry::{Geometry, Vec3};
-use crate::morphology::{
-    Mask, fill_holes, label_components, largest_component, masked_values, morph, quantile,
-};
+use crate::intensity::{masked_values, otsu, quantile};
+use crate::morphology::{Mask, fill_holes, label_components, largest_component, morph};
 
 /// Settings of detection; printed in every report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,48 +118,6 @@ pub fn brain_mask(voxels: &Array3<f32>, geometry: &Geometry) -> Mask {
     let opened = morph(&core, radius, true);
     // Ventricles are dark holes inside the brain: part of it for change detection.
     fill_holes(&opened)
-}
-
-/// Otsu's threshold over a 256-bin histogram.
-pub fn otsu(voxels: &Array3<f32>) -> f32 {
-    let (lo, hi) = voxels
-        .iter()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| {
-            (a.min(*v), b.max(*v))
-        });
-    if hi <= lo {
-        return lo;
-    }
-    let bins = 256usize;
-    let scale = (bins - 1) as f32 / (hi - lo);
-    let mut histogram = vec![0f64; bins];
-    for v in voxels {
-        if let Some(h) = histogram.get_mut(((v - lo) * scale) as usize) {
-            *h += 1.0;
-        }
-    }
-    let total: f64 = histogram.iter().sum();
-    let sum_all: f64 = histogram
-        .iter()
-        .enumerate()
-        .map(|(b, c)| b as f64 * c)
-        .sum();
-    let (mut w0, mut sum0, mut best, mut best_bin) = (0.0, 0.0, 0.0, 0usize);
-    for (b, c) in histogram.iter().enumerate() {
-        w0 += c;
-        sum0 += b as f64 * c;
-        let w1 = total - w0;
-        if w0 == 0.0 || w1 == 0.0 {
-            continue;
-        }
-        let (m0, m1) = (sum0 / w0, (sum_all - sum0) / w1);
-        let between = w0 * w1 * (m0 - m1) * (m0 - m1);
-        if between > best {
-            best = between;
-            best_bin = b;
-        }
-    }
-    lo + (best_bin as f32 + 0.5) / scale
 }
 
 /// Computes the change maps. `followup` is already on the baseline grid; `covered` says where
@@ -463,12 +420,5 @@ mod tests {
         assert_eq!(found[0].centroid_mm, [4.0, 10.0, 10.0]);
         assert_eq!(labels[[2, 2, 8]], 0);
         assert_eq!(labels[[5, 5, 3]], 1);
-    }
-
-    #[test]
-    fn otsu_splits_two_populations() {
-        let v = Array3::from_shape_fn((4, 4, 4), |(k, _, _)| if k < 2 { 10.0 } else { 100.0 });
-        let t = otsu(&v);
-        assert!(t > 10.0 && t < 100.0, "{t}");
     }
 }

@@ -23,11 +23,12 @@ use crate::error::{Error, Result};
 use crate::geometry::{Mat3, Vec3, norm, sub};
 use crate::info::pretty_date;
 use crate::lesion::{Status, TrackedLesion, add_unexplained, match_lesions};
-use crate::lesion_find::{Models, find_lesions, keep_brighter_than_normal};
+use crate::lesion_find::{find_lesions, keep_brighter_than_normal};
 use crate::location::{Landmarks, Location};
 use crate::progress::Progress;
 use crate::register::{Registration, RegistrationSettings, register_rigid};
 use crate::resample::{Interpolation, resample};
+use crate::tissue::Models;
 use crate::tissue::TissueModel;
 use crate::volume::Volume;
 

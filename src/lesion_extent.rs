@@ -20,8 +20,9 @@ use std::collections::HashSet;
 use ndarray::Array3;
 
 use crate::change::Region;
-use crate::lesion_find::{Models, plaque_seed_z};
-use crate::morphology::{Mask, quantile};
+use crate::intensity::quantile;
+use crate::morphology::Mask;
+use crate::tissue::{Models, plaque_seed_z};
 
 /// A voxel index, (k, j, i).
 type Voxel = (usize, usize, usize);

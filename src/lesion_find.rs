@@ -21,46 +21,15 @@ use crate::change::{
 };
 use crate::geometry::Geometry;
 use crate::morphology::Mask;
-use crate::tissue::TissueModel;
+use crate::tissue::{Models, TissueModel, plaque_seed_z};
 
 /// How far (mm) a lesion's extent may reach beyond its region of change.
 const REACH_MM: f64 = 3.0;
-
-/// How far above the brightest normal tissue (the 98th percentile of parenchyma) a plaque's
-/// core stands, at least: this many NAWM σ (noise)...
-const PLAQUE_MARGIN_Z: f32 = 3.0;
-
-/// ...and this fraction of the normal contrast (brightest normal tissue over NAWM). White
-/// matter's σ measures noise, not how far grey matter's own brightest parts (deep nuclei, a
-/// fold of cortex) reach above its 98th percentile; once the coil's shading is divided out
-/// (`bias`), and on a resampled follow-up whose noise interpolation has halved, 3 σ fell inside
-/// that tail and whole nuclei became "plaques" (peaks at 1.21–1.25× NAWM on the corpus; the
-/// faintest true plaques peak at 1.26–1.35×).
-const PLAQUE_MARGIN_CONTRAST: f32 = 0.5;
-
-/// The NAWM z a plaque's core reaches at least, in an exam of model `model`, for a bright
-/// region of `voxels` voxels: above the brightest normal tissue by the larger of a fraction of
-/// the normal contrast and how far noise alone takes the largest of that many voxels
-/// (σ·√(2 ln n), about 4 σ for a nucleus of 3,000 voxels), and never by less than 3 σ.
-pub(crate) fn plaque_seed_z(model: &TissueModel, voxels: usize) -> f32 {
-    let bright = model.z(model.bright);
-    let noise = (2.0 * (voxels.max(1) as f32).ln()).sqrt();
-    bright
-        + PLAQUE_MARGIN_Z
-            .max(PLAQUE_MARGIN_CONTRAST * bright)
-            .max(noise)
-}
 
 /// One exam's lesions: labels 1.. on the baseline grid and their measurements.
 pub struct ExamLesions {
     pub labels: Array3<u32>,
     pub regions: Vec<Region>,
-}
-
-/// The two exams' intensity models.
-pub struct Models {
-    pub baseline: TissueModel,
-    pub followup: TissueModel,
 }
 
 /// Finds the lesions at baseline and at follow-up. `followup` is registered and normalised to
@@ -133,7 +102,7 @@ pub fn keep_brighter_than_normal(
     // A score per voxel that is the region's peak: the same rule `keep_regions_reaching` applies.
     let peaks: Vec<f32> = values
         .iter_mut()
-        .map(|v| crate::morphology::quantile(v, 0.9).unwrap_or(f32::NEG_INFINITY))
+        .map(|v| crate::intensity::quantile(v, 0.9).unwrap_or(f32::NEG_INFINITY))
         .collect();
     let peak_map = labels.mapv(|l| peaks.get(l as usize).copied().unwrap_or(f32::NEG_INFINITY));
     keep_regions_reaching(labels, regions, &peak_map, model.bright)

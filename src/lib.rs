@@ -20,6 +20,7 @@
 //! | [`lesion`] | lesions matched across exams: new, enlarging, persistent, shrinking, resolved |
 //! | [`location`] | coarse lesion locations: periventricular, juxtacortical, infratentorial, deep white matter |
 //! | [`morphology`] | components (26-connected), erosion/dilation, hole filling, Gaussian smoothing |
+//! | [`intensity`] | intensity statistics: Otsu's threshold, values under a mask, quantiles |
 //! | [`marks`] | the reader's marks: label volumes per exam, lesion records, tools, undo/redo |
 //! | [`reading`] | the findings with the reader's decisions and marks applied: what the table lists and the report counts |
 //! | [`session`] | the session file: a whole reading, versioned, saved atomically, autosaved for recovery |
@@ -44,6 +45,7 @@ pub mod fsutil;
 pub mod fuzz;
 pub mod geometry;
 pub mod info;
+pub mod intensity;
 pub mod lesion;
 pub mod lesion_extent;
 pub mod lesion_find;

@@ -20,9 +20,8 @@ use ndarray::{Array3, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::geometry::{Geometry, Vec3};
-use crate::morphology::{
-    Mask, fill_holes, label_components, label_sizes, masked_values, morph, quantile,
-};
+use crate::intensity::{masked_values, quantile};
+use crate::morphology::{Mask, fill_holes, label_components, label_sizes, morph};
 use crate::resample::IndexMap;
 use crate::transform::RigidTransform;
 

@@ -362,32 +362,6 @@ fn smooth_axis(values: &Array3<f32>, sigma: f64, axis: usize) -> Array3<f32> {
     out
 }
 
-/// Values of `values` where `mask` is set, in parallel.
-pub fn masked_values(values: &Array3<f32>, mask: &Mask) -> Vec<f32> {
-    values
-        .axis_iter(Axis(0))
-        .into_par_iter()
-        .zip(mask.axis_iter(Axis(0)))
-        .flat_map_iter(|(v, m)| {
-            v.iter()
-                .zip(m.iter())
-                .filter(|(_, m)| **m)
-                .map(|(v, _)| *v)
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-/// The `q`-quantile (0..=1) of `values` (reorders them).
-pub fn quantile(values: &mut [f32], q: f64) -> Option<f32> {
-    if values.is_empty() {
-        return None;
-    }
-    let at = ((values.len() - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize;
-    let (_, v, _) = values.select_nth_unstable_by(at, f32::total_cmp);
-    Some(*v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -578,7 +552,5 @@ mod tests {
         let v = Array3::from_elem((6, 7, 8), 5.0f32);
         let s = gaussian(&v, [1.0, 1.5, 2.0]);
         assert!(s.iter().all(|x| (x - 5.0).abs() < 1e-4));
-        let mut q = vec![3.0, 1.0, 2.0, 5.0, 4.0];
-        assert_eq!(quantile(&mut q, 0.5), Some(3.0));
     }
 }

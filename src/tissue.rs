@@ -11,8 +11,8 @@
 
 use ndarray::Array3;
 
-use crate::change::otsu;
-use crate::morphology::{Mask, masked_values, quantile};
+use crate::intensity::{masked_values, otsu, quantile};
+use crate::morphology::Mask;
 
 /// NAWM level and spread of one exam, and how bright its brightest normal tissue is.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,6 +123,37 @@ fn smooth_histogram(h: &[f64], sigma: f64) -> Vec<f64> {
                 .sum()
         })
         .collect()
+}
+
+/// The two exams' intensity models.
+pub struct Models {
+    pub baseline: TissueModel,
+    pub followup: TissueModel,
+}
+
+/// How far above the brightest normal tissue (the 98th percentile of parenchyma) a plaque's
+/// core stands, at least: this many NAWM σ (noise)...
+const PLAQUE_MARGIN_Z: f32 = 3.0;
+
+/// ...and this fraction of the normal contrast (brightest normal tissue over NAWM). White
+/// matter's σ measures noise, not how far grey matter's own brightest parts (deep nuclei, a
+/// fold of cortex) reach above its 98th percentile; once the coil's shading is divided out
+/// (`bias`), and on a resampled follow-up whose noise interpolation has halved, 3 σ fell inside
+/// that tail and whole nuclei became "plaques" (peaks at 1.21–1.25× NAWM on the corpus; the
+/// faintest true plaques peak at 1.26–1.35×).
+const PLAQUE_MARGIN_CONTRAST: f32 = 0.5;
+
+/// The NAWM z a plaque's core reaches at least, in an exam of model `model`, for a bright
+/// region of `voxels` voxels: above the brightest normal tissue by the larger of a fraction of
+/// the normal contrast and how far noise alone takes the largest of that many voxels
+/// (σ·√(2 ln n), about 4 σ for a nucleus of 3,000 voxels), and never by less than 3 σ.
+pub fn plaque_seed_z(model: &TissueModel, voxels: usize) -> f32 {
+    let bright = model.z(model.bright);
+    let noise = (2.0 * (voxels.max(1) as f32).ln()).sqrt();
+    bright
+        + PLAQUE_MARGIN_Z
+            .max(PLAQUE_MARGIN_CONTRAST * bright)
+            .max(noise)
 }
 
 #[cfg(test)]

@@ -7,102 +7,12 @@ use egui::Ui;
 use tandem::compare::Comparison;
 
 use super::command::{Command, Decision, Layout, Plane, Side};
-use super::jobs::{Job, JobError, LoadedExam, load_exam, run_comparison};
+use super::exam_slot::ExamSlot;
+use super::jobs::{Activity, Job, load_exam, run_comparison};
 use super::review::Review;
 use super::views::{
     SliceTexture, compare_views_ui, exam_panel_ui, lesion_table_ui, series_list_ui,
 };
-
-/// What is happening to a piece of state right now.
-#[derive(Default)]
-pub enum Activity<T> {
-    #[default]
-    Idle,
-    Running(Job<T>),
-    Failed(String),
-    /// The job panicked and the app has not yet saved the reading for recovery
-    /// (`TandemApp::after_a_crash` turns it into `Failed` in the same frame).
-    Crashed(String),
-}
-
-impl<T: Send + 'static> Activity<T> {
-    pub fn is_running(&self) -> bool {
-        matches!(self, Activity::Running(_))
-    }
-
-    /// Takes a finished job's result; leaves `Idle`, `Failed` or `Crashed` behind.
-    pub(super) fn poll(&mut self) -> Option<(u64, T)> {
-        let Activity::Running(job) = self else {
-            return None;
-        };
-        let result = job.poll()?;
-        let generation = job.generation;
-        match result {
-            Ok(value) => {
-                *self = Activity::Idle;
-                Some((generation, value))
-            }
-            Err(JobError::Cancelled) => {
-                *self = Activity::Idle;
-                None
-            }
-            Err(JobError::Failed(message)) => {
-                *self = Activity::Failed(message);
-                None
-            }
-            Err(JobError::Crashed(message)) => {
-                *self = Activity::Crashed(message);
-                None
-            }
-        }
-    }
-
-    /// What the job that crashed was doing, once: the activity becomes an ordinary failure.
-    fn take_crash(&mut self) -> Option<String> {
-        let Activity::Crashed(message) = self else {
-            return None;
-        };
-        let what = message.clone();
-        *self = Activity::Failed(message.clone());
-        Some(what)
-    }
-
-    fn cancel(&mut self) {
-        if let Activity::Running(job) = self {
-            job.cancel();
-            *self = Activity::Idle;
-        }
-    }
-}
-
-/// One exam of the pair: what is shown, and any work in progress.
-pub struct ExamSlot {
-    pub side: Side,
-    pub path: Option<PathBuf>,
-    /// The exam on screen; kept while another loads, so a cancel loses nothing.
-    pub shown: Option<LoadedExam>,
-    /// Changes whenever `shown` does (texture cache key).
-    pub shown_generation: u64,
-    pub activity: Activity<LoadedExam>,
-    pub texture: SliceTexture,
-}
-
-impl ExamSlot {
-    fn new(side: Side) -> Self {
-        Self {
-            side,
-            path: None,
-            shown: None,
-            shown_generation: 0,
-            activity: Activity::Idle,
-            texture: SliceTexture::default(),
-        }
-    }
-
-    pub fn is_loading(&self) -> bool {
-        self.activity.is_running()
-    }
-}
 
 /// What the reader's setup carries from one run to the next (eframe storage).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -143,9 +53,9 @@ pub struct TandemApp {
     /// Options of the comparison on screen (a session records them).
     pub compare_options: tandem::compare::CompareOptions,
     /// Session file, autosave, recovery, report writing.
-    pub session: super::session_io::SessionState,
+    pub session: super::session_state::SessionState,
     /// A practice round, when practising on a teaching case.
-    pub practice: Option<super::practice::Practice>,
+    pub practice: Option<super::practice_state::Practice>,
     /// Where practice rounds and the trainee's history are saved (none: not saved).
     pub practice_dir: Option<PathBuf>,
     commands: Vec<Command>,

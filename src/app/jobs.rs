@@ -124,6 +124,68 @@ impl<T: Send + 'static> Job<T> {
     }
 }
 
+/// What is happening to a piece of state right now.
+#[derive(Default)]
+pub enum Activity<T> {
+    #[default]
+    Idle,
+    Running(Job<T>),
+    Failed(String),
+    /// The job panicked and the app has not yet saved the reading for recovery
+    /// (`TandemApp::after_a_crash` turns it into `Failed` in the same frame).
+    Crashed(String),
+}
+
+impl<T: Send + 'static> Activity<T> {
+    pub fn is_running(&self) -> bool {
+        matches!(self, Activity::Running(_))
+    }
+
+    /// Takes a finished job's result; leaves `Idle`, `Failed` or `Crashed` behind.
+    pub fn poll(&mut self) -> Option<(u64, T)> {
+        let Activity::Running(job) = self else {
+            return None;
+        };
+        let result = job.poll()?;
+        let generation = job.generation;
+        match result {
+            Ok(value) => {
+                *self = Activity::Idle;
+                Some((generation, value))
+            }
+            Err(JobError::Cancelled) => {
+                *self = Activity::Idle;
+                None
+            }
+            Err(JobError::Failed(message)) => {
+                *self = Activity::Failed(message);
+                None
+            }
+            Err(JobError::Crashed(message)) => {
+                *self = Activity::Crashed(message);
+                None
+            }
+        }
+    }
+
+    /// What the job that crashed was doing, once: the activity becomes an ordinary failure.
+    pub fn take_crash(&mut self) -> Option<String> {
+        let Activity::Crashed(message) = self else {
+            return None;
+        };
+        let what = message.clone();
+        *self = Activity::Failed(message.clone());
+        Some(what)
+    }
+
+    pub fn cancel(&mut self) {
+        if let Activity::Running(job) = self {
+            job.cancel();
+            *self = Activity::Idle;
+        }
+    }
+}
+
 /// An exam as the viewer holds it: what the scan found, and the series on screen.
 pub struct LoadedExam {
     pub scan: Scan,

@@ -3,23 +3,31 @@
 //!
 //! | file | job |
 //! |---|---|
-//! | `app.rs` | state (`ExamSlot`, `Activity`) and applying commands |
+//! | `app.rs` | the app's state and applying commands |
+//! | `exam_slot.rs` | one exam as the app holds it (`ExamSlot`) |
 //! | `command.rs` | every user request, with its text and tooltip |
-//! | `jobs.rs` | background jobs (thread + channel + progress + cancel) |
+//! | `jobs.rs` | background jobs (thread + channel + progress + cancel), `Activity`, `JobError` |
 //! | `review.rs` | the comparison under review: cursor, windows, decisions, marks, the reading |
-//! | `marking.rs` | marking tools and lesion edits (`Mark`) applied to the review's marks |
+//! | `marking.rs` | marking tools and their settings, and the `Mark` requests |
+//! | `mark_edits.rs` | each `Mark` applied to the review's marks |
 //! | `practice.rs` | practice mode: a teaching case read blind, scored, misses replayed |
+//! | `practice_state.rs` | a practice round's state (`Practice`) |
 //! | `session_io.rs` | sessions (save, open, autosave, recovery, moved exams) and saving the report |
+//! | `session_state.rs` | what the app knows of the reading's files (`SessionState`) |
 //! | `views/` | widgets as functions: exam panel, series list, slice view |
 
 #[allow(clippy::module_inception)]
 mod app;
 mod command;
+mod exam_slot;
 mod jobs;
+mod mark_edits;
 mod marking;
 mod practice;
+mod practice_state;
 mod review;
 mod session_io;
+mod session_state;
 mod views;
 
 #[cfg(test)]

@@ -13,22 +13,7 @@ use tandem::training::teach_pack::Answers;
 
 use super::app::TandemApp;
 use super::command::{Command, Side};
-
-/// A practice round in progress (or scored).
-pub struct Practice {
-    pub case: Case,
-    /// The comparison's candidates are on screen (recorded in the result).
-    pub candidates_shown: bool,
-    /// The trainee's answers to the summary questions.
-    pub answers: Answers,
-    pub result: Option<PracticeResult>,
-    /// Index of the miss the replay is at.
-    pub replay: usize,
-    /// Where the score report was saved, or why it was not.
-    pub saved: Option<Result<PathBuf, String>>,
-    /// Past rounds of this trainee, this one included once scored.
-    pub history: Vec<HistoryEntry>,
-}
+use super::practice_state::Practice;
 
 impl TandemApp {
     /// Opens a teaching case for practice: its exams load and compare as usual, with findings

@@ -113,10 +113,10 @@ impl Review {
         let brain = view.z.mapv(|z| z != 0.0);
         let pick = |volume: &tandem::volume::Volume, suggested: Option<[f64; 2]>| {
             let in_brain = |lo: f64, hi: f64| {
-                let mut values = tandem::morphology::masked_values(volume.voxels(), &brain);
+                let mut values = tandem::intensity::masked_values(volume.voxels(), &brain);
                 match (
-                    tandem::morphology::quantile(&mut values, lo),
-                    tandem::morphology::quantile(&mut values, hi),
+                    tandem::intensity::quantile(&mut values, lo),
+                    tandem::intensity::quantile(&mut values, hi),
                 ) {
                     (Some(a), Some(b)) if b > a => Some((a, b)),
                     _ => None,

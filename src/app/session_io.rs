@@ -2,8 +2,6 @@
 //! recovery after a crash, finding exams that moved, and writing the report folder in the
 //! background. File dialogs run on helper threads and answer with a [`Command`].
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
@@ -12,63 +10,11 @@ use tandem::compare::CompareOptions;
 use tandem::report::{Reading, Written, report_exists, write_report_folder};
 use tandem::session::{ExamLocation, Session, locate_exam, study_at};
 
-use super::app::{Activity, TandemApp};
+use super::app::TandemApp;
 use super::command::{Command, Side};
+use super::jobs::Activity;
 use super::jobs::Job;
-use super::review::Review;
-
-/// Autosave once changes are this old (the issue asks for at most 30 s of loss).
-pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(10);
-
-/// What the app knows about the reading's files.
-#[derive(Default)]
-pub struct SessionState {
-    /// Where the reading was last saved (Save writes there without asking).
-    pub path: Option<PathBuf>,
-    pub reader: String,
-    pub notes: String,
-    /// Folder of the recovery file; `None` turns autosave off (tests).
-    pub data_dir: Option<PathBuf>,
-    /// How old changes get before they are autosaved (`None`: [`AUTOSAVE_AFTER`]).
-    pub autosave_after: Option<Duration>,
-    /// Fingerprint of the reading when last saved by the reader, and when last autosaved.
-    saved: Option<u64>,
-    autosaved: Option<u64>,
-    /// When the reading first differed from the last autosave.
-    changed_since: Option<Instant>,
-    autosave: Option<std::thread::JoinHandle<()>>,
-    /// A session whose exams are being loaded and compared; restored when that is done.
-    pub pending: Option<Session>,
-    /// A session waiting for the reader to say where one of its exams went.
-    pub relocating: Option<(Session, Side)>,
-    /// The interrupted reading found at start (or why it cannot be read).
-    pub recovery: Option<Result<Session, String>>,
-    /// A report folder that already holds a report: replace it?
-    pub confirm_replace: Option<PathBuf>,
-    pub report_job: Activity<Written>,
-    /// The last outcome to tell the reader: (text, is an error).
-    pub status: Option<(String, bool)>,
-    /// Answers from file dialogs.
-    dialog: Option<Receiver<Command>>,
-}
-
-impl SessionState {
-    /// Whether the reading has changes the reader has not saved.
-    pub fn dirty(&self, review: Option<&Review>) -> bool {
-        review.is_some_and(|r| Some(self.fingerprint(r)) != self.saved)
-    }
-
-    fn fingerprint(&self, review: &Review) -> u64 {
-        let mut h = DefaultHasher::new();
-        review.marks.revision().hash(&mut h);
-        review.generation.hash(&mut h);
-        for (id, d) in &review.decisions {
-            (id, *d as u8).hash(&mut h);
-        }
-        (&self.reader, &self.notes).hash(&mut h);
-        h.finish()
-    }
-}
+use super::session_state::AUTOSAVE_AFTER;
 
 /// Runs a file dialog on a helper thread; its answer comes back as a command.
 fn dialog(

@@ -122,7 +122,7 @@ fn cancelling_a_load_keeps_the_window_usable() {
     let baseline = harness.state().exam(Side::Baseline);
     if baseline.shown.is_none() {
         // Cancelled in time: nothing shown, no error, and not loading any more.
-        assert!(matches!(baseline.activity, super::app::Activity::Idle));
+        assert!(matches!(baseline.activity, super::jobs::Activity::Idle));
     }
     wait_until_loaded(&mut harness);
     assert!(
@@ -157,7 +157,7 @@ fn wait_until_compared(harness: &mut Harness<'_, TandemApp>) {
     let deadline = Instant::now() + Duration::from_secs(300);
     while harness.state().review.is_none() {
         assert!(Instant::now() < deadline, "comparison took too long");
-        if let super::app::Activity::Failed(message) = &harness.state().comparison {
+        if let super::jobs::Activity::Failed(message) = &harness.state().comparison {
             panic!("comparison failed: {message}");
         }
         std::thread::sleep(Duration::from_millis(20));

@@ -30,7 +30,7 @@ fn step_until(harness: &mut Harness<'_, TandemApp>, what: &str, done: impl Fn(&T
     let deadline = Instant::now() + Duration::from_secs(300);
     while !done(harness.state()) {
         assert!(Instant::now() < deadline, "{what} took too long");
-        if let super::app::Activity::Failed(message) = &harness.state().comparison {
+        if let super::jobs::Activity::Failed(message) = &harness.state().comparison {
             panic!("comparison failed: {message}");
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -716,14 +716,14 @@ fn a_job_that_panics_leaves_the_window_and_saves_the_reading() {
     harness.run_steps(3);
     assert!(!recovery.exists(), "no autosave yet");
     let ctx = harness.ctx.clone();
-    harness.state_mut().comparison = super::app::Activity::Running(super::jobs::Job::spawn(
+    harness.state_mut().comparison = super::jobs::Activity::Running(super::jobs::Job::spawn(
         99,
         "Comparing again",
         ctx,
         |_| -> Result<_, super::jobs::JobError> { panic!("a bug in a library") },
     ));
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !matches!(harness.state().comparison, super::app::Activity::Failed(_)) {
+    while !matches!(harness.state().comparison, super::jobs::Activity::Failed(_)) {
         assert!(Instant::now() < deadline, "the job never ended");
         std::thread::sleep(Duration::from_millis(20));
         harness.step();

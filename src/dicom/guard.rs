@@ -18,8 +18,8 @@ use std::path::Path;
 use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
+use dicom_dictionary_std::uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN as DEFLATED_SYNTAX;
 
-use super::header::DEFLATED_SYNTAX;
 use crate::error::{Error, Result};
 
 /// Largest dataset a deflated file may inflate to (bytes): far above any MR slice or

@@ -10,7 +10,7 @@ use flate2::Compression;
 use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
 
-use super::Label;
+use super::label::Label;
 
 /// Encodes labels (in memory order) as base64 of deflated runs.
 pub fn encode_labels(labels: &[Label]) -> String {

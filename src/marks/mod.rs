@@ -13,6 +13,7 @@
 //! label, which is what lets a third exam (or a SEG object's tracking id) follow it.
 
 mod encode;
+mod label;
 mod ops;
 pub mod tools;
 
@@ -24,9 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::geometry::Geometry;
 
 pub use encode::{decode_labels, encode_labels};
-
-/// The label value type: lesion ids up to 65 535.
-pub type Label = u16;
+pub use label::Label;
 
 /// What kind of finding a lesion is (the types a follow-up report counts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use std::fmt::Write;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::ReportFile;
+use super::report_file::{ReadingSection, ReportFile};
 use crate::counts::{CONTRAST_NOT_ASSESSED, T2_NOT_ASSESSED};
 use crate::info::pretty_date;
 use crate::reading::ReadLesion;
@@ -271,7 +271,7 @@ pub(super) fn settings_text(r: &crate::compare::Report) -> String {
 }
 
 /// Who read it (or that nobody did yet).
-pub(super) fn closing_text(reading: &super::ReadingSection) -> String {
+pub(super) fn closing_text(reading: &ReadingSection) -> String {
     if reading.reader.is_empty() {
         "Computer-generated comparison (tandem compare); not yet reviewed by a reader.".to_owned()
     } else {

@@ -10,8 +10,8 @@ use image::{Rgb, RgbImage};
 use ndarray::Array3;
 
 use crate::compare::PairView;
+use crate::intensity::quantile;
 use crate::marks::Label;
-use crate::morphology::quantile;
 use crate::reading::ReadLesion;
 
 /// Field of view of each panel, mm.

@@ -8,12 +8,12 @@
 use krilla::image::Image;
 use krilla::metadata::{DateTime, Metadata};
 
-use super::ReportFile;
 use super::html::{
     KEY_IMAGES_NOTE, KeyImage, Patient, closing_text, date, found_by, impression_detail,
     other_finding, person_name, settings_text, status_word, technique_text,
 };
 use super::pdf_layout::{Cell, Face, Flow, GREY, Span, Style, WARN, WIDTH};
+use super::report_file::ReportFile;
 use crate::counts::{CONTRAST_NOT_ASSESSED, T2_NOT_ASSESSED};
 
 const BODY: Style = Style::new(10.0);

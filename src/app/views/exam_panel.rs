@@ -3,8 +3,9 @@
 use egui::Ui;
 
 use super::slice_view::slice_view_ui;
-use crate::app::app::{Activity, ExamSlot};
 use crate::app::command::Command;
+use crate::app::exam_slot::ExamSlot;
+use crate::app::jobs::Activity;
 use tandem::info::pretty_date;
 
 /// Draws one exam column.

@@ -6,7 +6,7 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use crate::app::command::Command;
-use crate::app::practice::Practice;
+use crate::app::practice_state::Practice;
 
 pub fn practice_panel_ui(ui: &mut Ui, practice: &Practice, commands: &mut Vec<Command>) {
     ui.heading(format!("Practice: {}", practice.case.file.label));

@@ -3,9 +3,9 @@
 
 use egui::Ui;
 
-use crate::app::app::Activity;
 use crate::app::command::Command;
-use crate::app::session_io::SessionState;
+use crate::app::jobs::Activity;
+use crate::app::session_state::SessionState;
 
 pub fn report_panel_ui(
     ui: &mut Ui,

@@ -3,8 +3,8 @@
 
 use egui::Ui;
 
-use crate::app::app::ExamSlot;
 use crate::app::command::Command;
+use crate::app::exam_slot::ExamSlot;
 
 /// Lists the series and problems of one exam.
 pub fn series_list_ui(ui: &mut Ui, slot: &ExamSlot, commands: &mut Vec<Command>) {

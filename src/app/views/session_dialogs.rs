@@ -2,7 +2,7 @@
 //! moved, replace a report already in the chosen folder.
 
 use crate::app::command::{Command, Side};
-use crate::app::session_io::SessionState;
+use crate::app::session_state::SessionState;
 
 pub fn session_dialogs_ui(
     ctx: &egui::Context,

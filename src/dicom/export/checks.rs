@@ -3,7 +3,7 @@
 
 use ndarray::Array3;
 
-use super::seg::{SegOptions, SegmentSpec};
+use super::segments::{SegOptions, SegmentSpec};
 use crate::dicom::{Series, Stack};
 use crate::error::{Error, Result};
 

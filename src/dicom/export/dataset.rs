@@ -8,7 +8,8 @@ use dicom_object::{DefaultDicomObject, InMemDicomObject};
 
 use super::elements::{Code, Item, Put, item, name_uid};
 use super::frames::Frame;
-use super::seg::{ALGORITHM_FAMILY, ALGORITHM_NAME, CATEGORY, SegOptions, SegmentSpec, Uids};
+use super::segments::{ALGORITHM_FAMILY, ALGORITHM_NAME, CATEGORY, SegOptions, SegmentSpec};
+use super::uids::Uids;
 use crate::dicom::attrs;
 use crate::dicom::{Series, SliceRef, Stack};
 use crate::geometry::Geometry;

@@ -1,0 +1,23 @@
+//! A practice round as the app holds it: the teaching case, the trainee's answers, the result
+//! once scored, where the replay of misses is, and the trainee's history.
+
+use std::path::PathBuf;
+
+use tandem::training::practice::{Case, HistoryEntry, PracticeResult};
+use tandem::training::teach_pack::Answers;
+
+/// A practice round in progress (or scored).
+pub struct Practice {
+    pub case: Case,
+    /// The comparison's candidates are on screen (recorded in the result).
+    pub candidates_shown: bool,
+    /// The trainee's answers to the summary questions.
+    pub answers: Answers,
+    pub result: Option<PracticeResult>,
+    /// Index of the miss the replay is at.
+    pub replay: usize,
+    /// Where the score report was saved, or why it was not.
+    pub saved: Option<Result<PathBuf, String>>,
+    /// Past rounds of this trainee, this one included once scored.
+    pub history: Vec<HistoryEntry>,
+}
