@@ -348,6 +348,25 @@ fn a_corrupt_rle_segment_is_an_error_naming_the_file_not_a_crash() {
         error.contains("IM7") && error.contains("decoder failed"),
         "{error}"
     );
+    // The command line says so as that file's problem, with no "thread panicked" and no
+    // backtrace even when one is asked for (symbolising it took 250 MB per corrupt file).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(["info", "--load", "--peak-memory"])
+        .arg(&path)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        stdout.contains("IM7: pixel data could not be decoded"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let peak = tandem::fuzz::child::peak_reported(&stderr).unwrap_or(0);
+    assert!(peak < 64 * 1024, "{peak} KiB");
     // A segment count no RLE frame can have is refused before any decoder sees it.
     for count in [0, 16, u32::MAX] {
         let (_dir, path) = rle_with_table(|w| w[0] = count);

@@ -132,12 +132,9 @@ pub fn decode_frame(
 /// the caller beyond the output slice, which the caller discards on error, so unwinding past
 /// them leaves nothing half-updated that is used again.
 fn isolated<T>(path: &Path, decode: impl FnOnce() -> T) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).map_err(|panic| Error::Decode {
+    crate::error::contain(decode).map_err(|why| Error::Decode {
         path: path.to_owned(),
-        reason: format!(
-            "the decoder failed on corrupt data ({})",
-            crate::error::panic_message(panic.as_ref())
-        ),
+        reason: format!("the decoder failed on corrupt data ({why})"),
     })
 }
 

@@ -40,6 +40,10 @@ pub fn read_in_child(
     let spawned = Command::new(binary)
         .args(["info", "--load", "--peak-memory"])
         .arg(folder)
+        // As a reader runs it: a backtrace asked for by the developer's shell is symbolised
+        // on a panic, which costs hundreds of MB that are not the reading's.
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr)
