@@ -10,7 +10,8 @@
 //! comparison of the sample pair), `--trace-memory` (report and save each input that raises
 //! the peak memory past 64 MiB; with `RAYON_NUM_THREADS=1` to know whose it is),
 //! `--processes` (read each DICOM series and DICOMDIR mutant with `tandem info --load` in its
-//! own process and fail any whose peak resident memory passes 256 MiB).
+//! own process and fail any whose peak resident memory passes 256 MiB; `--tandem PATH` reads
+//! them with that binary instead of the one built beside the bench, which a rebuild replaces).
 
 #![allow(clippy::print_stdout)]
 
@@ -52,10 +53,9 @@ fn main() -> ExitCode {
         failures: Some(out.join("failures")),
         hang_after: Duration::from_secs(20),
         trace_memory: args.iter().any(|a| a == "--trace-memory"),
-        child: args
-            .iter()
-            .any(|a| a == "--processes")
-            .then(|| env!("CARGO_BIN_EXE_tandem").into()),
+        child: args.iter().any(|a| a == "--processes").then(|| {
+            value("--tandem").map_or_else(|| env!("CARGO_BIN_EXE_tandem").into(), PathBuf::from)
+        }),
     };
     println!(
         "fuzz: {} seeds, {} executions from {} (key {}); work in {}",
