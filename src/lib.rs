@@ -13,7 +13,7 @@
 //! | [`register`] | rigid registration of the follow-up onto the baseline (multi-resolution, robust) |
 //! | [`resample`] | trilinear/nearest resampling onto a reference grid; the registration pyramid |
 //! | [`synth`] | the deterministic synthetic MS patient behind `sample_data/` and the tests |
-//! | [`compare`] | the whole comparison: pairing, registration, detection, matching, the report |
+//! | [`compare`] | the whole comparison: pairing (`pairing`), the per-pair pipeline (`pipeline`), enhancement, the report.json schema (`report`) |
 //! | [`counts`] | what a report counts: a finding only when a compared series can show it, else "not assessed" |
 //! | [`bias`] | each exam's own slow intensity bias, estimated on white matter and divided out |
 //! | [`change`] | the voxel-diff core: brain mask, normalisation, difference and z-score maps, regions |
