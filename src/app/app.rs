@@ -1,67 +1,15 @@
 //! The app's state and the loop that applies commands. Views only draw and push commands.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::channel;
 
 use egui::Ui;
-use tandem::compare::Comparison;
 
-use super::command::{Command, Decision, Layout, Plane, Side};
+use super::command::{Command, Decision, Side};
 use super::exam_slot::ExamSlot;
-use super::jobs::{Activity, Job, load_exam, run_comparison};
-use super::review::Review;
-use super::views::{
-    SliceTexture, compare_views_ui, exam_panel_ui, lesion_table_ui, series_list_ui,
-};
-
-/// What the reader's setup carries from one run to the next (eframe storage).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct Prefs {
-    pub layout: Layout,
-    pub plane: Option<Plane>,
-    /// Exam pairs opened lately, newest first.
-    pub recent: Vec<[PathBuf; 2]>,
-}
-
-/// Storage key of [`Prefs`].
-pub const PREFS_KEY: &str = "tandem-prefs";
-
-/// The reading room.
-pub struct TandemApp {
-    pub prefs: Prefs,
-    /// CPU time of recent frames' drawing (time, ms), for the frame-time readout: the slowest
-    /// of the last two seconds is what a reader feels while scrolling.
-    pub frame_times: std::collections::VecDeque<(f64, f32)>,
-    pub exams: [ExamSlot; 2],
-    /// Position through the stack, 0..=1, shared by all views.
-    pub slice_fraction: f32,
-    /// The comparison of the two exams, once run, and the reader's work on it.
-    pub review: Option<Review>,
-    pub comparison: Activity<Comparison>,
-    /// Start a comparison as soon as both exams are open.
-    pub auto_compare: bool,
-    pub compare_textures: Vec<SliceTexture>,
-    /// The keyboard and mouse help is showing.
-    pub help: bool,
-    /// The reader picked the series to compare (else they are paired automatically).
-    pub pair_chosen: bool,
-    /// Show each exam on its own grid (the original follow-up) instead of the comparison.
-    pub show_native: bool,
-    /// Detection settings of the next comparison (the threshold is the reader's to set).
-    pub settings: tandem::change::ChangeSettings,
-    /// Options of the comparison on screen (a session records them).
-    pub compare_options: tandem::compare::CompareOptions,
-    /// Session file, autosave, recovery, report writing.
-    pub session: super::session_state::SessionState,
-    /// A practice round, when practising on a teaching case.
-    pub practice: Option<super::practice_state::Practice>,
-    /// Where practice rounds and the trainee's history are saved (none: not saved).
-    pub practice_dir: Option<PathBuf>,
-    commands: Vec<Command>,
-    next_generation: u64,
-    browse: Option<Receiver<(Side, PathBuf)>>,
-}
+use super::jobs::Activity;
+use super::state::{PREFS_KEY, Prefs, TandemApp};
+use super::views::{compare_views_ui, exam_panel_ui, lesion_table_ui, series_list_ui};
 
 impl TandemApp {
     /// A new app that starts loading `baseline` and `followup`.
@@ -94,49 +42,6 @@ impl TandemApp {
         }
         app.apply_commands(ctx);
         app
-    }
-
-    /// Queues a command, applied after the current frame is drawn.
-    pub fn push_command(&mut self, command: Command) {
-        self.commands.push(command);
-    }
-
-    /// Turns autosave and crash recovery on, with the recovery file in `dir`; an interrupted
-    /// reading found there is offered to the reader.
-    pub fn enable_recovery(&mut self, dir: PathBuf) {
-        if let Some((_, found)) = tandem::session::pending_recovery(&dir) {
-            self.session.recovery = Some(found.map_err(|e| e.to_string()));
-        }
-        self.practice_dir = Some(dir.join("practice"));
-        self.session.data_dir = Some(dir);
-    }
-
-    /// Loads an exam for a session being opened (the review is rebuilt afterwards).
-    pub(super) fn load_for_session(
-        &mut self,
-        ctx: &egui::Context,
-        side: Side,
-        path: PathBuf,
-        series: Option<String>,
-    ) {
-        self.start_load(ctx, side, path, series);
-    }
-
-    #[cfg(test)]
-    pub fn exam(&self, side: Side) -> &ExamSlot {
-        &self.exams[side.index()]
-    }
-
-    /// True while anything runs in the background.
-    pub fn busy(&self) -> bool {
-        self.exams.iter().any(ExamSlot::is_loading)
-            || self.comparison.is_running()
-            || self.session.report_job.is_running()
-    }
-
-    pub(super) fn next_generation(&mut self) -> u64 {
-        self.next_generation += 1;
-        self.next_generation
     }
 
     fn apply_commands(&mut self, ctx: &egui::Context) {
@@ -306,77 +211,6 @@ impl TandemApp {
         }
     }
 
-    fn start_load(
-        &mut self,
-        ctx: &egui::Context,
-        side: Side,
-        path: PathBuf,
-        series: Option<String>,
-    ) {
-        let generation = self.next_generation();
-        let slot = &mut self.exams[side.index()];
-        slot.activity.cancel();
-        slot.path = Some(path.clone());
-        let label = format!("Loading {}", path.display());
-        slot.activity = Activity::Running(Job::spawn(generation, label, ctx.clone(), move |p| {
-            load_exam(path, series, p)
-        }));
-        // A new exam makes the old comparison meaningless; unsaved marks go to the recovery
-        // file first, so opening another exam never loses work.
-        self.comparison.cancel();
-        self.keep_for_recovery();
-        self.review = None;
-    }
-
-    fn start_comparison(&mut self, ctx: &egui::Context) {
-        let (Some(baseline), Some(followup)) =
-            (self.exams[0].path.clone(), self.exams[1].path.clone())
-        else {
-            return;
-        };
-        let shown = |n: usize| self.exams[n].shown.as_ref().map(|e| e.series_id.clone());
-        let pair = match (self.pair_chosen, shown(0), shown(1)) {
-            (true, Some(b), Some(f)) => Some((b, f)),
-            _ => None,
-        };
-        let options = self.options_for(pair);
-        self.compare_options = options.clone();
-        let generation = self.next_generation();
-        self.comparison.cancel();
-        self.comparison = Activity::Running(Job::spawn(
-            generation,
-            "Registering and comparing",
-            ctx.clone(),
-            move |p| run_comparison(baseline, followup, options, p),
-        ));
-    }
-
-    /// The other exam's series of the same kind as `id` (FLAIR, post-contrast T1...), when the
-    /// other exam is not already showing one.
-    fn partner_series(&self, side: Side, id: &str) -> Option<String> {
-        use tandem::compare::classify;
-        let chosen = self.exams[side.index()]
-            .shown
-            .as_ref()?
-            .scan
-            .all_series()
-            .find(|s| s.id == id)?;
-        let kind = classify(chosen);
-        let other = match side {
-            Side::Baseline => &self.exams[1],
-            Side::Followup => &self.exams[0],
-        };
-        let exam = other.shown.as_ref()?;
-        let showing = exam.scan.all_series().find(|s| s.id == exam.series_id)?;
-        if classify(showing) == kind {
-            return None;
-        }
-        exam.scan
-            .all_series()
-            .find(|s| s.stack.is_ok() && classify(s) == kind)
-            .map(|s| s.id.clone())
-    }
-
     /// Moves every view to a lesion: its slice, and the cursor on its centre.
     fn select_lesion(&mut self, id: u32) {
         let Some(review) = &mut self.review else {
@@ -420,77 +254,6 @@ impl TandemApp {
         if spawned.is_ok() {
             self.browse = Some(receiver);
         }
-    }
-
-    /// Collects finished jobs and dialog answers.
-    fn poll(&mut self) {
-        if let Some(receiver) = &self.browse
-            && let Ok((side, folder)) = receiver.try_recv()
-        {
-            self.commands.push(Command::OpenExam(side, folder));
-            self.browse = None;
-        }
-        for slot in &mut self.exams {
-            if let Some((generation, exam)) = slot.activity.poll() {
-                slot.shown = Some(exam);
-                slot.shown_generation = generation;
-            }
-        }
-        if let Some((generation, comparison)) = self.comparison.poll() {
-            let mut review = Review::new(comparison, generation);
-            review.layout = self.prefs.layout;
-            review.plane = self.prefs.plane.unwrap_or(Plane::Axial);
-            let previous = self.review.take();
-            let rerun = previous.is_some() && self.session.pending.is_none();
-            if let Some(old) = previous.filter(|_| rerun) {
-                review.carry_over(old);
-            }
-            self.review = Some(review);
-            if !rerun {
-                self.restore_pending();
-            }
-            if let (Some(b), Some(f)) = (self.exams[0].path.clone(), self.exams[1].path.clone()) {
-                let pair = [b, f];
-                self.prefs.recent.retain(|p| p != &pair);
-                self.prefs.recent.insert(0, pair);
-                self.prefs.recent.truncate(8);
-            }
-        }
-        let both_open = self
-            .exams
-            .iter()
-            .all(|s| s.shown.is_some() && !s.is_loading());
-        let idle = matches!(self.comparison, Activity::Idle);
-        if self.auto_compare && both_open && idle && self.review.is_none() {
-            self.commands.push(Command::RunComparison);
-        }
-    }
-
-    /// A background job that panicked (`Activity::Crashed`): the reading is written to the
-    /// recovery file at once, before anything else can go wrong, and the reader is told.
-    fn after_a_crash(&mut self) {
-        let mut crashes: Vec<String> = self
-            .exams
-            .iter_mut()
-            .filter_map(|slot| slot.activity.take_crash())
-            .collect();
-        crashes.extend(self.comparison.take_crash());
-        if let Some(what) = self.session.report_job.take_crash() {
-            // The status line below tells it; "Report not written" would hide the recovery.
-            self.session.report_job = Activity::Idle;
-            crashes.push(what);
-        }
-        if crashes.is_empty() {
-            return;
-        }
-        let what = crashes.join("; ");
-        self.keep_for_recovery();
-        let kept = if self.session.data_dir.is_some() {
-            "your reading is kept and saved for recovery"
-        } else {
-            "your reading is kept"
-        };
-        self.session.status = Some((format!("{what}; {kept}."), true));
     }
 
     /// A folder dropped on the left half opens as the baseline, on the right half as the

@@ -3,7 +3,10 @@
 //!
 //! | file | job |
 //! |---|---|
-//! | `app.rs` | the app's state and applying commands |
+//! | `state.rs` | the app's state (`TandemApp`, `Prefs`) and the command queue |
+//! | `recovery.rs` | the reading kept as a session: recovery file, restore, next options |
+//! | `loading.rs` | exams and the comparison in the background; collecting finished jobs |
+//! | `app.rs` | the frame loop: applying commands, keyboard, drag and drop, drawing |
 //! | `exam_slot.rs` | one exam as the app holds it (`ExamSlot`) |
 //! | `command.rs` | every user request, with its text and tooltip |
 //! | `jobs.rs` | background jobs (thread + channel + progress + cancel), `Activity`, `JobError` |
@@ -21,13 +24,16 @@ mod app;
 mod command;
 mod exam_slot;
 mod jobs;
+mod loading;
 mod mark_edits;
 mod marking;
 mod practice;
 mod practice_state;
+mod recovery;
 mod review;
 mod session_io;
 mod session_state;
+mod state;
 mod views;
 
 #[cfg(test)]
@@ -38,7 +44,7 @@ mod tests_reading;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub use app::TandemApp;
+pub use state::TandemApp;
 
 /// What the app opens on start.
 pub enum Startup {
@@ -90,7 +96,7 @@ pub fn run(startup: Startup) -> Result<ExitCode, String> {
             }
             if let Some(prefs) = cc
                 .storage
-                .and_then(|s| eframe::get_value::<app::Prefs>(s, app::PREFS_KEY))
+                .and_then(|s| eframe::get_value::<state::Prefs>(s, state::PREFS_KEY))
             {
                 app.prefs = prefs;
             }

@@ -11,9 +11,9 @@ use tandem::training::practice::{
 use tandem::training::sources::{read_lesion_mask, scored_ids};
 use tandem::training::teach_pack::Answers;
 
-use super::app::TandemApp;
 use super::command::{Command, Side};
 use super::practice_state::Practice;
+use super::state::TandemApp;
 
 impl TandemApp {
     /// Opens a teaching case for practice: its exams load and compare as usual, with findings

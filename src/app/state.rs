@@ -1,0 +1,99 @@
+//! The app's state: the exams, the comparison and its review, the session and practice state,
+//! preferences, and the command queue. The files above it act on it in layers, each calling
+//! only those below: `recovery` (the reading kept as a session), `loading` (exams and the
+//! comparison in the background), `session_io` and `practice`, and `app` (the frame loop and
+//! applying commands).
+
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+
+use tandem::compare::Comparison;
+
+use super::command::{Command, Layout, Plane, Side};
+use super::exam_slot::ExamSlot;
+use super::jobs::Activity;
+use super::review::Review;
+use super::views::SliceTexture;
+
+/// What the reader's setup carries from one run to the next (eframe storage).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub layout: Layout,
+    pub plane: Option<Plane>,
+    /// Exam pairs opened lately, newest first.
+    pub recent: Vec<[PathBuf; 2]>,
+}
+
+/// Storage key of [`Prefs`].
+pub const PREFS_KEY: &str = "tandem-prefs";
+
+/// The reading room.
+pub struct TandemApp {
+    pub prefs: Prefs,
+    /// CPU time of recent frames' drawing (time, ms), for the frame-time readout: the slowest
+    /// of the last two seconds is what a reader feels while scrolling.
+    pub frame_times: std::collections::VecDeque<(f64, f32)>,
+    pub exams: [ExamSlot; 2],
+    /// Position through the stack, 0..=1, shared by all views.
+    pub slice_fraction: f32,
+    /// The comparison of the two exams, once run, and the reader's work on it.
+    pub review: Option<Review>,
+    pub comparison: Activity<Comparison>,
+    /// Start a comparison as soon as both exams are open.
+    pub auto_compare: bool,
+    pub compare_textures: Vec<SliceTexture>,
+    /// The keyboard and mouse help is showing.
+    pub help: bool,
+    /// The reader picked the series to compare (else they are paired automatically).
+    pub pair_chosen: bool,
+    /// Show each exam on its own grid (the original follow-up) instead of the comparison.
+    pub show_native: bool,
+    /// Detection settings of the next comparison (the threshold is the reader's to set).
+    pub settings: tandem::change::ChangeSettings,
+    /// Options of the comparison on screen (a session records them).
+    pub compare_options: tandem::compare::CompareOptions,
+    /// Session file, autosave, recovery, report writing.
+    pub session: super::session_state::SessionState,
+    /// A practice round, when practising on a teaching case.
+    pub practice: Option<super::practice_state::Practice>,
+    /// Where practice rounds and the trainee's history are saved (none: not saved).
+    pub practice_dir: Option<PathBuf>,
+    pub(super) commands: Vec<Command>,
+    pub(super) next_generation: u64,
+    pub(super) browse: Option<Receiver<(Side, PathBuf)>>,
+}
+
+impl TandemApp {
+    /// Queues a command, applied after the current frame is drawn.
+    pub fn push_command(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    /// Turns autosave and crash recovery on, with the recovery file in `dir`; an interrupted
+    /// reading found there is offered to the reader.
+    pub fn enable_recovery(&mut self, dir: PathBuf) {
+        if let Some((_, found)) = tandem::session::pending_recovery(&dir) {
+            self.session.recovery = Some(found.map_err(|e| e.to_string()));
+        }
+        self.practice_dir = Some(dir.join("practice"));
+        self.session.data_dir = Some(dir);
+    }
+
+    #[cfg(test)]
+    pub fn exam(&self, side: Side) -> &ExamSlot {
+        &self.exams[side.index()]
+    }
+
+    /// True while anything runs in the background.
+    pub fn busy(&self) -> bool {
+        self.exams.iter().any(ExamSlot::is_loading)
+            || self.comparison.is_running()
+            || self.session.report_job.is_running()
+    }
+
+    pub(super) fn next_generation(&mut self) -> u64 {
+        self.next_generation += 1;
+        self.next_generation
+    }
+}
