@@ -162,19 +162,17 @@ impl Session {
         }
     }
 
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    /// The session file's text (pretty JSON).
+    pub fn to_json(&self) -> serde_json::Result<String> {
+        serde_json::to_string_pretty(self)
     }
 
     /// Writes the session atomically.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let json = self.to_json();
-        if json.is_empty() {
-            return Err(Error::Format {
-                path: path.to_path_buf(),
-                problem: "the session could not be put into words (JSON)".into(),
-            });
-        }
+        let json = self.to_json().map_err(|e| Error::Format {
+            path: path.to_path_buf(),
+            problem: format!("the session could not be put into words (JSON): {e}"),
+        })?;
         crate::fsutil::write_atomic(path, json.as_bytes())
     }
 

@@ -98,7 +98,7 @@ fn save_then_load_is_lossless_and_newer_or_damaged_files_are_refused() {
         "session is {size} bytes: label volumes must be compressed"
     );
     let loaded = Session::load(&path).unwrap();
-    assert_eq!(loaded.to_json(), session.to_json());
+    assert_eq!(loaded.to_json().unwrap(), session.to_json().unwrap());
     let restored = loaded.marks.as_ref().unwrap().to_marks().unwrap();
     for exam in 0..2 {
         assert_eq!(restored.labels(exam), marks.labels(exam));
@@ -113,7 +113,7 @@ fn save_then_load_is_lossless_and_newer_or_damaged_files_are_refused() {
     );
 
     // A session from a newer format: refused whole, with a message that says why.
-    let mut json: serde_json::Value = serde_json::from_str(&session.to_json()).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&session.to_json().unwrap()).unwrap();
     json["version"] = 2.into();
     let newer = dir.path().join("newer.tandem");
     std::fs::write(&newer, json.to_string()).unwrap();
@@ -124,7 +124,7 @@ fn save_then_load_is_lossless_and_newer_or_damaged_files_are_refused() {
     );
 
     // Damaged: truncated, wrong format, label data that does not fit the grid.
-    let text = session.to_json();
+    let text = session.to_json().unwrap();
     let cases = [
         ("truncated", text[..text.len() / 2].to_owned()),
         (
