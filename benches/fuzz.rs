@@ -85,6 +85,12 @@ fn main() -> ExitCode {
         summary.per_second(),
         summary.failures.len()
     );
+    if summary.child_peak_kib > 0 {
+        println!(
+            "  largest peak resident memory of one tandem process: {:.1} MiB (bound 256 MiB)",
+            summary.child_peak_kib as f64 / 1024.0
+        );
+    }
     for (target, n) in &summary.per_target {
         println!("  {target}: {n} executions");
     }

@@ -63,6 +63,10 @@ fn mutants_read_by_their_own_tandem_process_stay_within_the_memory_bound() {
     let summary = run(&seeds, &config, &|_| {}).unwrap();
     assert_eq!(summary.executions, 300);
     assert!(
+        summary.child_peak_kib > 0,
+        "the children reported their peak memory"
+    );
+    assert!(
         summary.failures.is_empty(),
         "{:#?}",
         summary.failures_by_kind()

@@ -25,14 +25,15 @@ pub struct ChildFailure {
 }
 
 /// Runs `binary info --load --peak-memory folder`, its error output kept in `log` (a file, so
-/// a chatty child never blocks on a full pipe); `None` when it ended well within bounds.
+/// a chatty child never blocks on a full pipe). When it ended within bounds: the peak it
+/// reported (KiB; `None` where there is no /proc).
 pub fn read_in_child(
     binary: &Path,
     folder: &Path,
     log: &Path,
     hang_after: Duration,
-) -> Option<ChildFailure> {
-    let fail = |kind, message: String| Some(ChildFailure { kind, message });
+) -> Result<Option<u64>, ChildFailure> {
+    let fail = |kind, message: String| Err(ChildFailure { kind, message });
     let stderr = match std::fs::File::create(log) {
         Ok(file) => file,
         Err(e) => return fail("spawn", format!("{}: {e}", log.display())),
@@ -85,9 +86,9 @@ pub fn read_in_child(
                 PEAK_LIMIT_KIB / 1024
             ),
         ),
-        Some(_) => None,
+        Some(peak) => Ok(Some(peak)),
         // No /proc where the child ran: nothing to check, but nothing failed either.
-        None if crate::memory::peak_resident_kib().is_none() => None,
+        None if crate::memory::peak_resident_kib().is_none() => Ok(None),
         None => fail("memory", format!("no peak memory reported: {last}")),
     }
 }
@@ -120,6 +121,6 @@ mod tests {
             &dir.path().join("log"),
             Duration::from_secs(5),
         );
-        assert_eq!(failure.map(|f| f.kind), Some("spawn"));
+        assert_eq!(failure.map_err(|f| f.kind), Err("spawn"));
     }
 }

@@ -68,6 +68,8 @@ pub struct Summary {
     pub seconds: f64,
     pub per_target: BTreeMap<&'static str, u64>,
     pub failures: Vec<Failure>,
+    /// The largest peak resident memory a child process reported (KiB; 0 without children).
+    pub child_peak_kib: u64,
 }
 
 impl Summary {
@@ -91,6 +93,9 @@ thread_local! {
     /// The last panic's message and location on this thread (set by the run's panic hook).
     static LAST_PANIC: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
+
+/// The largest peak a child reported in this process's runs (KiB).
+static CHILD_PEAK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// What each worker is executing, for the hang watchdog: start, execution, input path.
 type Running = Mutex<HashMap<usize, (Instant, u64, PathBuf)>>;
@@ -146,6 +151,7 @@ pub fn run(seeds: &[Seed], config: &Config, tick: &(dyn Fn(u64) + Sync)) -> Resu
         seconds: start.elapsed().as_secs_f64(),
         per_target: counts.into_inner().unwrap_or_default(),
         failures: failures.into_inner().unwrap_or_default(),
+        child_peak_kib: CHILD_PEAK.load(std::sync::atomic::Ordering::Relaxed),
     })
 }
 
@@ -172,7 +178,13 @@ fn execute(
         && matches!(seed.target, Target::DicomSeries | Target::Dicomdir)
     {
         let log = config.work.join(format!("worker-{worker}.log"));
-        let failure = child::read_in_child(binary, &folder, &log, config.hang_after)?;
+        let failure = match child::read_in_child(binary, &folder, &log, config.hang_after) {
+            Ok(peak) => {
+                CHILD_PEAK.fetch_max(peak.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+                return None;
+            }
+            Err(failure) => failure,
+        };
         return Some(Failure {
             kind: failure.kind,
             target: seed.target.name(),
