@@ -147,7 +147,7 @@ const PLAQUE_MARGIN_CONTRAST: f32 = 0.5;
 /// region of `voxels` voxels: above the brightest normal tissue by the larger of a fraction of
 /// the normal contrast and how far noise alone takes the largest of that many voxels
 /// (σ·√(2 ln n), about 4 σ for a nucleus of 3,000 voxels), and never by less than 3 σ.
-pub fn plaque_seed_z(model: &TissueModel, voxels: usize) -> f32 {
+pub(crate) fn plaque_seed_z(model: &TissueModel, voxels: usize) -> f32 {
     let bright = model.z(model.bright);
     let noise = (2.0 * (voxels.max(1) as f32).ln()).sqrt();
     bright

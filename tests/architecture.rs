@@ -9,7 +9,9 @@
 //! uses the child is. A file also depends on another when it calls a method the other defines
 //! in an inherent `impl` of a type the caller names (or implements too): `impl App` blocks
 //! spread over files that call each other are a cycle. Methods are matched by name, so a
-//! common name can add an edge that is not there; paths inside macros are not seen. The
+//! common name can add an edge that is not there. Macro arguments are read when they parse as
+//! expressions; names a glob import brings in are not resolved (only the glob's module file
+//! counts), and a type defined in two files loses its method edges. The
 //! library and the binary (`main.rs`, `cli.rs`, `app/`) are separate crates; the binary's
 //! `tandem::…` paths leave it.
 //!
@@ -104,6 +106,12 @@ impl<'a> Visit<'a> for Methods {
     fn visit_ident(&mut self, ident: &'a syn::Ident) {
         self.mentioned.insert(ident.to_string());
     }
+    fn visit_macro(&mut self, mac: &'a syn::Macro) {
+        for expr in macro_arguments(mac) {
+            self.visit_expr(&expr);
+        }
+        syn::visit::visit_macro(self, mac);
+    }
 }
 
 fn parse(krate: &mut Crate, path: &Path) -> syn::File {
@@ -182,7 +190,28 @@ impl<'a> Visit<'a> for Paths {
     }
     // Inline modules are walked as modules of their own.
     fn visit_item_mod(&mut self, _: &'a syn::ItemMod) {}
-    fn visit_item_use(&mut self, _: &'a syn::ItemUse) {}
+    // A `use` inside a function (module-level ones are read by `read_module`, with their names).
+    fn visit_item_use(&mut self, u: &'a syn::ItemUse) {
+        let mut pairs = Vec::new();
+        use_paths(&u.tree, &mut Vec::new(), &mut pairs);
+        self.0.extend(pairs.into_iter().map(|(_, target)| target));
+    }
+    fn visit_macro(&mut self, mac: &'a syn::Macro) {
+        for expr in macro_arguments(mac) {
+            self.visit_expr(&expr);
+        }
+    }
+}
+
+/// A macro's arguments when they read as comma-separated expressions (`format!`, `assert!`,
+/// `vec!`...); none otherwise.
+fn macro_arguments(mac: &syn::Macro) -> Vec<syn::Expr> {
+    use syn::parse::Parser;
+    let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+    parser
+        .parse2(mac.tokens.clone())
+        .map(|list| list.into_iter().collect())
+        .unwrap_or_default()
 }
 
 /// Reads module `path` from `items` (a file's or an inline module's), then its children.
@@ -494,8 +523,11 @@ fn the_cycle_checker_sees_a_cycle_and_not_a_facade() {
     // each other's: a cycle no path shows.
     write(
         "lib.rs",
-        "pub mod a;\npub mod d;\npub mod e;\npub mod f;\npub mod g;\n",
+        "pub mod a;\npub mod d;\npub mod e;\npub mod f;\npub mod g;\npub mod h;\npub mod i;\n",
     );
+    // h.rs and i.rs name each other only inside a function's `use` and a macro: a cycle.
+    write("h.rs", "pub fn h() { use crate::i::i; i() }\n");
+    write("i.rs", "pub fn i() { assert!(crate::h::h() == ()) }\n");
     write(
         "f.rs",
         "pub struct F;\nimpl F { pub fn one(&self) { self.two() } }\n",
@@ -525,7 +557,14 @@ fn the_cycle_checker_sees_a_cycle_and_not_a_facade() {
         })
         .collect();
     let pair = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
-    assert_eq!(names, vec![pair("d.rs", "e.rs"), pair("f.rs", "g.rs")]);
+    assert_eq!(
+        names,
+        vec![
+            pair("d.rs", "e.rs"),
+            pair("f.rs", "g.rs"),
+            pair("h.rs", "i.rs")
+        ]
+    );
 }
 
 #[test]

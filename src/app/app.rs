@@ -554,8 +554,9 @@ impl eframe::App for TandemApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.dropped_folders(ctx);
         self.poll();
-        self.after_a_crash();
         self.poll_session(ctx);
+        // After both polls, so a crash of any job (the report's too) is saved for in this frame.
+        self.after_a_crash();
         self.keyboard(ctx);
         self.apply_commands(ctx);
         if self.busy() {

@@ -218,7 +218,6 @@ impl TandemApp {
                             case.files[0], case.files[1]
                         )],
                     })
-                    .map_err(|e| e.to_string())
             }));
     }
 
@@ -249,7 +248,7 @@ impl TandemApp {
                     reader: &reader,
                     notes: &notes,
                 };
-                write_report_folder(&dir, &reading, replace).map_err(|e| e.to_string())
+                write_report_folder(&dir, &reading, replace)
             }));
     }
 

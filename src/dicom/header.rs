@@ -16,7 +16,7 @@ pub const DICOMDIR_SOP_CLASS: &str = "1.2.840.10008.1.3.10";
 
 /// Deflated Explicit VR Little Endian: native pixel data once parsed, but the data set after the
 /// file meta group is stored deflated, so the file is usually smaller than its pixel data.
-pub const DEFLATED_SYNTAX: &str = dicom_dictionary_std::uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN;
+pub use dicom_dictionary_std::uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN as DEFLATED_SYNTAX;
 
 /// Native (uncompressed) transfer syntaxes, whose pixel data length is known from the header.
 pub const NATIVE_SYNTAXES: [&str; 4] = [

@@ -10,7 +10,7 @@
 //! | `load.rs` | a stack → `Volume`, decoding in parallel |
 //! | `decode.rs` | one frame's pixel data → `f32` values |
 //! | `codestream.rs` | a compressed frame's own header (size, end marker) checked before a codec |
-//! | `jpeg12.rs` | 12-bit JPEG extended, which dicom-pixeldata cannot decode |
+//! | `jpeg12/` | 12-bit JPEG extended, which dicom-pixeldata cannot decode |
 //! | `attrs.rs` | forgiving typed attribute access |
 //! | `anonymise.rs` | PS3.15 basic-profile de-identification for teaching cases |
 //! | `seg_import.rs` | a DICOM Segmentation (any tool's) rasterised onto a grid |

@@ -63,7 +63,11 @@ pub fn read_in_child(
                 return fail("hang", format!("still running after {hang_after:?}"));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => return fail("spawn", format!("waiting for the child: {e}")),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return fail("spawn", format!("waiting for the child: {e}"));
+            }
         }
     };
     let said = std::fs::read_to_string(log).unwrap_or_default();
@@ -74,7 +78,7 @@ pub fn read_in_child(
         .unwrap_or("");
     match status.code() {
         None => return fail("abort", format!("ended by a signal ({status}): {last}")),
-        Some(101) => return fail("panic", last.to_owned()),
+        Some(101) => return fail("panic", panic_lines(&said)),
         Some(_) => {}
     }
     match peak_reported(&said) {
@@ -90,6 +94,20 @@ pub fn read_in_child(
         // No /proc where the child ran: nothing to check, but nothing failed either.
         None if crate::memory::peak_resident_kib().is_none() => Ok(None),
         None => fail("memory", format!("no peak memory reported: {last}")),
+    }
+}
+
+/// Where a child's panic happened and why: the "panicked at" line and the message after it.
+fn panic_lines(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    match lines.iter().position(|l| l.contains("panicked at")) {
+        Some(at) => lines[at..]
+            .iter()
+            .take(2)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" "),
+        None => lines.last().copied().unwrap_or("").to_owned(),
     }
 }
 
@@ -110,6 +128,15 @@ mod tests {
         let said = format!("warning: odd file\n{PEAK_LINE}1000\nnoise\n{PEAK_LINE}2048\n");
         assert_eq!(peak_reported(&said), Some(2048));
         assert_eq!(peak_reported("tandem: nothing readable\n"), None);
+    }
+
+    #[test]
+    fn a_childs_panic_is_told_by_where_and_why() {
+        let said = "thread 'main' panicked at src/x.rs:1:2:\nindex out of bounds\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            panic_lines(said),
+            "thread 'main' panicked at src/x.rs:1:2: index out of bounds"
+        );
     }
 
     #[test]

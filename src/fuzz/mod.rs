@@ -94,8 +94,9 @@ thread_local! {
     static LAST_PANIC: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
-/// The largest peak a child reported in this process's runs (KiB).
-static CHILD_PEAK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// One run at a time per process: a run replaces the panic hook and puts it back, and two runs
+/// interleaving (two tests in one binary) would leave the wrong hook installed.
+static ONE_RUN: Mutex<()> = Mutex::new(());
 
 /// What each worker is executing, for the hang watchdog: start, execution, input path.
 type Running = Mutex<HashMap<usize, (Instant, u64, PathBuf)>>;
@@ -113,6 +114,10 @@ pub fn run(seeds: &[Seed], config: &Config, tick: &(dyn Fn(u64) + Sync)) -> Resu
     if let Some(dir) = &config.failures {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
+    let _one_run = ONE_RUN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let child_peak = std::sync::atomic::AtomicU64::new(0);
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|info| {
         LAST_PANIC.with(|p| *p.borrow_mut() = info.to_string());
@@ -129,7 +134,7 @@ pub fn run(seeds: &[Seed], config: &Config, tick: &(dyn Fn(u64) + Sync)) -> Resu
             .into_par_iter()
             .for_each(|n| {
                 let worker = rayon::current_thread_index().unwrap_or(0);
-                if let Some(failure) = execute(seeds, config, n, worker, &running)
+                if let Some(failure) = execute(seeds, config, n, worker, &running, &child_peak)
                     && let Ok(mut f) = failures.lock()
                 {
                     f.push(failure);
@@ -151,7 +156,7 @@ pub fn run(seeds: &[Seed], config: &Config, tick: &(dyn Fn(u64) + Sync)) -> Resu
         seconds: start.elapsed().as_secs_f64(),
         per_target: counts.into_inner().unwrap_or_default(),
         failures: failures.into_inner().unwrap_or_default(),
-        child_peak_kib: CHILD_PEAK.load(std::sync::atomic::Ordering::Relaxed),
+        child_peak_kib: child_peak.into_inner(),
     })
 }
 
@@ -162,6 +167,7 @@ fn execute(
     n: u64,
     worker: usize,
     running: &Running,
+    child_peak: &std::sync::atomic::AtomicU64,
 ) -> Option<Failure> {
     let index = (n % seeds.len() as u64) as usize;
     let seed = seeds.get(index)?;
@@ -178,21 +184,28 @@ fn execute(
         && matches!(seed.target, Target::DicomSeries | Target::Dicomdir)
     {
         let log = config.work.join(format!("worker-{worker}.log"));
-        let failure = match child::read_in_child(binary, &folder, &log, config.hang_after) {
-            Ok(peak) => {
-                CHILD_PEAK.fetch_max(peak.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
-                return None;
-            }
-            Err(failure) => failure,
+        // A series is read as its folder; a DICOMDIR through itself, as a reader opens it.
+        let read = if seed.target == Target::Dicomdir {
+            &path
+        } else {
+            &folder
         };
-        return Some(Failure {
-            kind: failure.kind,
-            target: seed.target.name(),
-            seed: seed.name.clone(),
-            execution: n,
-            message: failure.message,
-            saved: save_input(config, failure.kind, n, &path),
-        });
+        match child::read_in_child(binary, read, &log, config.hang_after) {
+            Ok(peak) => {
+                child_peak.fetch_max(peak.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(failure) => {
+                return Some(Failure {
+                    kind: failure.kind,
+                    target: seed.target.name(),
+                    seed: seed.name.clone(),
+                    execution: n,
+                    message: failure.message,
+                    saved: save_input(config, failure.kind, n, &path),
+                });
+            }
+        }
+        // Then in process as well, so a child run drives every entry point a plain run does.
     }
     if let Ok(mut r) = running.lock() {
         r.insert(worker, (Instant::now(), n, path.clone()));
