@@ -149,7 +149,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         }) => {
             let code = info(&paths, load, json);
             if peak_memory && let Some(kib) = tandem::memory::peak_resident_kib() {
-                eprintln!("{}{kib}", tandem::fuzz::child::PEAK_LINE);
+                eprintln!("{}{kib}", tandem::memory::PEAK_LINE);
             }
             code
         }

@@ -1,6 +1,9 @@
 //! The process's own memory use, read from Linux's /proc: what the fuzzer and
 //! `tandem info --peak-memory` report. Elsewhere (no /proc) there is nothing to read.
 
+/// The line `tandem info --peak-memory` ends its error output with, before the peak in KiB.
+pub const PEAK_LINE: &str = "peak resident memory (KiB): ";
+
 /// The process's peak resident memory so far (the kernel's high-water mark, VmHWM), in KiB.
 pub fn peak_resident_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -173,8 +173,8 @@ impl<T: Send + 'static> Activity<T> {
         let Activity::Crashed(message) = self else {
             return None;
         };
-        let what = message.clone();
-        *self = Activity::Failed(message.clone());
+        let what = std::mem::take(message);
+        *self = Activity::Failed(what.clone());
         Some(what)
     }
 

@@ -10,17 +10,8 @@ use super::review::Review;
 use super::state::TandemApp;
 
 impl TandemApp {
-    /// Loads an exam for a session being opened (the review is rebuilt afterwards).
-    pub(super) fn load_for_session(
-        &mut self,
-        ctx: &egui::Context,
-        side: Side,
-        path: PathBuf,
-        series: Option<String>,
-    ) {
-        self.start_load(ctx, side, path, series);
-    }
-
+    /// Loads `series` (or the preferred one) of the exam at `path` into `side`, dropping the
+    /// comparison (its unsaved work goes to the recovery file first).
     pub(super) fn start_load(
         &mut self,
         ctx: &egui::Context,

@@ -41,8 +41,8 @@ impl TandemApp {
                 self.session.pending = None;
                 self.auto_compare = true;
                 self.pair_chosen = false;
-                self.load_for_session(ctx, Side::Baseline, baseline, None);
-                self.load_for_session(ctx, Side::Followup, followup, None);
+                self.start_load(ctx, Side::Baseline, baseline, None);
+                self.start_load(ctx, Side::Followup, followup, None);
             }
             Err(e) => self.session.status = Some((format!("Not a practice case: {e}"), true)),
         }

@@ -189,7 +189,7 @@ impl TandemApp {
         self.session.notes = session.notes.clone();
         self.session.pending = Some(session);
         for (side, (path, series)) in Side::BOTH.into_iter().zip(paths.into_iter().zip(series)) {
-            self.load_for_session(ctx, side, path, series);
+            self.start_load(ctx, side, path, series);
         }
         self.pair_chosen = chosen;
         self.auto_compare = true;

@@ -1,4 +1,4 @@
-//! One mutant read in a child process: `tandem info --load --peak-memory FOLDER`, the way a
+//! One mutant read in a child process: `tandem info --load --peak-memory INPUT`, the way a
 //! reader's own `tandem` would read it. This is the issue's own measure of bounded memory (peak
 //! resident memory of one process reading one mutated file), which an in-process run can only
 //! approach: there, the peak is the whole run's and the allocator keeps what it freed.
@@ -10,11 +10,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::memory::PEAK_LINE;
+
 /// The bound on one process reading one mutated file: 256 MiB.
 pub const PEAK_LIMIT_KIB: u64 = 256 * 1024;
-
-/// The line `tandem info --peak-memory` ends its error output with.
-pub const PEAK_LINE: &str = "peak resident memory (KiB): ";
 
 /// How one child's run went, when it went wrong.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,12 +23,13 @@ pub struct ChildFailure {
     pub message: String,
 }
 
-/// Runs `binary info --load --peak-memory folder`, its error output kept in `log` (a file, so
+/// Runs `binary info --load --peak-memory input` (a series folder or a DICOMDIR), its error
+/// output kept in `log` (a file, so
 /// a chatty child never blocks on a full pipe). When it ended within bounds: the peak it
 /// reported (KiB; `None` where there is no /proc).
 pub fn read_in_child(
     binary: &Path,
-    folder: &Path,
+    input: &Path,
     log: &Path,
     hang_after: Duration,
 ) -> Result<Option<u64>, ChildFailure> {
@@ -40,7 +40,7 @@ pub fn read_in_child(
     };
     let spawned = Command::new(binary)
         .args(["info", "--load", "--peak-memory"])
-        .arg(folder)
+        .arg(input)
         // As a reader runs it: a backtrace asked for by the developer's shell is symbolised
         // on a panic, which costs hundreds of MB that are not the reading's.
         .env_remove("RUST_BACKTRACE")

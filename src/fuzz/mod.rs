@@ -219,21 +219,13 @@ fn execute(
     }
     outcome.err().map(|_| {
         let message = LAST_PANIC.with(|p| p.borrow().clone());
-        let saved = config.failures.as_ref().and_then(|dir| {
-            let to = dir.join(format!(
-                "{}-{n}-{}",
-                seed.target.name(),
-                file_name(&seed.file)
-            ));
-            std::fs::write(&to, &mutant).ok().map(|()| to)
-        });
         Failure {
             kind: "panic",
             target: seed.target.name(),
             seed: seed.name.clone(),
             execution: n,
             message,
-            saved,
+            saved: save_input(config, seed.target.name(), n, &path),
         }
     })
 }
