@@ -330,6 +330,7 @@ fn compare_command(
         marks: None,
         reader: "",
         notes: "",
+        windows: None,
     };
     let written =
         tandem::report::write_report_folder(out, &reading, replace).map_err(|e| e.to_string())?;

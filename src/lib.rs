@@ -5,6 +5,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`dicom`] | scan folders/DICOMDIRs into series; load a series into a [`Volume`] |
+//! | [`display`] | display maths shared by the views and the key images: plane reformat (MPR, radiological), windows and grey levels |
 //! | [`fsutil`] | atomic file writes (temporary file, then rename) |
 //! | [`fuzz`] | mutation fuzzing of every entry point that reads a user's files, in process or one child process per mutant |
 //! | [`memory`] | the process's peak resident memory, from /proc |
@@ -40,6 +41,7 @@ pub mod clock;
 pub mod compare;
 pub mod counts;
 pub mod dicom;
+pub mod display;
 pub mod error;
 pub mod fsutil;
 pub mod fuzz;

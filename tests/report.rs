@@ -109,6 +109,7 @@ fn the_report_folder_follows_the_reader() {
         marks: Some(&marks),
         reader: "Dr Test Reader",
         notes: "Compared <carefully>.",
+        windows: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");
@@ -285,6 +286,7 @@ fn a_post_contrast_pair_alone_is_reported_as_such() {
         marks: None,
         reader: "",
         notes: "",
+        windows: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");

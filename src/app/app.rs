@@ -113,7 +113,7 @@ impl TandemApp {
                     if let Some(review) = &mut self.review
                         && let Some(view) = review.comparison.views.get(review.view)
                     {
-                        let axes = super::views::plane_axes(view.baseline.geometry(), plane);
+                        let axes = tandem::display::plane_axes(view.baseline.geometry(), plane);
                         let mut cursor = review.cursor;
                         cursor[axes.through] = cursor[axes.through].round() + f64::from(steps);
                         review.set_cursor(cursor);
@@ -385,7 +385,7 @@ impl TandemApp {
         let axial = self.review.as_ref().and_then(|r| {
             let view = r.comparison.views.get(r.view)?;
             let axes =
-                super::views::plane_axes(view.baseline.geometry(), super::views::Plane::Axial);
+                tandem::display::plane_axes(view.baseline.geometry(), tandem::display::Plane::Axial);
             Some((axes.through, r.dims()[axes.through]))
         });
         if let (Some(review), Some((axis, n))) = (&self.review, axial) {

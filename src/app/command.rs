@@ -7,7 +7,8 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::marking::Mark;
 
-pub use super::views::Plane;
+pub use tandem::display::Plane;
+pub use tandem::display::WindowPreset;
 
 /// Which exam of the pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,21 +192,6 @@ impl Layout {
             Layout::Single => "Single",
         }
     }
-}
-
-/// Window presets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WindowPreset {
-    /// What the scanner suggested (Window Center/Width), else Auto.
-    Scanner,
-    /// From each exam's histogram.
-    Auto,
-    /// The brain's own range (1st to 99.5th percentile inside the brain): grey/white contrast.
-    Brain,
-    /// FLAIR: 5th to 99.95th percentile in the brain, so plaques stand out without clipping.
-    Flair,
-    /// T1: 0.5th to 99.9th percentile in the brain, so enhancement is not clipped.
-    T1,
 }
 
 impl Command {

@@ -218,10 +218,8 @@ pub fn load_exam(
     let series_id = series.id.clone();
     let volume = load_series(series, progress)?;
     // The scanner's suggested window when there is one, else one from the histogram.
-    let window = match series.facts.window {
-        Some([center, width]) => ((center - width / 2.0) as f32, (center + width / 2.0) as f32),
-        None => auto_window(&volume),
-    };
+    let window = tandem::display::window::scanner_window(series.facts.window)
+        .unwrap_or_else(|| tandem::display::auto_window(&volume));
     Ok(LoadedExam {
         scan,
         series_id,
@@ -240,39 +238,6 @@ fn preferred_series(scan: &Scan) -> Option<&Series> {
             .is_some_and(|d| d.to_ascii_uppercase().contains("FLAIR"))
     };
     loadable().find(is_flair).or_else(|| loadable().next())
-}
-
-/// Window from the minimum (air is black) to the 99.5th percentile of non-background voxels.
-pub fn auto_window(volume: &Volume) -> (f32, f32) {
-    let stats = volume.stats();
-    let (lo, hi) = (stats.min, stats.max);
-    if hi <= lo {
-        return (lo, lo + 1.0);
-    }
-    let bins = 1024usize;
-    let mut histogram = vec![0u64; bins];
-    let scale = (bins - 1) as f32 / (hi - lo);
-    for v in volume.voxels() {
-        let b = ((v - lo) * scale) as usize;
-        if let Some(h) = histogram.get_mut(b.min(bins - 1)) {
-            *h += 1;
-        }
-    }
-    // Ignore the background (the lowest 2% of the range) when choosing the window.
-    let skip = bins / 50;
-    let total: u64 = histogram.iter().skip(skip).sum();
-    let at = |fraction: f64| {
-        let target = (total as f64 * fraction) as u64;
-        let mut seen = 0;
-        for (b, count) in histogram.iter().enumerate().skip(skip) {
-            seen += count;
-            if seen >= target {
-                return lo + b as f32 / scale;
-            }
-        }
-        hi
-    };
-    (lo, at(0.995).max(lo + 1.0))
 }
 
 /// Runs the comparison of two exam folders (scan, load, register, diff, match).

@@ -100,48 +100,15 @@ impl Review {
             .first()
             .map(|v| change_histogram(&v.z))
             .unwrap_or_default();
-        review.apply_window_preset(WindowPreset::Scanner);
+        review.apply_window_preset(tandem::report::OPENING_WINDOWS);
         review
     }
 
     /// Sets both windows from a preset.
     pub fn apply_window_preset(&mut self, preset: WindowPreset) {
-        let Some(view) = self.comparison.views.get(self.view) else {
-            return;
-        };
-        // The brain is where the change map is defined (non-zero).
-        let brain = view.z.mapv(|z| z != 0.0);
-        let pick = |volume: &tandem::volume::Volume, suggested: Option<[f64; 2]>| {
-            let in_brain = |lo: f64, hi: f64| {
-                let mut values = tandem::intensity::masked_values(volume.voxels(), &brain);
-                match (
-                    tandem::intensity::quantile(&mut values, lo),
-                    tandem::intensity::quantile(&mut values, hi),
-                ) {
-                    (Some(a), Some(b)) if b > a => Some((a, b)),
-                    _ => None,
-                }
-            };
-            match (preset, suggested) {
-                (WindowPreset::Scanner, Some([centre, width])) => {
-                    ((centre - width / 2.0) as f32, (centre + width / 2.0) as f32)
-                }
-                (WindowPreset::Brain, _) => {
-                    in_brain(0.01, 0.995).unwrap_or_else(|| super::jobs::auto_window(volume))
-                }
-                (WindowPreset::Flair, _) => {
-                    in_brain(0.05, 0.9995).unwrap_or_else(|| super::jobs::auto_window(volume))
-                }
-                (WindowPreset::T1, _) => {
-                    in_brain(0.005, 0.999).unwrap_or_else(|| super::jobs::auto_window(volume))
-                }
-                _ => super::jobs::auto_window(volume),
-            }
-        };
-        self.windows = [
-            pick(&view.baseline, view.baseline_window),
-            pick(&view.followup, view.followup_window),
-        ];
+        if let Some(view) = self.comparison.views.get(self.view) {
+            self.windows = tandem::display::pair_windows(view, preset);
+        }
     }
 
     /// Right-drag on a view: horizontal changes the width, vertical the level (centre).

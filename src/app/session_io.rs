@@ -236,6 +236,9 @@ impl TandemApp {
         let decisions = review.decisions.clone();
         let marks = review.marks.clone();
         let (reader, notes) = (self.session.reader.clone(), self.session.notes.clone());
+        // Key images in the reader's windows when the primary view is the one on screen.
+        let windows = (tandem::report::labels::primary_view_index(&views) == Some(review.view))
+            .then_some(review.windows);
         let generation = self.next_generation();
         let label = format!("Writing the report to {}", dir.display());
         self.session.report_job =
@@ -247,6 +250,7 @@ impl TandemApp {
                     marks: Some(&marks),
                     reader: &reader,
                     notes: &notes,
+                    windows,
                 };
                 write_report_folder(&dir, &reading, replace)
             }));

@@ -294,7 +294,7 @@ fn layouts_planes_window_and_zoom() {
     let before = harness.state().review.as_ref().unwrap().cursor;
     harness
         .state_mut()
-        .push_command(Command::Scroll(super::views::Plane::Sagittal, 3));
+        .push_command(Command::Scroll(tandem::display::Plane::Sagittal, 3));
     harness.run_steps(2);
     let after = harness.state().review.as_ref().unwrap().cursor;
     assert_eq!(after[0], before[0].round() + 3.0);

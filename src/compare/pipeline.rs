@@ -53,6 +53,13 @@ pub struct PairView {
     pub followup_window: Option<[f64; 2]>,
 }
 
+impl PairView {
+    /// Where the brain is on the comparison grid: where the change map is defined (non-zero).
+    pub fn brain(&self) -> Array3<bool> {
+        self.z.mapv(|z| z != 0.0)
+    }
+}
+
 /// The report plus the images it was made from.
 pub struct Comparison {
     pub report: Report,

@@ -58,6 +58,7 @@ fn report_seeds(root: &Path, dir: &Path) -> Result<Vec<Seed>> {
         marks: None,
         reader: "",
         notes: "",
+        windows: None,
     };
     let written = dir.join("written");
     crate::report::write_report_folder(&written, &reading, true)?;

@@ -1,5 +1,6 @@
-//! Key images: for each lesion worth showing, the axial slice through it at baseline and at
+//! Key images: for each lesion worth showing, the axial plane through it at baseline and at
 //! follow-up (registered), side by side, cropped around the lesion, with its outline drawn.
+//! The plane and the grey levels come from [`crate::display`], as on screen.
 //!
 //! The outline is a 1-pixel contour (the lesion's pixels with a neighbour outside it), never a
 //! fill, so the signal inside stays visible. Each panel outlines the lesion as that exam has it
@@ -10,7 +11,8 @@ use image::{Rgb, RgbImage};
 use ndarray::Array3;
 
 use crate::compare::PairView;
-use crate::intensity::quantile;
+use crate::display::plane::{extract, image_size, pixel_mm, to_screen};
+use crate::display::{Greyscale, Plane, Window, plane_axes};
 use crate::marks::Label;
 use crate::reading::ReadLesion;
 
@@ -22,75 +24,61 @@ const GAP: u32 = 6;
 /// The outline's colour (a pure orange no grey pixel has).
 pub const OUTLINE: Rgb<u8> = Rgb([255, 60, 0]);
 
-/// Display window (low, high) of a volume over the brain (`brain` is where the change map is
-/// defined): 2nd to 99.9th percentile, so plaques stand out from white matter.
-pub fn window(volume: &Array3<f32>, brain: &Array3<f32>) -> (f32, f32) {
-    let step = (volume.len() / 400_000).max(1);
-    let mut values: Vec<f32> = volume
-        .iter()
-        .zip(brain)
-        .step_by(step)
-        .filter(|(v, b)| **b != 0.0 && v.is_finite())
-        .map(|(v, _)| *v)
-        .collect();
-    match (quantile(&mut values, 0.02), quantile(&mut values, 0.999)) {
-        (Some(lo), Some(hi)) if hi > lo => (lo, hi),
-        _ => (0.0, 1.0),
-    }
-}
-
 /// The side-by-side image of one lesion, or `None` when its centroid is off the grid.
+///
+/// Each panel is the axial plane through the lesion's centre exactly as the viewer shows it
+/// (the same reformat, radiological orientation, and the reader's `windows`), cropped to a
+/// square field of [`FIELD_MM`] around the lesion.
 pub fn key_image(
     view: &PairView,
     labels: [&Array3<Label>; 2],
-    windows: [(f32, f32); 2],
+    windows: [Window; 2],
     lesion: &ReadLesion,
 ) -> Option<RgbImage> {
     let geometry = view.baseline.geometry();
-    let [ni, nj, nk] = view.baseline.dims();
+    let dims = view.baseline.dims();
+    let axes = plane_axes(geometry, Plane::Axial);
     let centre = geometry.mm_to_index(lesion.centroid_mm);
-    let k = centre[2].round();
-    if !(0.0..nk as f64).contains(&k) {
+    let through = centre[axes.through].round();
+    if !(0.0..dims[axes.through] as f64).contains(&through) {
         return None;
     }
-    let k = k as usize;
+    let through = through as usize;
     let id = Label::try_from(lesion.id).ok()?;
-    let (si, sj) = (geometry.spacing[0], geometry.spacing[1]);
+    let size = image_size(&axes, dims);
+    let (cx, cy) = to_screen(&axes, dims, centre);
+    let pixel = pixel_mm(&axes, geometry);
+    let at = |px: u32, py: u32| panel_voxel((cx, cy), pixel, size, px, py);
+    let slice_labels = labels.map(|l| extract(l, &axes, through));
+    let holds = |slice: &[Label]| slice.contains(&id);
     let mut out = RgbImage::from_pixel(2 * PANEL + GAP, PANEL, Rgb([0, 0, 0]));
     let volumes = [view.baseline.voxels(), view.followup.voxels()];
-    let all_labels = labels;
-    for (panel, ((volume, labels), (lo, hi))) in volumes.iter().zip(labels).zip(windows).enumerate()
-    {
+    for (panel, (volume, window)) in volumes.into_iter().zip(windows).enumerate() {
         let x0 = panel as u32 * (PANEL + GAP);
-        let at = |px: u32, py: u32| panel_voxel([centre[0], centre[1]], [si, sj], [ni, nj], px, py);
+        let grey = Greyscale::new(window);
+        let values = extract(volume, &axes, through);
         // This exam's outline, else the other exam's, dashed.
-        let other = if panel == 0 {
-            all_labels[1]
-        } else {
-            all_labels[0]
-        };
-        let (outline, dashed) = if on_slice(labels, k, id) {
-            (Some(labels), false)
-        } else if on_slice(other, k, id) {
+        let (own, other) = (&slice_labels[panel], &slice_labels[1 - panel]);
+        let (outline, dashed) = if holds(own) {
+            (Some(own), false)
+        } else if holds(other) {
             (Some(other), true)
         } else {
             (None, false)
         };
+        let index = |(x, y): (usize, usize)| y * size[0] + x;
         let inside = |px: i64, py: i64| {
             let (Ok(px), Ok(py)) = (u32::try_from(px), u32::try_from(py)) else {
                 return false;
             };
-            outline.is_some_and(|o| {
-                at(px, py).and_then(|(i, j)| o.get((k, j, i)).copied()) == Some(id)
-            })
+            outline.is_some_and(|o| at(px, py).and_then(|p| o.get(index(p)).copied()) == Some(id))
         };
         for py in 0..PANEL {
             for px in 0..PANEL {
-                let Some((i, j)) = at(px, py) else {
+                let Some(p) = at(px, py) else {
                     continue;
                 };
-                let v = volume.get((k, j, i)).copied().unwrap_or(0.0);
-                let g = (((v - lo) / (hi - lo).max(1e-6)).clamp(0.0, 1.0) * 255.0) as u8;
+                let g = grey.level(values.get(index(p)).copied().unwrap_or(0.0));
                 let (x, y) = (i64::from(px), i64::from(py));
                 let edge = inside(x, y)
                     && [(1, 0), (-1, 0), (0, 1), (0, -1)]
@@ -109,30 +97,21 @@ pub fn key_image(
     Some(out)
 }
 
-/// Pixel (`px`, `py`) of a panel → grid (i, j) on the slice: a square field of `FIELD_MM`
-/// around `centre` (grid index), `None` off the grid.
+/// Pixel (`px`, `py`) of a panel → pixel (x, y) of the plane's image: a square field of
+/// `FIELD_MM` around `centre` (a pixel of that image, `pixel` mm in size), `None` off the image.
 fn panel_voxel(
-    centre: [f64; 2],
-    spacing: [f64; 2],
-    dims: [usize; 2],
+    centre: (f64, f64),
+    pixel: [f64; 2],
+    size: [usize; 2],
     px: u32,
     py: u32,
 ) -> Option<(usize, usize)> {
     let mm_x = (f64::from(px) + 0.5) / f64::from(PANEL) * FIELD_MM - FIELD_MM / 2.0;
     let mm_y = (f64::from(py) + 0.5) / f64::from(PANEL) * FIELD_MM - FIELD_MM / 2.0;
-    let i = (centre[0] + mm_x / spacing[0]).round();
-    let j = (centre[1] + mm_y / spacing[1]).round();
-    (i >= 0.0 && j >= 0.0 && (i as usize) < dims[0] && (j as usize) < dims[1])
-        .then_some((i as usize, j as usize))
-}
-
-/// Whether `labels` holds `id` on slice `k`.
-fn on_slice(labels: &Array3<Label>, k: usize, id: Label) -> bool {
-    k < labels.dim().0
-        && labels
-            .index_axis(ndarray::Axis(0), k)
-            .iter()
-            .any(|l| *l == id)
+    let x = (centre.0 + mm_x / pixel[0]).round();
+    let y = (centre.1 + mm_y / pixel[1]).round();
+    (x >= 0.0 && y >= 0.0 && (x as usize) < size[0] && (y as usize) < size[1])
+        .then_some((x as usize, y as usize))
 }
 
 /// PNG bytes of an image.
@@ -227,7 +206,7 @@ mod tests {
             let (Ok(x), Ok(y)) = (u32::try_from(x), u32::try_from(y)) else {
                 return false;
             };
-            panel_voxel([24.0, 24.0], [1.0, 1.0], [N, N], x, y)
+            panel_voxel((24.0, 24.0), [1.0, 1.0], [N, N], x, y)
                 .is_some_and(|(i, j)| labels[[2, j, i]] == 3)
         };
         let (x, y) = (i64::from(px), i64::from(py));
@@ -256,6 +235,44 @@ mod tests {
                 }
             }
             assert!(outline > 50 && interior > outline, "{outline} {interior}");
+        }
+    }
+
+    #[test]
+    fn a_key_image_is_the_axial_plane_as_the_viewer_shows_it() {
+        // A grid whose columns run towards the patient's right: the viewer flips it so the
+        // patient's right is on the screen's left, and so must the key image.
+        let mut flipped = geometry();
+        flipped.direction[0] = [-1.0, 0.0, 0.0];
+        let ramp = Array3::from_shape_fn((5, N, N), |(_, _, i)| i as f32);
+        let mut view = view();
+        view.baseline = Volume::new(ramp.clone(), flipped, "test").unwrap();
+        view.followup = Volume::new(ramp, flipped, "test").unwrap();
+        // The lesion's centre in mm on this grid: grid (24, 24, 2).
+        let centroid_mm = flipped.index_to_mm([24.0, 24.0, 2.0]);
+        let lesion = ReadLesion {
+            centroid_mm,
+            ..lesion()
+        };
+        let none = Array3::zeros((5, N, N));
+        let window = (0.0, N as f32);
+        let image = key_image(&view, [&none, &none], [window; 2], &lesion).unwrap();
+        // What the screen shows on that slice, pixel for pixel, in the same grey levels.
+        let axes = plane_axes(&flipped, Plane::Axial);
+        let screen = extract(view.baseline.voxels(), &axes, 2);
+        let grey = Greyscale::new(window);
+        let centre = to_screen(&axes, [N, N, 5], [24.0, 24.0, 2.0]);
+        assert_eq!(centre, (23.0, 24.0), "mirrored across");
+        let row = PANEL / 2;
+        let (left, right) = (image.get_pixel(80, row)[0], image.get_pixel(176, row)[0]);
+        assert!(
+            left > right,
+            "patient right (high i) on the left: {left} {right}"
+        );
+        for px in [80, PANEL / 2, 176] {
+            let (x, y) = panel_voxel(centre, [1.0, 1.0], [N, N], px, row).unwrap();
+            let expected = grey.level(screen[y * N + x]);
+            assert_eq!(image.get_pixel(px, row)[0], expected, "pixel {px}");
         }
     }
 

@@ -32,6 +32,7 @@ mod report_file;
 use std::path::{Path, PathBuf};
 
 use crate::compare::PairView;
+use crate::display::{WindowPreset, pair_windows};
 use crate::error::{Error, Result};
 use crate::reading::{ReadLesion, Source};
 
@@ -60,6 +61,10 @@ pub const REPORT_FILES: [&str; 6] = [
 pub fn report_exists(dir: &Path) -> bool {
     REPORT_FILES.iter().any(|f| dir.join(f).exists())
 }
+
+/// The windows the viewer opens a comparison in: key images written without the reader's own
+/// windows use these, so they match what the screen first showed.
+pub const OPENING_WINDOWS: WindowPreset = WindowPreset::Scanner;
 
 /// Writes the report folder. Refuses (before writing anything) when `dir` already holds a
 /// report and `replace` is false.
@@ -94,10 +99,9 @@ pub fn write_report_folder(dir: &Path, reading: &Reading, replace: bool) -> Resu
     });
     let mut images = Vec::new();
     if let (Some(view), Some(finals)) = (view, &finals) {
-        let windows = [
-            key_images::window(view.baseline.voxels(), &view.z),
-            key_images::window(view.followup.voxels(), &view.z),
-        ];
+        let windows = reading
+            .windows
+            .unwrap_or_else(|| pair_windows(view, OPENING_WINDOWS));
         let shown = file
             .reading
             .lesions

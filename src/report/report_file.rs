@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{PairView, Report};
+use crate::display::Window;
 use crate::marks::Marks;
 use crate::reading::{
     Decision, ReadLesion, ReadSummary, marked_centroids, read_lesions, read_summary,
@@ -53,6 +54,9 @@ pub struct Reading<'a> {
     pub marks: Option<&'a Marks>,
     pub reader: &'a str,
     pub notes: &'a str,
+    /// The windows the reader saw the primary view in (baseline first), so key images match
+    /// the screen; `None`: the windows the viewer opens with.
+    pub windows: Option<[Window; 2]>,
 }
 
 impl Reading<'_> {

@@ -10,12 +10,15 @@ use ndarray::Array3;
 use tandem::compare::PairView;
 use tandem::lesion::Status;
 
-use super::plane::{Plane, extract, image_size, pixel_mm, plane_axes, to_grid, to_screen};
 use super::slice_view::ViewResponse;
-use super::slice_view::{Greyscale, SliceTexture, image_view_ui};
+use super::slice_view::{SliceTexture, image_view_ui};
 use crate::app::command::{Command, Layout, QcMode};
 use crate::app::marking::{Mark, Tool};
 use crate::app::review::Review;
+use tandem::display::Greyscale;
+use tandem::display::plane::{
+    Plane, extract, image_size, pixel_mm, plane_axes, to_grid, to_screen,
+};
 
 /// z-score from which change is coloured.
 const CHANGE_SHOWN_FROM: f32 = 5.0;
@@ -374,9 +377,9 @@ fn checkerboard(
         .map(|(n, (b, f))| {
             let (x, y) = (n % w.max(1), n / w.max(1));
             if (x / 12 + y / 12) % 2 == 0 {
-                grey_b.colour(*b)
+                Color32::from_gray(grey_b.level(*b))
             } else {
-                grey_f.colour(*f)
+                Color32::from_gray(grey_f.level(*f))
             }
         })
         .collect();
@@ -469,7 +472,10 @@ fn compose(
     opacity: f32,
 ) -> ColorImage {
     let greyscale = Greyscale::new(window);
-    let mut pixels: Vec<Color32> = grey.iter().map(|v| greyscale.colour(*v)).collect();
+    let mut pixels: Vec<Color32> = grey
+        .iter()
+        .map(|v| Color32::from_gray(greyscale.level(*v)))
+        .collect();
     if let Some(z) = z {
         for (pixel, value) in pixels.iter_mut().zip(z) {
             if value.abs() < CHANGE_SHOWN_FROM {

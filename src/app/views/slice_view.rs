@@ -7,6 +7,7 @@ use egui::{
     Color32, ColorImage, Pos2, Rect, Response, Sense, Stroke, TextureHandle, TextureOptions, Ui,
 };
 use ndarray::Axis;
+use tandem::display::Greyscale;
 use tandem::volume::Volume;
 
 /// Texture of what a view showed last, keyed by whatever identifies its content.
@@ -25,34 +26,6 @@ pub fn slice_image(volume: &Volume, k: usize, window: (f32, f32)) -> ColorImage 
     let plane = voxels.index_axis(Axis(0), k);
     let pixels: Vec<u8> = plane.iter().map(|v| grey.level(*v)).collect();
     ColorImage::from_gray([columns, rows], &pixels)
-}
-
-/// A display window (low, high) as a map from values to grey levels: the one place values
-/// become pixels, for every view.
-#[derive(Debug, Clone, Copy)]
-pub struct Greyscale {
-    lo: f32,
-    scale: f32,
-}
-
-impl Greyscale {
-    pub fn new((lo, hi): (f32, f32)) -> Self {
-        Self {
-            lo,
-            scale: 255.0 / (hi - lo).max(f32::EPSILON),
-        }
-    }
-
-    /// Grey level 0..=255 of `value`.
-    #[inline]
-    pub fn level(self, value: f32) -> u8 {
-        ((value - self.lo) * self.scale).clamp(0.0, 255.0) as u8
-    }
-
-    #[inline]
-    pub fn colour(self, value: f32) -> Color32 {
-        Color32::from_gray(self.level(value))
-    }
 }
 
 /// What a drawn view reports back.

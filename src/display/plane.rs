@@ -1,5 +1,5 @@
 //! Reformatting a volume into the three anatomical planes (MPR) and mapping between screen
-//! pixels and grid indices.
+//! pixels and grid indices: the one reformat the views and the report's key images share.
 //!
 //! Each patient axis (x: right→left, y: anterior→posterior, z: inferior→superior) is matched
 //! to the grid axis most aligned with it, so near-orthogonal acquisitions (axial, sagittal or
@@ -7,8 +7,8 @@
 //! at the top of axial images and on the left of sagittal ones, superior at the top of coronal
 //! and sagittal ones.
 
+use crate::geometry::Geometry;
 use ndarray::Array3;
-use tandem::geometry::Geometry;
 
 /// The three planes a reader looks through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -1,0 +1,10 @@
+//! Display maths, shared by the app's views and the report's key images so that a key image is
+//! exactly what the screen showed: the plane reformat in radiological orientation
+//! ([`plane`]) and windowing ([`window`]). No egui here: the app turns these pixels into
+//! textures.
+
+pub mod plane;
+pub mod window;
+
+pub use plane::{Plane, PlaneAxes, plane_axes};
+pub use window::{Greyscale, Window, WindowPreset, auto_window, pair_windows, preset_window};

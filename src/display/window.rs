@@ -1,0 +1,189 @@
+//! Display windows: which values run from black to white. The scanner's suggestion, a window
+//! from the histogram, and presets computed inside the brain; and the one map from a value to a
+//! grey level that every view and every key image uses.
+
+use ndarray::Array3;
+
+use crate::compare::PairView;
+use crate::intensity::{masked_values, quantile};
+use crate::volume::Volume;
+
+/// A display window: the value shown black and the value shown white.
+pub type Window = (f32, f32);
+
+/// Window presets a reader chooses from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowPreset {
+    /// What the scanner suggested (Window Center/Width), else Auto.
+    Scanner,
+    /// From each exam's histogram.
+    Auto,
+    /// The brain's own range (1st to 99.5th percentile inside the brain): grey/white contrast.
+    Brain,
+    /// FLAIR: 5th to 99.95th percentile in the brain, so plaques stand out without clipping.
+    Flair,
+    /// T1: 0.5th to 99.9th percentile in the brain, so enhancement is not clipped.
+    T1,
+}
+
+impl WindowPreset {
+    /// The percentiles (low, high) inside the brain a preset spans, for the presets that are
+    /// brain percentiles.
+    fn brain_percentiles(self) -> Option<(f64, f64)> {
+        match self {
+            WindowPreset::Brain => Some((0.01, 0.995)),
+            WindowPreset::Flair => Some((0.05, 0.9995)),
+            WindowPreset::T1 => Some((0.005, 0.999)),
+            WindowPreset::Scanner | WindowPreset::Auto => None,
+        }
+    }
+}
+
+/// The window a scanner suggested as (centre, width), as (low, high).
+pub fn scanner_window(suggested: Option<[f64; 2]>) -> Option<Window> {
+    let [centre, width] = suggested?;
+    (width.is_finite() && centre.is_finite() && width > 0.0)
+        .then(|| ((centre - width / 2.0) as f32, (centre + width / 2.0) as f32))
+}
+
+/// Window from the minimum (air is black) to the 99.5th percentile of non-background voxels.
+pub fn auto_window(volume: &Volume) -> Window {
+    let stats = volume.stats();
+    let (lo, hi) = (stats.min, stats.max);
+    if hi <= lo {
+        return (lo, lo + 1.0);
+    }
+    let bins = 1024usize;
+    let mut histogram = vec![0u64; bins];
+    let scale = (bins - 1) as f32 / (hi - lo);
+    for v in volume.voxels() {
+        let b = ((v - lo) * scale) as usize;
+        if let Some(h) = histogram.get_mut(b.min(bins - 1)) {
+            *h += 1;
+        }
+    }
+    // Ignore the background (the lowest 2% of the range) when choosing the window.
+    let skip = bins / 50;
+    let total: u64 = histogram.iter().skip(skip).sum();
+    let at = |fraction: f64| {
+        let target = (total as f64 * fraction) as u64;
+        let mut seen = 0;
+        for (b, count) in histogram.iter().enumerate().skip(skip) {
+            seen += count;
+            if seen >= target {
+                return lo + b as f32 / scale;
+            }
+        }
+        hi
+    };
+    (lo, at(0.995).max(lo + 1.0))
+}
+
+/// The window of `preset` for one volume: `brain` is where the brain is on its grid, and
+/// `suggested` the scanner's (centre, width). Falls back to [`auto_window`] when the preset
+/// cannot be had (no suggestion, an empty brain).
+pub fn preset_window(
+    preset: WindowPreset,
+    volume: &Volume,
+    brain: &Array3<bool>,
+    suggested: Option<[f64; 2]>,
+) -> Window {
+    let chosen = match preset {
+        WindowPreset::Scanner => scanner_window(suggested),
+        WindowPreset::Auto => None,
+        _ => preset.brain_percentiles().and_then(|(low, high)| {
+            let mut values = masked_values(volume.voxels(), brain);
+            match (quantile(&mut values, low), quantile(&mut values, high)) {
+                (Some(a), Some(b)) if b > a => Some((a, b)),
+                _ => None,
+            }
+        }),
+    };
+    chosen.unwrap_or_else(|| auto_window(volume))
+}
+
+/// Both exams' windows of `preset` for a compared pair (baseline first).
+pub fn pair_windows(view: &PairView, preset: WindowPreset) -> [Window; 2] {
+    let brain = view.brain();
+    [
+        preset_window(preset, &view.baseline, &brain, view.baseline_window),
+        preset_window(preset, &view.followup, &brain, view.followup_window),
+    ]
+}
+
+/// A window as a map from values to grey levels: the one place values become pixels, for
+/// every view and every key image.
+#[derive(Debug, Clone, Copy)]
+pub struct Greyscale {
+    lo: f32,
+    scale: f32,
+}
+
+impl Greyscale {
+    pub fn new((lo, hi): Window) -> Self {
+        Self {
+            lo,
+            scale: 255.0 / (hi - lo).max(f32::EPSILON),
+        }
+    }
+
+    /// Grey level 0..=255 of `value`.
+    #[inline]
+    pub fn level(self, value: f32) -> u8 {
+        ((value - self.lo) * self.scale).clamp(0.0, 255.0) as u8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::Geometry;
+
+    fn ramp() -> Volume {
+        let voxels = Array3::from_shape_fn((4, 10, 10), |(k, j, i)| (k * 100 + j * 10 + i) as f32);
+        Volume::new(voxels, Geometry::axis_aligned([0.0; 3], [1.0; 3]), "ramp").unwrap()
+    }
+
+    #[test]
+    fn the_scanner_window_is_centre_and_width_and_refuses_nonsense() {
+        assert_eq!(scanner_window(Some([100.0, 50.0])), Some((75.0, 125.0)));
+        assert_eq!(scanner_window(Some([100.0, 0.0])), None);
+        assert_eq!(scanner_window(Some([f64::NAN, 10.0])), None);
+        assert_eq!(scanner_window(None), None);
+    }
+
+    #[test]
+    fn a_brain_preset_spans_its_percentiles_inside_the_brain_only() {
+        let volume = ramp();
+        // The brain: slice 1 only (values 100..=199).
+        let brain = Array3::from_shape_fn((4, 10, 10), |(k, _, _)| k == 1);
+        let (lo, hi) = preset_window(WindowPreset::Brain, &volume, &brain, None);
+        assert!((100.0..=102.0).contains(&lo), "{lo}");
+        assert!((198.0..=199.0).contains(&hi), "{hi}");
+        // No brain: the histogram's window.
+        let none = Array3::from_elem((4, 10, 10), false);
+        assert_eq!(
+            preset_window(WindowPreset::Flair, &volume, &none, None),
+            auto_window(&volume)
+        );
+        // The scanner's window wins when asked for, else Auto.
+        let scanner = preset_window(WindowPreset::Scanner, &volume, &brain, Some([50.0, 20.0]));
+        assert_eq!(scanner, (40.0, 60.0));
+        assert_eq!(
+            preset_window(WindowPreset::Scanner, &volume, &brain, None),
+            auto_window(&volume)
+        );
+    }
+
+    #[test]
+    fn greyscale_maps_the_window_onto_black_to_white() {
+        let grey = Greyscale::new((100.0, 200.0));
+        assert_eq!(grey.level(50.0), 0);
+        assert_eq!(grey.level(100.0), 0);
+        assert_eq!(grey.level(150.0), 127);
+        assert_eq!(grey.level(200.0), 255);
+        assert_eq!(grey.level(1e9), 255);
+        // A zero-width window does not divide by zero.
+        assert_eq!(Greyscale::new((5.0, 5.0)).level(6.0), 255);
+    }
+}
