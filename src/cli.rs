@@ -321,19 +321,11 @@ fn compare_command(
     }
     let comparison =
         compare_full(baseline, followup, options, &Progress::new()).map_err(|e| e.to_string())?;
-    let report = &comparison.report;
-    let decisions = std::collections::BTreeMap::new();
-    let reading = tandem::report::Reading {
-        report,
-        views: &comparison.views,
-        decisions: &decisions,
-        marks: None,
-        reader: "",
-        notes: "",
-        windows: None,
-    };
-    let written =
-        tandem::report::write_report_folder(out, &reading, replace).map_err(|e| e.to_string())?;
+    let paths = [baseline.to_path_buf(), followup.to_path_buf()];
+    let reading = tandem::reading::Reading::new(comparison, options.clone(), &paths);
+    let report = reading.report();
+    let written = tandem::report::write_report_folder(out, &reading, None, replace)
+        .map_err(|e| e.to_string())?;
     print_out(&report.summary_text())?;
     for warning in &written.warnings {
         eprintln!("tandem: {warning}");

@@ -20,7 +20,8 @@ use crate::compare::{CompareOptions, Report};
 use crate::error::{Error, Result};
 use crate::geometry::Geometry;
 use crate::marks::{ExamLabels, Label, LesionRecord, Marks, decode_labels, encode_labels};
-use crate::reading::Decision;
+pub use crate::reading::ExamLocation;
+use crate::reading::{Decision, Reading};
 
 /// What the `format` field says.
 pub const FORMAT: &str = "tandem-session";
@@ -28,15 +29,6 @@ pub const FORMAT: &str = "tandem-session";
 pub const VERSION: u32 = 1;
 /// Usual file extension.
 pub const EXTENSION: &str = "tandem";
-
-/// Where an exam was read from, and which exam it must be.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ExamLocation {
-    pub path: PathBuf,
-    pub study_uid: String,
-    /// The series the comparison used (baseline or follow-up side of each pair).
-    pub series_uids: Vec<String>,
-}
 
 /// One exam's marks as saved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,32 +126,68 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session of the current format, stamped with this build and the time now.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        reader: String,
-        notes: String,
-        baseline: ExamLocation,
-        followup: ExamLocation,
-        options: CompareOptions,
-        report: Report,
-        decisions: BTreeMap<u32, Decision>,
-        marks: Option<&Marks>,
-    ) -> Self {
+    /// The session file's content of `reading`, stamped with this build and the time now.
+    pub fn of(reading: &Reading) -> Self {
+        Self {
+            marks: Some(SavedMarks::from_marks(&reading.marks)),
+            ..Self::without_marks(reading)
+        }
+    }
+
+    /// [`Session::of`] with the marks left out (`None`), for a caller that encodes them
+    /// elsewhere (autosave does, on its own thread).
+    pub fn without_marks(reading: &Reading) -> Self {
+        let exam = |n: usize| reading.exams.get(n).cloned().unwrap_or_default();
         Self {
             format: FORMAT.to_owned(),
             version: VERSION,
             tandem: crate::build_info::describe(),
             saved_at: crate::clock::Utc::now().iso(),
-            reader,
-            notes,
-            baseline,
-            followup,
-            options,
-            report,
-            decisions,
-            marks: marks.map(SavedMarks::from_marks),
+            reader: reading.reader.clone(),
+            notes: reading.notes.clone(),
+            baseline: exam(0),
+            followup: exam(1),
+            options: reading.options.clone(),
+            report: reading.report().clone(),
+            decisions: reading.decisions.clone(),
+            marks: None,
         }
+    }
+
+    /// Puts this session's reading onto `reading`, a fresh comparison of the same exams: the
+    /// reader, notes and decisions, the comparison's candidates as reviewed, and the marks when
+    /// they are on the same grid. Returns what could not be restored as it was.
+    pub fn restore_onto(&self, reading: &mut Reading) -> Vec<&'static str> {
+        let mut warnings = Vec::new();
+        let same = |a: &Report, b: &Report| {
+            a.lesions.len() == b.lesions.len()
+                && a.lesions
+                    .iter()
+                    .zip(&b.lesions)
+                    .all(|(x, y)| x.id == y.id && x.followup_labels == y.followup_labels)
+        };
+        if !same(reading.report(), &self.report) {
+            warnings.push(
+                "the comparison now finds other candidates than when saved; the saved ones are shown",
+            );
+        }
+        reading.comparison.report = self.report.clone();
+        reading.decisions = self.decisions.clone();
+        reading.reader = self.reader.clone();
+        reading.notes = self.notes.clone();
+        if let Some(saved) = &self.marks {
+            match saved.to_marks() {
+                Ok(marks)
+                    if marks.dims() == reading.marks.dims()
+                        && marks.geometry() == reading.marks.geometry() =>
+                {
+                    reading.marks = marks;
+                }
+                Ok(_) => warnings.push("the saved marks are on another grid and were not restored"),
+                Err(_) => warnings.push("the saved marks could not be read"),
+            }
+        }
+        warnings
     }
 
     /// The session file's text (pretty JSON).

@@ -19,7 +19,8 @@ use tandem::marks::tools::{BrushShape, brush};
 use tandem::marks::{LesionKind, Marks};
 use tandem::progress::Progress;
 use tandem::reading::Decision;
-use tandem::report::{Reading, ReportFile, labels::primary_view, write_report_folder};
+use tandem::reading::Reading;
+use tandem::report::{ReportFile, labels::primary_view, write_report_folder};
 
 fn sample_comparison() -> Comparison {
     common::sample_comparison()
@@ -102,18 +103,14 @@ fn the_report_folder_follows_the_reader() {
         .iter()
         .filter(|f| f.lesion_id != Some(rejected))
         .count();
-    let reading = Reading {
-        report,
-        views: &comparison.views,
-        decisions: &decisions,
-        marks: Some(&marks),
-        reader: "Dr Test Reader",
-        notes: "Compared <carefully>.",
-        windows: None,
-    };
+    let mut reading = Reading::new(comparison.clone(), Default::default(), &[]);
+    reading.decisions = decisions.clone();
+    reading.marks = marks.clone();
+    reading.reader = "Dr Test Reader".into();
+    reading.notes = "Compared <carefully>.".into();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");
-    let written = write_report_folder(&out, &reading, false).unwrap();
+    let written = write_report_folder(&out, &reading, None, false).unwrap();
     assert!(written.warnings.is_empty(), "{:?}", written.warnings);
 
     // report.json: the comparison's schema plus the reading.
@@ -249,10 +246,10 @@ fn the_report_folder_follows_the_reader() {
 
     // Never replaced silently: a second write is refused and leaves the files as they were.
     let before = std::fs::read(out.join("report.json")).unwrap();
-    let refused = write_report_folder(&out, &reading, false).unwrap_err();
+    let refused = write_report_folder(&out, &reading, None, false).unwrap_err();
     assert!(refused.to_string().contains("already exists"), "{refused}");
     assert_eq!(std::fs::read(out.join("report.json")).unwrap(), before);
-    assert!(write_report_folder(&out, &reading, true).is_ok());
+    assert!(write_report_folder(&out, &reading, None, true).is_ok());
 }
 
 /// Whether each panel of a key image (baseline, follow-up) has outline-coloured pixels.
@@ -277,20 +274,10 @@ fn a_post_contrast_pair_alone_is_reported_as_such() {
         &Progress::new(),
     )
     .unwrap();
-    let report = &comparison.report;
-    let decisions = BTreeMap::new();
-    let reading = Reading {
-        report,
-        views: &comparison.views,
-        decisions: &decisions,
-        marks: None,
-        reader: "",
-        notes: "",
-        windows: None,
-    };
+    let reading = Reading::new(comparison.clone(), Default::default(), &[]);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");
-    let written = write_report_folder(&out, &reading, false).unwrap();
+    let written = write_report_folder(&out, &reading, None, false).unwrap();
     assert!(written.warnings.is_empty(), "{:?}", written.warnings);
 
     // report.json: not assessed is null in both summaries; every lesion enhancing and located.

@@ -12,7 +12,7 @@ use tandem::compare::CompareOptions;
 use tandem::marks::tools::{BrushShape, brush};
 use tandem::marks::{LesionKind, LesionRecord, Marks, Origin};
 use tandem::progress::Progress;
-use tandem::reading::Decision;
+use tandem::reading::{Decision, Reading};
 use tandem::report::labels::primary_view;
 use tandem::session::{ExamLocation, Session, locate_exam, study_at};
 
@@ -68,21 +68,13 @@ fn sample_session() -> (Session, Marks) {
             origin: Origin::Reader,
         }),
     );
-    let location = |path: PathBuf, uid: &str| ExamLocation {
-        path,
-        study_uid: uid.to_owned(),
-        series_uids: Vec::new(),
-    };
-    let session = Session::new(
-        "Dr Test".into(),
-        "Line one\nline two".into(),
-        location(sample().join("baseline"), &report.baseline.study_uid),
-        location(sample().join("followup"), &report.followup.study_uid),
-        CompareOptions::default(),
-        report,
-        BTreeMap::from([(3, Decision::Confirmed), (6, Decision::Rejected)]),
-        Some(&marks),
-    );
+    let exams = [sample().join("baseline"), sample().join("followup")];
+    let mut reading = Reading::new(comparison.clone(), CompareOptions::default(), &exams);
+    reading.reader = "Dr Test".into();
+    reading.notes = "Line one\nline two".into();
+    reading.decisions = BTreeMap::from([(3, Decision::Confirmed), (6, Decision::Rejected)]);
+    reading.marks = marks.clone();
+    let session = Session::of(&reading);
     (session, marks)
 }
 

@@ -21,7 +21,7 @@ use tandem::lesion::Status;
 use tandem::marks::{LesionKind, Marks};
 use tandem::progress::Progress;
 use tandem::report::labels::primary_view;
-use tandem::session::{ExamLocation, Session};
+use tandem::session::Session;
 
 /// Identifying attributes added to every file of the copy, as a hospital's files carry them.
 fn add_identifiers(obj: &mut dicom_object::DefaultDicomObject) {
@@ -169,21 +169,13 @@ fn a_teaching_case_is_de_identified_and_still_compares_the_same() {
             ],
         );
     }
-    let location = |path: PathBuf, uid: &str| ExamLocation {
-        path,
-        study_uid: uid.to_owned(),
-        series_uids: Vec::new(),
-    };
-    let session = Session::new(
-        "Dr Expert".into(),
-        String::new(),
-        location(original.join("baseline"), &report.baseline.study_uid),
-        location(original.join("followup"), &report.followup.study_uid),
-        CompareOptions::default(),
-        report.clone(),
-        BTreeMap::from([(1, tandem::reading::Decision::Rejected)]),
-        Some(&marks),
-    );
+    let exams = [original.join("baseline"), original.join("followup")];
+    let mut reading =
+        tandem::reading::Reading::new(comparison.clone(), CompareOptions::default(), &exams);
+    reading.reader = "Dr Expert".into();
+    reading.decisions = BTreeMap::from([(1, tandem::reading::Decision::Rejected)]);
+    reading.marks = marks.clone();
+    let session = Session::of(&reading);
     let session_path = work.path().join("expert.tandem");
     session.save(&session_path).unwrap();
 

@@ -101,7 +101,7 @@ impl TandemApp {
                     if let Some(review) = &mut self.review
                         && let Some(id) = review.selected
                     {
-                        review.decisions.insert(id, decision);
+                        review.reading.decisions.insert(id, decision);
                     }
                 }
                 Command::SetCursor(cursor) => {
@@ -111,24 +111,22 @@ impl TandemApp {
                 }
                 Command::Scroll(plane, steps) => {
                     if let Some(review) = &mut self.review
-                        && let Some(view) = review.comparison.views.get(review.view)
+                        && let Some(view) =
+                            review.reading.comparison.views.get(review.viewport.view)
                     {
                         let axes = tandem::display::plane_axes(view.baseline.geometry(), plane);
-                        let mut cursor = review.cursor;
+                        let mut cursor = review.viewport.cursor;
                         cursor[axes.through] = cursor[axes.through].round() + f64::from(steps);
                         review.set_cursor(cursor);
                     }
                 }
                 Command::SetLayout(layout) => {
                     self.prefs.layout = layout;
-                    if let Some(review) = &mut self.review {
-                        review.layout = layout;
-                    }
                 }
                 Command::SetPlane(plane) => {
                     self.prefs.plane = Some(plane);
                     if let Some(review) = &mut self.review {
-                        review.plane = plane;
+                        review.viewport.plane = plane;
                     }
                 }
                 Command::DragWindow(exam, dx, dy) => {
@@ -143,26 +141,26 @@ impl TandemApp {
                 }
                 Command::Zoom(factor) => {
                     if let Some(review) = &mut self.review {
-                        review.zoom = (review.zoom * factor).clamp(1.0, 16.0);
+                        review.viewport.zoom = (review.viewport.zoom * factor).clamp(1.0, 16.0);
                     }
                 }
                 Command::ResetZoom => {
                     if let Some(review) = &mut self.review {
-                        review.zoom = 1.0;
-                        review.pan = [0.0; 2];
+                        review.viewport.zoom = 1.0;
+                        review.viewport.pan = [0.0; 2];
                     }
                 }
                 Command::Pan(dx, dy) => {
                     if let Some(review) = &mut self.review {
-                        review.pan = [
-                            (review.pan[0] + dx).clamp(-0.5, 0.5),
-                            (review.pan[1] + dy).clamp(-0.5, 0.5),
+                        review.viewport.pan = [
+                            (review.viewport.pan[0] + dx).clamp(-0.5, 0.5),
+                            (review.viewport.pan[1] + dy).clamp(-0.5, 0.5),
                         ];
                     }
                 }
                 Command::ToggleOverlay => {
                     if let Some(review) = &mut self.review {
-                        review.overlay = !review.overlay;
+                        review.viewport.overlay = !review.viewport.overlay;
                     }
                 }
                 Command::ToggleHelp => self.help = !self.help,
@@ -178,12 +176,12 @@ impl TandemApp {
                 Command::ToggleNative => self.show_native = !self.show_native,
                 Command::SetOpacity(opacity) => {
                     if let Some(review) = &mut self.review {
-                        review.opacity = opacity.clamp(0.0, 1.0);
+                        review.viewport.opacity = opacity.clamp(0.0, 1.0);
                     }
                 }
                 Command::CycleQc => {
                     if let Some(review) = &mut self.review {
-                        review.qc = review.qc.next();
+                        review.viewport.qc = review.viewport.qc.next();
                     }
                 }
                 Command::Mark(mark) => {
@@ -227,7 +225,7 @@ impl TandemApp {
             // Selecting a marked lesion makes it the one the tools add to.
             review.marking.active = Some(label);
         }
-        let Some(view) = review.comparison.views.get(review.view) else {
+        let Some(view) = review.reading.comparison.views.get(review.viewport.view) else {
             return;
         };
         let index = view.baseline.geometry().mm_to_index(centre);
@@ -383,13 +381,15 @@ impl TandemApp {
         // With a comparison on screen the slider moves the cursor through the axial slices of
         // the comparison grid; before, it moves both exams through their own stacks.
         let axial = self.review.as_ref().and_then(|r| {
-            let view = r.comparison.views.get(r.view)?;
-            let axes =
-                tandem::display::plane_axes(view.baseline.geometry(), tandem::display::Plane::Axial);
+            let view = r.reading.comparison.views.get(r.viewport.view)?;
+            let axes = tandem::display::plane_axes(
+                view.baseline.geometry(),
+                tandem::display::Plane::Axial,
+            );
             Some((axes.through, r.dims()[axes.through]))
         });
         if let (Some(review), Some((axis, n))) = (&self.review, axial) {
-            self.slice_fraction = (review.cursor[axis] / (n.max(2) - 1) as f64) as f32;
+            self.slice_fraction = (review.viewport.cursor[axis] / (n.max(2) - 1) as f64) as f32;
         }
         egui::Panel::bottom("navigation").show(ui, |ui| {
             ui.horizontal(|ui| {
@@ -402,7 +402,7 @@ impl TandemApp {
                     .on_hover_text("Moves every view through the stack together")
                     .changed();
                 if moved && let (Some(review), Some((axis, n))) = (&mut self.review, axial) {
-                    let mut cursor = review.cursor;
+                    let mut cursor = review.viewport.cursor;
                     cursor[axis] = (f64::from(self.slice_fraction) * (n.max(2) - 1) as f64).round();
                     review.set_cursor(cursor);
                 }
@@ -449,7 +449,13 @@ impl TandemApp {
                 let table_rect = egui::Rect::from_min_max(egui::pos2(split, full.min.y), full.max);
                 let commands = &mut self.commands;
                 ui.scope_builder(egui::UiBuilder::new().max_rect(views_rect), |ui| {
-                    compare_views_ui(ui, review, &mut self.compare_textures, commands);
+                    compare_views_ui(
+                        ui,
+                        review,
+                        self.prefs.layout,
+                        &mut self.compare_textures,
+                        commands,
+                    );
                 });
                 ui.scope_builder(egui::UiBuilder::new().max_rect(table_rect), |ui| {
                     egui::ScrollArea::vertical()
@@ -461,7 +467,13 @@ impl TandemApp {
                             }
                             lesion_table_ui(ui, review, commands);
                             ui.separator();
-                            super::views::report_panel_ui(ui, &self.session, dirty, commands);
+                            super::views::report_panel_ui(
+                                ui,
+                                &self.session,
+                                &review.reading,
+                                dirty,
+                                commands,
+                            );
                             ui.separator();
                             if !review.hide_findings {
                                 super::views::change_histogram_ui(ui, review, z_seed, commands);

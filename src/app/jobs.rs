@@ -240,15 +240,16 @@ fn preferred_series(scan: &Scan) -> Option<&Series> {
     loadable().find(is_flair).or_else(|| loadable().next())
 }
 
-/// Runs the comparison of two exam folders (scan, load, register, diff, match).
-/// `pair`: the series the reader chose on each side; `None` pairs them automatically.
+/// Runs the comparison of two exam folders (scan, load, register, diff, match) and makes a
+/// fresh reading of it. `options` name the series the reader chose, if any.
 pub fn run_comparison(
-    baseline: PathBuf,
-    followup: PathBuf,
+    exams: [PathBuf; 2],
     options: tandem::compare::CompareOptions,
     progress: &Progress,
-) -> Result<tandem::compare::Comparison, tandem::Error> {
-    tandem::compare::compare_full(&baseline, &followup, &options, progress)
+) -> Result<tandem::reading::Reading, tandem::Error> {
+    let [baseline, followup] = &exams;
+    let comparison = tandem::compare::compare_full(baseline, followup, &options, progress)?;
+    Ok(tandem::reading::Reading::new(comparison, options, &exams))
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ impl TandemApp {
             generation,
             "Registering and comparing",
             ctx.clone(),
-            move |p| run_comparison(baseline, followup, options, p),
+            move |p| run_comparison([baseline, followup], options, p),
         ));
     }
 
@@ -97,14 +97,16 @@ impl TandemApp {
                 slot.shown_generation = generation;
             }
         }
-        if let Some((generation, comparison)) = self.comparison.poll() {
-            let mut review = Review::new(comparison, generation);
-            review.layout = self.prefs.layout;
-            review.plane = self.prefs.plane.unwrap_or(Plane::Axial);
+        if let Some((generation, reading)) = self.comparison.poll() {
+            let mut review = Review::new(reading, generation);
+            review.viewport.plane = self.prefs.plane.unwrap_or(Plane::Axial);
             let previous = self.review.take();
             let rerun = previous.is_some() && self.session.pending.is_none();
-            if let Some(old) = previous.filter(|_| rerun) {
-                review.carry_over(old);
+            match previous {
+                Some(old) if rerun => review.carry_over(old),
+                // Another exam pair: the same reader, a reading of its own.
+                Some(old) => review.reading.reader = old.reading.reader,
+                None => {}
             }
             self.review = Some(review);
             if !rerun {

@@ -29,7 +29,7 @@ impl Review {
         if let Some(id) = self.marking.active {
             return id;
         }
-        let id = self.marks.next_id(self.reserved_ids());
+        let id = self.reading.marks.next_id(self.reserved_ids());
         self.marking.active = Some(id);
         self.selected = Some(u32::from(id));
         id
@@ -38,14 +38,14 @@ impl Review {
     /// Applies one marking request.
     pub fn apply_mark(&mut self, mark: Mark) {
         self.marking.message = None;
-        let dims = self.marks.dims();
-        let spacing = self.marks.geometry().spacing;
+        let dims = self.reading.marks.dims();
+        let spacing = self.reading.marks.geometry().spacing;
         match mark {
             Mark::SetTool(tool) => {
                 self.marking.tool = tool;
                 // Starting values from the follow-up's window: a fifth of it for growing, its
                 // upper third for the box.
-                let (lo, hi) = self.windows.get(1).copied().unwrap_or((0.0, 1.0));
+                let (lo, hi) = self.viewport.windows.get(1).copied().unwrap_or((0.0, 1.0));
                 if tool == Tool::Grow && self.marking.tolerance <= 0.0 {
                     self.marking.tolerance = self.default_tolerance(1);
                 }
@@ -59,14 +59,14 @@ impl Review {
                 self.marking.tolerance = t.max(0.0);
                 if let Some((exam, seed, label)) = self.marking.last_grow {
                     // Regrow: the last region is replaced by one at the new tolerance.
-                    self.marks.undo();
+                    self.reading.marks.undo();
                     self.grow(exam, seed, label);
                 }
             }
             Mark::SetThreshold(t) => self.marking.threshold = t,
             Mark::SetBoxDepth(d) => self.marking.box_depth_mm = d.clamp(0.0, 100.0),
             Mark::NewLesion => {
-                let id = self.marks.next_id(self.reserved_ids());
+                let id = self.reading.marks.next_id(self.reserved_ids());
                 self.marking.active = Some(id);
                 self.selected = Some(u32::from(id));
                 if self.marking.tool == Tool::Navigate {
@@ -88,12 +88,12 @@ impl Review {
                 let erase = self.marking.tool == Tool::Eraser;
                 let label = if erase { 0 } else { self.active_or_new() };
                 if first {
-                    self.marks.begin_stroke();
+                    self.reading.marks.begin_stroke();
                 }
-                self.marks.paint(exam, &voxels, label, true);
+                self.reading.marks.paint(exam, &voxels, label, true);
                 self.marking.last_grow = None;
             }
-            Mark::EndStroke => self.marks.end_stroke(),
+            Mark::EndStroke => self.reading.marks.end_stroke(),
             Mark::Grow { exam, at } => {
                 if let Some(seed) = voxel(at, dims) {
                     let label = self.active_or_new();
@@ -119,7 +119,7 @@ impl Review {
                 let label = self.active_or_new();
                 if let Some(values) = self.exam_values(exam) {
                     let voxels = threshold_box(values, a, b, self.marking.threshold);
-                    let n = self.marks.paint(exam, &voxels, label, true);
+                    let n = self.reading.marks.paint(exam, &voxels, label, true);
                     self.marking.message = Some(format!("{n} voxels taken"));
                 }
                 self.marking.last_grow = None;
@@ -127,19 +127,19 @@ impl Review {
             Mark::Accept(id) => self.accept(id),
             Mark::Split(id) => {
                 if let Ok(id) = Label::try_from(id) {
-                    let parts = self.marks.split(id, self.reserved_ids());
+                    let parts = self.reading.marks.split(id, self.reserved_ids());
                     self.marking.message = Some(format!("{} part(s)", parts.len()));
                 }
             }
             Mark::Merge { from, into } => {
                 if let (Ok(from), Ok(into)) = (Label::try_from(from), Label::try_from(into)) {
-                    self.marks.merge(from, into);
+                    self.reading.marks.merge(from, into);
                     self.selected = Some(u32::from(into));
                 }
             }
             Mark::Relabel { from, to } => {
                 if let (Ok(from), Ok(to)) = (Label::try_from(from), Label::try_from(to)) {
-                    self.marks.relabel(from, to);
+                    self.reading.marks.relabel(from, to);
                     self.selected = Some(u32::from(to));
                     if self.marking.active == Some(from) {
                         self.marking.active = Some(to);
@@ -148,7 +148,7 @@ impl Review {
             }
             Mark::Delete(id) => {
                 if let Ok(id) = Label::try_from(id) {
-                    self.marks.delete(id);
+                    self.reading.marks.delete(id);
                     if self.marking.active == Some(id) {
                         self.marking.active = None;
                     }
@@ -158,13 +158,13 @@ impl Review {
             Mark::SetNote(id, note) => self.edit_record(id, |r| r.note = note),
             Mark::Undo => {
                 self.marking.last_grow = None;
-                if !self.marks.undo() {
+                if !self.reading.marks.undo() {
                     self.marking.message = Some("nothing to undo".into());
                 }
             }
             Mark::Redo => {
                 self.marking.last_grow = None;
-                if !self.marks.redo() {
+                if !self.reading.marks.redo() {
                     self.marking.message = Some("nothing to redo".into());
                 }
             }
@@ -175,26 +175,31 @@ impl Review {
         let Ok(id) = Label::try_from(id) else {
             return;
         };
-        let mut record = self.marks.record(id).cloned().unwrap_or(LesionRecord {
-            origin: if self.report().lesions.iter().any(|l| l.id == u32::from(id)) {
-                Origin::Candidate
-            } else {
-                Origin::Reader
-            },
-            ..LesionRecord::default()
-        });
+        let mut record = self
+            .reading
+            .marks
+            .record(id)
+            .cloned()
+            .unwrap_or(LesionRecord {
+                origin: if self.report().lesions.iter().any(|l| l.id == u32::from(id)) {
+                    Origin::Candidate
+                } else {
+                    Origin::Reader
+                },
+                ..LesionRecord::default()
+            });
         change(&mut record);
-        self.marks.set_record(id, Some(record));
+        self.reading.marks.set_record(id, Some(record));
     }
 
     fn grow(&mut self, exam: usize, seed: [usize; 3], label: Label) {
-        let spacing = self.marks.geometry().spacing;
+        let spacing = self.reading.marks.geometry().spacing;
         let tolerance = self.marking.tolerance;
         let Some(values) = self.exam_values(exam) else {
             return;
         };
         let grown = region_grow(values, spacing, seed, tolerance, GROW_LIMIT_MM);
-        let n = self.marks.paint(exam, &grown.voxels, label, true);
+        let n = self.reading.marks.paint(exam, &grown.voxels, label, true);
         self.marking.last_grow = Some((exam, seed, label));
         self.marking.message = Some(if grown.hit_limit {
             format!(
@@ -207,7 +212,12 @@ impl Review {
 
     /// A starting tolerance: a fifth of the exam's display window.
     fn default_tolerance(&self, exam: usize) -> f32 {
-        let (lo, hi) = self.windows.get(exam).copied().unwrap_or((0.0, 1.0));
+        let (lo, hi) = self
+            .viewport
+            .windows
+            .get(exam)
+            .copied()
+            .unwrap_or((0.0, 1.0));
         ((hi - lo) / 5.0).max(1e-3)
     }
 
@@ -219,7 +229,8 @@ impl Review {
         let Some(lesion) = self.report().lesions.iter().find(|l| l.id == id).cloned() else {
             return;
         };
-        let Some(view) = tandem::report::labels::primary_view(&self.comparison.views) else {
+        let Some(view) = tandem::report::labels::primary_view(&self.reading.comparison.views)
+        else {
             return;
         };
         let kind = if lesion.enhancing && lesion.status == tandem::lesion::Status::New {
@@ -231,7 +242,7 @@ impl Review {
             Some((&view.baseline_lesions, lesion.baseline_labels.as_slice())),
             Some((&view.followup_lesions, lesion.followup_labels.as_slice())),
         ];
-        self.marks.accept_candidate(label, kind, &sources);
+        self.reading.marks.accept_candidate(label, kind, &sources);
         self.marking.active = Some(label);
     }
 }

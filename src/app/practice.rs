@@ -53,7 +53,7 @@ impl TandemApp {
         let (Some(practice), Some(review)) = (self.practice.as_mut(), self.review.as_ref()) else {
             return;
         };
-        let marks = &review.marks;
+        let marks = &review.reading.marks;
         // The trainee's new and enlarging lesions, counted as `tandem score` counts a session's.
         let ids = scored_ids(review.lesions());
         let Some(followup) = marks.labels(1) else {
@@ -73,7 +73,7 @@ impl TandemApp {
             tandem::training::score(&reference, &trainee, marks.geometry(), &Default::default());
         let result = PracticeResult {
             case: practice.case.file.label.clone(),
-            trainee: self.session.reader.clone(),
+            trainee: review.reading.reader.clone(),
             finished_at: tandem::clock::Utc::now().iso(),
             candidates_shown: practice.candidates_shown,
             score,
@@ -114,7 +114,7 @@ impl TandemApp {
             Command::ScorePractice => self.score_practice(),
             Command::JumpTo(mm) => {
                 if let Some(review) = &mut self.review
-                    && let Some(view) = review.comparison.views.get(review.view)
+                    && let Some(view) = review.reading.comparison.views.get(review.viewport.view)
                 {
                     let index = view.baseline.geometry().mm_to_index(mm);
                     review.set_cursor(index);

@@ -3,57 +3,19 @@
 //! opened, and the options the next comparison runs with.
 
 use tandem::compare::CompareOptions;
-use tandem::session::{ExamLocation, Session};
+use tandem::session::Session;
 
 use super::state::TandemApp;
 
 impl TandemApp {
     /// The reading as a session file's content.
     pub(super) fn session_now(&self) -> Option<Session> {
-        let mut session = self.session_without_marks()?;
-        session.marks = self
-            .review
-            .as_ref()
-            .map(|r| tandem::session::SavedMarks::from_marks(&r.marks));
-        Some(session)
+        Some(Session::of(&self.review.as_ref()?.reading))
     }
 
     /// The session with its marks still to be encoded (autosave does that on its thread).
     pub(super) fn session_without_marks(&self) -> Option<Session> {
-        let review = self.review.as_ref()?;
-        let report = review.report();
-        let location = |n: usize, uid: &str, series: Vec<String>| ExamLocation {
-            path: self.exams[n].path.clone().unwrap_or_default(),
-            study_uid: uid.to_owned(),
-            series_uids: series,
-        };
-        let options = self.compare_options.clone();
-        Some(Session::new(
-            self.session.reader.clone(),
-            self.session.notes.clone(),
-            location(
-                0,
-                &report.baseline.study_uid,
-                report
-                    .pairs
-                    .iter()
-                    .map(|p| p.baseline.series_uid.clone())
-                    .collect(),
-            ),
-            location(
-                1,
-                &report.followup.study_uid,
-                report
-                    .pairs
-                    .iter()
-                    .map(|p| p.followup.series_uid.clone())
-                    .collect(),
-            ),
-            options,
-            report.clone(),
-            review.decisions.clone(),
-            None,
-        ))
+        Some(Session::without_marks(&self.review.as_ref()?.reading))
     }
 
     /// Puts a pending session's reading onto the review that has just been computed; a fresh
@@ -69,31 +31,7 @@ impl TandemApp {
             self.session.path = None;
             return;
         };
-        let mut warnings = Vec::new();
-        let same = |a: &tandem::compare::Report, b: &tandem::compare::Report| {
-            a.lesions.len() == b.lesions.len()
-                && a.lesions
-                    .iter()
-                    .zip(&b.lesions)
-                    .all(|(x, y)| x.id == y.id && x.followup_labels == y.followup_labels)
-        };
-        if !same(review.report(), &session.report) {
-            warnings.push("the comparison now finds other candidates than when saved; the saved ones are shown");
-        }
-        review.comparison.report = session.report.clone();
-        review.decisions = session.decisions.clone();
-        if let Some(saved) = &session.marks {
-            match saved.to_marks() {
-                Ok(marks)
-                    if marks.dims() == review.marks.dims()
-                        && marks.geometry() == review.marks.geometry() =>
-                {
-                    review.marks = marks;
-                }
-                Ok(_) => warnings.push("the saved marks are on another grid and were not restored"),
-                Err(_) => warnings.push("the saved marks could not be read"),
-            }
-        }
+        let warnings = session.restore_onto(&mut review.reading);
         review.sync();
         let fingerprint = self.session.fingerprint(review);
         let recovered = self.session.path.is_none();

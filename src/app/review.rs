@@ -1,27 +1,45 @@
-//! The comparison as the reader works through it: which lesion is selected, the reader's
-//! decisions, and the summary with those decisions applied.
+//! The comparison as the reader works through it: the reading (the library's [`Reading`]),
+//! the viewport it is looked at through, which lesion is selected, and the lesions and summary
+//! with the reader's decisions and marks applied.
 
 use std::collections::BTreeMap;
 
-use tandem::compare::{Comparison, PairView, Report};
-use tandem::marks::{Label, Marks};
-use tandem::reading::{ReadLesion, ReadSummary, marked_centroids, read_lesions, read_summary};
+use tandem::compare::{PairView, Report};
+use tandem::marks::Label;
+use tandem::reading::{ReadLesion, ReadSummary, Reading, read_summary};
 
-use super::command::{Decision, Layout, Plane, QcMode, WindowPreset};
+use super::command::{Decision, Plane, QcMode, WindowPreset};
 use super::marking::Marking;
 
-/// A finished comparison under review.
+/// A finished comparison under review: the reading (the reader's work, which the session
+/// saves), how it is looked at (the viewport), and the tools' state.
 pub struct Review {
-    pub comparison: Comparison,
-    /// Index into `comparison.views` of the pair on screen (FLAIR first).
-    pub view: usize,
+    pub reading: Reading,
+    pub viewport: Viewport,
     pub selected: Option<u32>,
-    pub decisions: BTreeMap<u32, Decision>,
-    /// Cursor: grid index (column, row, slice) on the comparison grid, shared by all views.
-    pub cursor: [f64; 3],
     /// Changes whenever the comparison does (texture cache keys).
     pub generation: u64,
-    pub layout: Layout,
+    /// Histogram of the change map in the brain: (z at bin centre, voxel count).
+    pub histogram: Vec<(f64, f64)>,
+    /// The reader's marking tools.
+    pub marking: Marking,
+    /// Practice: the comparison's findings are not shown (outlines, change map, table rows).
+    pub hide_findings: bool,
+    /// Practice, once scored: the reference lesions, outlined in the views.
+    pub reference: Option<ndarray::Array3<bool>>,
+    /// The reading as it stands (decisions and marks applied), refreshed by [`Review::sync`].
+    lesions: Vec<ReadLesion>,
+    /// (marks revision, decisions) the cached lesions were made from.
+    synced: Option<(u64, BTreeMap<u32, Decision>)>,
+}
+
+/// How the reader looks at a comparison: nothing here is part of the reading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Viewport {
+    /// Index into the comparison's views of the pair on screen (FLAIR first).
+    pub view: usize,
+    /// Cursor: grid index (column, row, slice) on the comparison grid, shared by all views.
+    pub cursor: [f64; 3],
     pub plane: Plane,
     /// Zoom factor (1 = fit) and pan (fraction of the image) shared by all views.
     pub zoom: f32,
@@ -34,35 +52,18 @@ pub struct Review {
     pub qc: QcMode,
     /// Opacity of the change overlay.
     pub opacity: f32,
-    /// Histogram of the change map in the brain: (z at bin centre, voxel count).
-    pub histogram: Vec<(f64, f64)>,
-    /// The reader's marks (on the primary pair's baseline grid) and tools.
-    pub marks: Marks,
-    pub marking: Marking,
-    /// Practice: the comparison's findings are not shown (outlines, change map, table rows).
-    pub hide_findings: bool,
-    /// Practice, once scored: the reference lesions, outlined in the views.
-    pub reference: Option<ndarray::Array3<bool>>,
-    /// The reading as it stands (decisions and marks applied), refreshed by [`Review::sync`].
-    lesions: Vec<ReadLesion>,
-    /// (marks revision, decisions) the cached lesions were made from.
-    synced: Option<(u64, BTreeMap<u32, Decision>)>,
 }
 
-impl Review {
-    pub fn new(comparison: Comparison, generation: u64) -> Self {
-        let cursor = comparison
-            .views
+impl Viewport {
+    /// The first pair, its grid's centre, axial, fitted, overlay on.
+    fn new(reading: &Reading) -> Self {
+        let cursor = reading
+            .views()
             .first()
             .map_or([0.0; 3], |v| v.baseline.dims().map(|d| (d / 2) as f64));
-        let mut review = Self {
-            comparison,
+        Self {
             view: 0,
-            selected: None,
-            decisions: BTreeMap::new(),
             cursor,
-            generation,
-            layout: Layout::default(),
             plane: Plane::Axial,
             zoom: 1.0,
             pan: [0.0; 2],
@@ -70,54 +71,48 @@ impl Review {
             overlay: true,
             qc: QcMode::Off,
             opacity: 0.8,
-            histogram: Vec::new(),
-            marks: Marks::new(
-                tandem::geometry::Geometry::axis_aligned([0.0; 3], [1.0; 3]),
-                [1; 3],
-                &[],
-            ),
+        }
+    }
+}
+
+impl Review {
+    pub fn new(reading: Reading, generation: u64) -> Self {
+        let histogram = reading
+            .views()
+            .first()
+            .map(|v| change_histogram(&v.z))
+            .unwrap_or_default();
+        let mut review = Self {
+            viewport: Viewport::new(&reading),
+            reading,
+            selected: None,
+            generation,
+            histogram,
             marking: Marking::default(),
             hide_findings: false,
             reference: None,
             lesions: Vec::new(),
             synced: None,
         };
-        if let Some(view) = tandem::report::labels::primary_view(&review.comparison.views) {
-            let report = &review.comparison.report;
-            review.marks = Marks::new(
-                *view.baseline.geometry(),
-                view.baseline.dims(),
-                &[
-                    report.baseline.study_uid.clone(),
-                    report.followup.study_uid.clone(),
-                ],
-            );
-        }
         review.sync();
-        review.histogram = review
-            .comparison
-            .views
-            .first()
-            .map(|v| change_histogram(&v.z))
-            .unwrap_or_default();
         review.apply_window_preset(tandem::report::OPENING_WINDOWS);
         review
     }
 
     /// Sets both windows from a preset.
     pub fn apply_window_preset(&mut self, preset: WindowPreset) {
-        if let Some(view) = self.comparison.views.get(self.view) {
-            self.windows = tandem::display::pair_windows(view, preset);
+        if let Some(view) = self.reading.comparison.views.get(self.viewport.view) {
+            self.viewport.windows = tandem::display::pair_windows(view, preset);
         }
     }
 
     /// Right-drag on a view: horizontal changes the width, vertical the level (centre).
     pub fn drag_window(&mut self, exam: usize, dx: f32, dy: f32) {
-        if let Some((lo, hi)) = self.windows.get_mut(exam).map(|w| (w.0, w.1)) {
+        if let Some((lo, hi)) = self.viewport.windows.get_mut(exam).map(|w| (w.0, w.1)) {
             let width = (hi - lo).max(1.0);
             let centre = (lo + hi) / 2.0 - dy * width / 200.0;
             let width = (width * (1.0 + dx / 200.0)).max(1.0);
-            if let Some(w) = self.windows.get_mut(exam) {
+            if let Some(w) = self.viewport.windows.get_mut(exam) {
                 *w = (centre - width / 2.0, centre + width / 2.0);
             }
         }
@@ -125,9 +120,10 @@ impl Review {
 
     /// Grid dimensions `[i, j, k]` of the comparison grid.
     pub fn dims(&self) -> [usize; 3] {
-        self.comparison
+        self.reading
+            .comparison
             .views
-            .get(self.view)
+            .get(self.viewport.view)
             .map_or([1; 3], |v| v.baseline.dims())
     }
 
@@ -135,12 +131,12 @@ impl Review {
     pub fn set_cursor(&mut self, cursor: [f64; 3]) {
         let dims = self.dims();
         for a in 0..3 {
-            self.cursor[a] = cursor[a].clamp(0.0, (dims[a].max(1) - 1) as f64);
+            self.viewport.cursor[a] = cursor[a].clamp(0.0, (dims[a].max(1) - 1) as f64);
         }
     }
 
     pub fn report(&self) -> &Report {
-        &self.comparison.report
+        self.reading.report()
     }
 
     /// Lesions the comparison flags for the reader: new, enlarging, enhancing, or changes no
@@ -173,49 +169,13 @@ impl Review {
     }
 
     /// Takes over the reader's work from the review this one replaces (detection rerun with
-    /// another threshold): the marks when they are on the same grid, reader lesions renumbered
-    /// above the new comparison's ids, decisions on lesions that kept their id and place, and
-    /// the view settings.
+    /// another threshold): the reading's (see [`Reading::carry_over`]), the view settings, and
+    /// the tools.
     pub fn carry_over(&mut self, old: Review) {
-        self.layout = old.layout;
-        self.plane = old.plane;
-        self.windows = old.windows;
-        self.zoom = old.zoom;
-        self.pan = old.pan;
-        self.cursor = old.cursor;
-        self.overlay = old.overlay;
-        self.opacity = old.opacity;
+        self.viewport = old.viewport;
         self.marking = old.marking.clone();
         self.reference = old.reference.clone();
-        let same_place = |id: u32| match (
-            old.report().lesions.iter().find(|l| l.id == id),
-            self.report().lesions.iter().find(|l| l.id == id),
-        ) {
-            (Some(a), Some(b)) => {
-                tandem::geometry::norm(tandem::geometry::sub(a.centroid_mm, b.centroid_mm)) < 2.0
-            }
-            _ => false,
-        };
-        self.decisions = old
-            .decisions
-            .iter()
-            .filter(|(id, _)| same_place(**id))
-            .map(|(id, d)| (*id, *d))
-            .collect();
-        if old.marks.dims() == self.marks.dims() && old.marks.geometry() == self.marks.geometry() {
-            let reserved = self.reserved_ids();
-            let mut marks = old.marks;
-            for id in marks.ids() {
-                let reader_drawn = marks
-                    .record(id)
-                    .is_none_or(|r| r.origin == tandem::marks::Origin::Reader);
-                if reader_drawn && id <= reserved {
-                    let to = marks.next_id(reserved);
-                    marks.relabel(id, to);
-                }
-            }
-            self.marks = marks;
-        }
+        self.reading.carry_over(old.reading);
         self.marking.active = None;
         self.synced = None;
         self.sync();
@@ -223,17 +183,14 @@ impl Review {
 
     /// Recomputes the reading when the marks or the decisions changed since last time.
     pub fn sync(&mut self) {
-        let key = (self.marks.revision(), self.decisions.clone());
+        let key = (
+            self.reading.marks.revision(),
+            self.reading.decisions.clone(),
+        );
         if self.synced.as_ref() == Some(&key) {
             return;
         }
-        let centroids = marked_centroids(&self.marks);
-        self.lesions = read_lesions(
-            &self.comparison.report,
-            &self.decisions,
-            Some(&self.marks),
-            &centroids,
-        );
+        self.lesions = self.reading.lesions();
         self.synced = Some(key);
     }
 
@@ -248,31 +205,29 @@ impl Review {
 
     /// The counts the report will state, as the reading stands.
     pub fn summary(&self) -> ReadSummary {
-        read_summary(&self.comparison.report, &self.lesions)
+        read_summary(self.reading.report(), &self.lesions)
     }
 
     /// Ids the comparison uses; reader lesions are numbered above them.
     pub fn reserved_ids(&self) -> Label {
-        let top = self
-            .report()
-            .lesions
-            .iter()
-            .map(|l| l.id)
-            .max()
-            .unwrap_or(0);
-        Label::try_from(top).unwrap_or(Label::MAX)
+        self.reading.reserved_ids()
     }
 
     /// The pair whose grid the marks live on.
     pub fn marks_view(&self) -> Option<&PairView> {
-        tandem::report::labels::primary_view(&self.comparison.views)
+        self.reading.marks_view()
     }
 
     /// Whether the pair on screen is the one the marks live on (tools work only there).
     pub fn marks_on_screen(&self) -> bool {
-        self.comparison.views.get(self.view).is_some_and(|v| {
-            v.baseline.dims() == self.marks.dims() && v.baseline.geometry() == self.marks.geometry()
-        })
+        self.reading
+            .comparison
+            .views
+            .get(self.viewport.view)
+            .is_some_and(|v| {
+                v.baseline.dims() == self.reading.marks.dims()
+                    && v.baseline.geometry() == self.reading.marks.geometry()
+            })
     }
 
     /// The image of `exam` (0 baseline, 1 follow-up registered) on the marks' grid.

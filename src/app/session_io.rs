@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use tandem::report::{Reading, Written, report_exists, write_report_folder};
+use tandem::report::{Written, report_exists, write_report_folder};
 use tandem::session::{Session, locate_exam, study_at};
 
 use super::command::{Command, Side};
@@ -139,8 +139,16 @@ impl TandemApp {
                 }
             }
             Command::WriteCase(dir) => self.write_case(ctx, dir),
-            Command::SetReader(name) => self.session.reader = name,
-            Command::SetNotes(notes) => self.session.notes = notes,
+            Command::SetReader(name) => {
+                if let Some(review) = &mut self.review {
+                    review.reading.reader = name;
+                }
+            }
+            Command::SetNotes(notes) => {
+                if let Some(review) = &mut self.review {
+                    review.reading.notes = notes;
+                }
+            }
             _ => {}
         }
     }
@@ -185,8 +193,6 @@ impl TandemApp {
             session.options.followup_series.clone(),
         ];
         let paths = [session.baseline.path.clone(), session.followup.path.clone()];
-        self.session.reader = session.reader.clone();
-        self.session.notes = session.notes.clone();
         self.session.pending = Some(session);
         for (side, (path, series)) in Side::BOTH.into_iter().zip(paths.into_iter().zip(series)) {
             self.start_load(ctx, side, path, series);
@@ -231,28 +237,17 @@ impl TandemApp {
             return;
         }
         self.session.confirm_replace = None;
-        let report = review.report().clone();
-        let views = std::sync::Arc::clone(&review.comparison.views);
-        let decisions = review.decisions.clone();
-        let marks = review.marks.clone();
-        let (reader, notes) = (self.session.reader.clone(), self.session.notes.clone());
+        // A copy to write from (the images are shared, not copied) while the reader goes on.
+        let reading = review.reading.clone();
         // Key images in the reader's windows when the primary view is the one on screen.
-        let windows = (tandem::report::labels::primary_view_index(&views) == Some(review.view))
-            .then_some(review.windows);
+        let windows = (tandem::compare::primary_view_index(reading.views())
+            == Some(review.viewport.view))
+        .then_some(review.viewport.windows);
         let generation = self.next_generation();
         let label = format!("Writing the report to {}", dir.display());
         self.session.report_job =
             Activity::Running(Job::spawn(generation, label, ctx.clone(), move |_| {
-                let reading = Reading {
-                    report: &report,
-                    views: &views,
-                    decisions: &decisions,
-                    marks: Some(&marks),
-                    reader: &reader,
-                    notes: &notes,
-                    windows,
-                };
-                write_report_folder(&dir, &reading, replace)
+                write_report_folder(&dir, &reading, windows, replace)
             }));
     }
 
@@ -318,7 +313,7 @@ impl TandemApp {
         };
         // A copy of the label volumes (a memory copy); run-length encoding and deflating them
         // happen on the autosave thread.
-        let marks = review.marks.clone();
+        let marks = review.reading.marks.clone();
         self.session.autosaved = Some(fingerprint);
         self.session.changed_since = None;
         self.session.autosave = std::thread::Builder::new()

@@ -1,6 +1,6 @@
-//! What the app knows about the reading's files: where it was saved, the reader and notes,
-//! autosave and recovery state, a session being restored, the report being written, and the
-//! last outcome to tell the reader. `session_io` acts on it; the views only read it.
+//! What the app knows about the reading's files: where it was saved, autosave and recovery
+//! state, a session being restored, the report being written, and the last outcome to tell
+//! the reader. `session_io` acts on it; the views only read it.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -23,8 +23,6 @@ pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(10);
 pub struct SessionState {
     /// Where the reading was last saved (Save writes there without asking).
     pub path: Option<PathBuf>,
-    pub reader: String,
-    pub notes: String,
     /// Folder of the recovery file; `None` turns autosave off (tests).
     pub data_dir: Option<PathBuf>,
     /// How old changes get before they are autosaved (`None`: [`AUTOSAVE_AFTER`]).
@@ -58,12 +56,12 @@ impl SessionState {
 
     pub(super) fn fingerprint(&self, review: &Review) -> u64 {
         let mut h = DefaultHasher::new();
-        review.marks.revision().hash(&mut h);
+        review.reading.marks.revision().hash(&mut h);
         review.generation.hash(&mut h);
-        for (id, d) in &review.decisions {
+        for (id, d) in &review.reading.decisions {
             (id, *d as u8).hash(&mut h);
         }
-        (&self.reader, &self.notes).hash(&mut h);
+        (&review.reading.reader, &review.reading.notes).hash(&mut h);
         h.finish()
     }
 }

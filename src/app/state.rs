@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 
-use tandem::compare::Comparison;
+use tandem::reading::Reading;
 
 use super::command::{Command, Layout, Plane, Side};
 use super::exam_slot::ExamSlot;
@@ -39,7 +39,8 @@ pub struct TandemApp {
     pub slice_fraction: f32,
     /// The comparison of the two exams, once run, and the reader's work on it.
     pub review: Option<Review>,
-    pub comparison: Activity<Comparison>,
+    /// The comparison running in the background; it ends in a fresh reading.
+    pub comparison: Activity<Reading>,
     /// Start a comparison as soon as both exams are open.
     pub auto_compare: bool,
     pub compare_textures: Vec<SliceTexture>,
@@ -51,7 +52,7 @@ pub struct TandemApp {
     pub show_native: bool,
     /// Detection settings of the next comparison (the threshold is the reader's to set).
     pub settings: tandem::change::ChangeSettings,
-    /// Options of the comparison on screen (a session records them).
+    /// Options the next comparison starts from (a reading records the ones it ran with).
     pub compare_options: tandem::compare::CompareOptions,
     /// Session file, autosave, recovery, report writing.
     pub session: super::session_state::SessionState,

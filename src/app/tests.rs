@@ -201,13 +201,13 @@ fn clicking_a_lesion_moves_the_views_there() {
     let state = harness.state();
     let review = state.review.as_ref().unwrap();
     assert_eq!(review.selected, Some(id));
-    let view = &review.comparison.views[review.view];
+    let view = &review.reading.comparison.views[review.viewport.view];
     let index = view.baseline.geometry().mm_to_index(centre);
     for a in 0..3 {
         assert!(
-            (review.cursor[a] - index[a]).abs() < 1e-6,
+            (review.viewport.cursor[a] - index[a]).abs() < 1e-6,
             "{:?} vs {index:?}",
-            review.cursor
+            review.viewport.cursor
         );
     }
     let slices = view.baseline.dims()[2];
@@ -247,20 +247,20 @@ fn layouts_planes_window_and_zoom() {
     harness.get_by_label("Change · Sagittal view");
     assert!(harness.query_by_label("Baseline · Sagittal view").is_none());
     // Window: Auto differs from the scanner's, and back.
-    let scanner = harness.state().review.as_ref().unwrap().windows;
+    let scanner = harness.state().review.as_ref().unwrap().viewport.windows;
     harness.get_by_label("Auto window").click();
     harness.run_steps(2);
-    assert_ne!(harness.state().review.as_ref().unwrap().windows, scanner);
+    assert_ne!(harness.state().review.as_ref().unwrap().viewport.windows, scanner);
     harness.get_by_label("Scanner window").click();
     harness.run_steps(2);
-    assert_eq!(harness.state().review.as_ref().unwrap().windows, scanner);
+    assert_eq!(harness.state().review.as_ref().unwrap().viewport.windows, scanner);
     // Brain and lesion presets come from the brain's own percentiles.
     harness.get_by_label("Brain window").click();
     harness.run_steps(2);
-    let brain = harness.state().review.as_ref().unwrap().windows;
+    let brain = harness.state().review.as_ref().unwrap().viewport.windows;
     harness.get_by_label("FLAIR window").click();
     harness.run_steps(2);
-    let lesions = harness.state().review.as_ref().unwrap().windows;
+    let lesions = harness.state().review.as_ref().unwrap().viewport.windows;
     assert!(
         lesions[0].1 > brain[0].1,
         "the lesion window reaches higher"
@@ -270,14 +270,14 @@ fn layouts_planes_window_and_zoom() {
     // The overlay opacity slider.
     harness.state_mut().push_command(Command::SetOpacity(0.3));
     harness.run_steps(2);
-    assert_eq!(harness.state().review.as_ref().unwrap().opacity, 0.3);
+    assert_eq!(harness.state().review.as_ref().unwrap().viewport.opacity, 0.3);
     assert!(harness.query_all_by_label("Overlay opacity").count() >= 1);
     // Right-drag changes the window of the exam under the pointer.
     harness
         .state_mut()
         .push_command(Command::DragWindow(1, 40.0, -20.0));
     harness.run_steps(2);
-    let dragged = harness.state().review.as_ref().unwrap().windows;
+    let dragged = harness.state().review.as_ref().unwrap().viewport.windows;
     assert_eq!(dragged[0], scanner[0]);
     assert!(
         dragged[1].1 - dragged[1].0 > scanner[1].1 - scanner[1].0,
@@ -286,17 +286,17 @@ fn layouts_planes_window_and_zoom() {
     // Zoom in, then F fits again.
     harness.state_mut().push_command(Command::Zoom(2.0));
     harness.run_steps(2);
-    assert_eq!(harness.state().review.as_ref().unwrap().zoom, 2.0);
+    assert_eq!(harness.state().review.as_ref().unwrap().viewport.zoom, 2.0);
     harness.key_press(egui::Key::F);
     harness.run_steps(2);
-    assert_eq!(harness.state().review.as_ref().unwrap().zoom, 1.0);
+    assert_eq!(harness.state().review.as_ref().unwrap().viewport.zoom, 1.0);
     // Scrolling a sagittal view moves the cursor left-right, not through axial slices.
-    let before = harness.state().review.as_ref().unwrap().cursor;
+    let before = harness.state().review.as_ref().unwrap().viewport.cursor;
     harness
         .state_mut()
         .push_command(Command::Scroll(tandem::display::Plane::Sagittal, 3));
     harness.run_steps(2);
-    let after = harness.state().review.as_ref().unwrap().cursor;
+    let after = harness.state().review.as_ref().unwrap().viewport.cursor;
     assert_eq!(after[0], before[0].round() + 3.0);
     assert_eq!((after[1], after[2]), (before[1], before[2]));
     // F1 shows the help.
@@ -432,9 +432,9 @@ fn choosing_a_series_compares_like_with_like() {
         "follow-up shows its post-contrast T1"
     );
     let review = state.review.as_ref().unwrap();
-    assert_eq!(review.comparison.views.len(), 1);
+    assert_eq!(review.reading.comparison.views.len(), 1);
     assert_eq!(
-        review.comparison.views[0].kind,
+        review.reading.comparison.views[0].kind,
         tandem::compare::SequenceKind::T1Post
     );
     assert_eq!(review.report().summary.counts.enhancing, Some(2));

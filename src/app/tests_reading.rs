@@ -48,10 +48,11 @@ fn compared(harness: &mut Harness<'_, TandemApp>) {
 fn marked_voxels(app: &TandemApp, exam: usize) -> u64 {
     let review = app.review.as_ref().unwrap();
     review
+        .reading
         .marks
         .ids()
         .iter()
-        .map(|id| review.marks.voxel_count(exam, *id))
+        .map(|id| review.reading.marks.voxel_count(exam, *id))
         .sum()
 }
 
@@ -116,12 +117,12 @@ fn painting_with_the_brush_then_undo_and_redo() {
     harness
         .state_mut()
         .push_command(Command::Mark(Mark::SetRadius(20.0)));
-    let at = harness.state().review.as_ref().unwrap().cursor;
+    let at = harness.state().review.as_ref().unwrap().viewport.cursor;
     let centre = {
         let review = harness.state().review.as_ref().unwrap();
-        let id = review.marks.ids()[0];
-        let g = review.marks.geometry();
-        g.mm_to_index(tandem::reading::marked_centroids(&review.marks)[&id])
+        let id = review.reading.marks.ids()[0];
+        let g = review.reading.marks.geometry();
+        g.mm_to_index(tandem::reading::marked_centroids(&review.reading.marks)[&id])
     };
     let _ = at;
     for first in [true, false] {
@@ -151,16 +152,20 @@ fn accepting_a_candidate_and_editing_its_record() {
     let lesion = review.lesion(4).unwrap();
     assert_eq!(lesion.source, Source::AlgorithmMarked);
     assert_eq!(lesion.decision, Decision::Confirmed);
-    assert!(review.marks.voxel_count(1, 4) > 20);
+    assert!(review.reading.marks.voxel_count(1, 4) > 20);
     assert_eq!(
-        review.marks.voxel_count(0, 4),
+        review.reading.marks.voxel_count(0, 4),
         0,
         "new: nothing at baseline"
     );
     // Region growing from the lesion's centre at follow-up adds to it; a tight tolerance stays
     // inside the plaque (it does not leak into the brain).
-    let centre = review.marks.geometry().mm_to_index(lesion.centroid_mm);
-    let before = review.marks.voxel_count(1, 4);
+    let centre = review
+        .reading
+        .marks
+        .geometry()
+        .mm_to_index(lesion.centroid_mm);
+    let before = review.reading.marks.voxel_count(1, 4);
     harness
         .state_mut()
         .push_command(Command::Mark(Mark::SetTool(Tool::Grow)));
@@ -170,7 +175,7 @@ fn accepting_a_candidate_and_editing_its_record() {
     }));
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
-    let grown = review.marks.voxel_count(1, 4);
+    let grown = review.reading.marks.voxel_count(1, 4);
     assert!(
         grown >= before / 2 && grown < 20 * before,
         "{before} → {grown}"
@@ -194,7 +199,7 @@ fn make_some_work(harness: &mut Harness<'_, TandemApp>, reject: bool) {
     let app = harness.state_mut();
     let centre = {
         let review = app.review.as_ref().unwrap();
-        review.marks.dims().map(|d| d as f64 / 2.0)
+        review.reading.marks.dims().map(|d| d as f64 / 2.0)
     };
     for command in [
         Command::Mark(Mark::SetTool(Tool::Brush)),
@@ -255,7 +260,7 @@ fn a_saved_session_reopens_with_its_marks_and_decisions() {
     assert_eq!(marked_voxels(state, 1), voxels);
     let review = state.review.as_ref().unwrap();
     assert_eq!(review.lesion(1).unwrap().decision, Decision::Rejected);
-    assert_eq!(state.session.reader, "Dr Kittest");
+    assert_eq!(state.review.as_ref().unwrap().reading.reader, "Dr Kittest");
     assert_eq!(state.session.path.as_deref(), Some(path.as_path()));
     assert!(
         !state.session.dirty(state.review.as_ref()),
@@ -294,7 +299,7 @@ fn an_interrupted_reading_is_offered_for_recovery() {
     });
     let state = harness.state();
     assert_eq!(marked_voxels(state, 1), voxels);
-    assert_eq!(state.session.reader, "Dr Kittest");
+    assert_eq!(state.review.as_ref().unwrap().reading.reader, "Dr Kittest");
     assert!(
         state.session.dirty(state.review.as_ref()),
         "recovered work is still unsaved"
@@ -431,7 +436,10 @@ fn a_threshold_box_dragged_on_a_view_takes_bright_voxels_in_its_slab() {
     let (k, threshold) = {
         let review = harness.state().review.as_ref().unwrap();
         assert_eq!(review.marking.tool, Tool::ThresholdBox);
-        (review.cursor[2].round() as usize, review.marking.threshold)
+        (
+            review.viewport.cursor[2].round() as usize,
+            review.marking.threshold,
+        )
     };
     let rect = harness
         .get_by_label("Follow-up (registered) · Axial view")
@@ -451,9 +459,9 @@ fn a_threshold_box_dragged_on_a_view_takes_bright_voxels_in_its_slab() {
     harness.run_steps(3);
     let review = harness.state().review.as_ref().unwrap();
     let id = review.marking.active.expect("the box made a lesion");
-    let labels = review.marks.labels(1).unwrap();
+    let labels = review.reading.marks.labels(1).unwrap();
     let values = review.exam_values(1).unwrap();
-    let depth_slices = (6.0 / 2.0 / review.marks.geometry().spacing[2]).round() as usize;
+    let depth_slices = (6.0 / 2.0 / review.reading.marks.geometry().spacing[2]).round() as usize;
     let mut taken = 0;
     for ((kk, j, i), label) in labels.indexed_iter() {
         if *label == id {
@@ -468,6 +476,7 @@ fn a_threshold_box_dragged_on_a_view_takes_bright_voxels_in_its_slab() {
     assert!(taken > 10, "{taken} voxels");
     // Lesion 3's bright centre is inside the box, so it is taken.
     let centre = review
+        .reading
         .marks
         .geometry()
         .mm_to_index(review.lesion(3).unwrap().centroid_mm);
@@ -500,7 +509,7 @@ fn a_practice_round_on_the_sample_case() {
     // enlarging one, and answers 2 new, 0 enlarging, 2 enhancing, active.
     let centres: Vec<[f64; 3]> = {
         let review = harness.state().review.as_ref().unwrap();
-        let g = review.marks.geometry();
+        let g = review.reading.marks.geometry();
         review
             .report()
             .lesions
@@ -579,8 +588,8 @@ fn a_practice_round_on_the_sample_case() {
     harness.get_by_label_contains("Missed lesion 1 at").click();
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
-    let index = review.marks.geometry().mm_to_index(miss);
-    assert!((0..3).all(|a| (review.cursor[a] - index[a]).abs() < 1e-6));
+    let index = review.reading.marks.geometry().mm_to_index(miss);
+    assert!((0..3).all(|a| (review.viewport.cursor[a] - index[a]).abs() < 1e-6));
     harness.get_by_label_contains("Enlarging: you 0, expert 1 (wrong)");
     // The score report and the history were saved.
     let practice = harness.state().practice.as_ref().unwrap();

@@ -23,7 +23,7 @@ mod report;
 
 pub use options::CompareOptions;
 pub use pairing::{SequenceKind, SeriesPair, classify, pair_series};
-pub use pipeline::{Comparison, PairView, compare, compare_full};
+pub use pipeline::{Comparison, PairView, compare, compare_full, primary_view, primary_view_index};
 pub use report::{
     Comparability, EnhancementReport, ExamRef, LesionReport, PairReport, RegistrationReport,
     Report, SeriesRef, SettingsReport, Summary, Timings, Volumes,

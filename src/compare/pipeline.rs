@@ -60,7 +60,22 @@ impl PairView {
     }
 }
 
+/// The pair whose grid the lesions (and the reader's marks) live on: the first that is not
+/// post-contrast T1.
+pub fn primary_view(views: &[PairView]) -> Option<&PairView> {
+    views.get(primary_view_index(views)?)
+}
+
+/// Index of [`primary_view`] in `views`.
+pub fn primary_view_index(views: &[PairView]) -> Option<usize> {
+    views
+        .iter()
+        .position(|v| v.kind != SequenceKind::T1Post)
+        .or_else(|| (!views.is_empty()).then_some(0))
+}
+
 /// The report plus the images it was made from.
+#[derive(Clone)]
 pub struct Comparison {
     pub report: Report,
     /// Shared, so background work (writing a report) can use the images while they are shown.

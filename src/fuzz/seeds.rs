@@ -50,18 +50,11 @@ fn report_seeds(root: &Path, dir: &Path) -> Result<Vec<Seed>> {
     let baseline = root.join("sample_data/baseline");
     let followup = root.join("sample_data/followup");
     let comparison = crate::compare::compare_full(&baseline, &followup, &options, &progress)?;
-    let decisions = std::collections::BTreeMap::new();
-    let reading = crate::report::Reading {
-        report: &comparison.report,
-        views: &comparison.views,
-        decisions: &decisions,
-        marks: None,
-        reader: "",
-        notes: "",
-        windows: None,
-    };
+    let mut reading = crate::reading::Reading::new(comparison, options, &[baseline, followup]);
+    reading.reader = "Reader".into();
+    reading.notes = "notes".into();
     let written = dir.join("written");
-    crate::report::write_report_folder(&written, &reading, true)?;
+    crate::report::write_report_folder(&written, &reading, None, true)?;
     let mut seeds = Vec::new();
     for (target, name) in [
         (Target::Segmentation, "lesions-seg.dcm"),
@@ -76,22 +69,7 @@ fn report_seeds(root: &Path, dir: &Path) -> Result<Vec<Seed>> {
     let folder = dir.join(Target::Session.name());
     std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
     let file = folder.join("reading.tandem");
-    let exam = |path: &Path| crate::session::ExamLocation {
-        path: path.to_path_buf(),
-        study_uid: "1.2.3".into(),
-        series_uids: vec!["1.2.3.4".into()],
-    };
-    crate::session::Session::new(
-        "Reader".into(),
-        "notes".into(),
-        exam(&baseline),
-        exam(&followup),
-        options,
-        comparison.report.clone(),
-        std::collections::BTreeMap::new(),
-        None,
-    )
-    .save(&file)?;
+    crate::session::Session::of(&reading).save(&file)?;
     seeds.push(seed(Target::Session, &folder, &file)?);
     Ok(seeds)
 }

@@ -7,22 +7,11 @@ use std::collections::BTreeMap;
 
 use ndarray::{Array3, Zip};
 
-use crate::compare::{PairView, Report, SequenceKind};
+use crate::compare::{PairView, Report};
 use crate::marks::{Label, Marks};
 use crate::reading::{ReadLesion, Source};
 
-/// The pair whose grid the lesions live on: the first that is not post-contrast T1.
-pub fn primary_view(views: &[PairView]) -> Option<&PairView> {
-    views.get(primary_view_index(views)?)
-}
-
-/// Index of [`primary_view`] in `views`.
-pub fn primary_view_index(views: &[PairView]) -> Option<usize> {
-    views
-        .iter()
-        .position(|v| v.kind != SequenceKind::T1Post)
-        .or_else(|| (!views.is_empty()).then_some(0))
-}
+pub use crate::compare::{primary_view, primary_view_index};
 
 /// Final labels of `exam` (0 = baseline, 1 = follow-up) on `view`'s grid.
 pub fn final_labels(

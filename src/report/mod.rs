@@ -32,12 +32,12 @@ mod report_file;
 use std::path::{Path, PathBuf};
 
 use crate::compare::PairView;
-use crate::display::{WindowPreset, pair_windows};
+use crate::display::{Window, WindowPreset, pair_windows};
 use crate::error::{Error, Result};
-use crate::reading::{ReadLesion, Source};
+use crate::reading::{ReadLesion, Reading, Source};
 
 pub use html::{KeyImage, Patient, escape, impression_detail};
-pub use report_file::{MarksSummary, Reading, ReadingSection, ReportFile};
+pub use report_file::{MarksSummary, ReadingSection, ReportFile};
 
 /// What writing the folder did.
 #[derive(Debug, Clone, Default)]
@@ -66,9 +66,15 @@ pub fn report_exists(dir: &Path) -> bool {
 /// windows use these, so they match what the screen first showed.
 pub const OPENING_WINDOWS: WindowPreset = WindowPreset::Scanner;
 
-/// Writes the report folder. Refuses (before writing anything) when `dir` already holds a
-/// report and `replace` is false.
-pub fn write_report_folder(dir: &Path, reading: &Reading, replace: bool) -> Result<Written> {
+/// Writes the report folder of `reading`. Key images show the primary view in `windows` (the
+/// reader's, baseline first; `None`: [`OPENING_WINDOWS`]). Refuses (before writing anything)
+/// when `dir` already holds a report and `replace` is false.
+pub fn write_report_folder(
+    dir: &Path,
+    reading: &Reading,
+    windows: Option<[Window; 2]>,
+    replace: bool,
+) -> Result<Written> {
     if !replace && report_exists(dir) {
         return Err(Error::Exists {
             path: dir.join("report.json"),
@@ -76,7 +82,7 @@ pub fn write_report_folder(dir: &Path, reading: &Reading, replace: bool) -> Resu
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut written = Written::default();
-    let file = reading.report_file();
+    let file = ReportFile::of(reading);
     let json = serde_json::to_string_pretty(&file).map_err(|e| Error::Format {
         path: dir.join("report.json"),
         problem: format!("could not be written as JSON: {e}"),
@@ -85,23 +91,21 @@ pub fn write_report_folder(dir: &Path, reading: &Reading, replace: bool) -> Resu
     crate::fsutil::write_atomic(&path, json.as_bytes())?;
     written.files.push(path);
 
-    let view = labels::primary_view(reading.views);
+    let view = reading.marks_view();
     let finals = view.map(|v| {
         [0, 1].map(|exam| {
             labels::final_labels(
-                reading.report,
+                reading.report(),
                 &file.reading.lesions,
                 v,
-                reading.marks,
+                Some(&reading.marks),
                 exam,
             )
         })
     });
     let mut images = Vec::new();
     if let (Some(view), Some(finals)) = (view, &finals) {
-        let windows = reading
-            .windows
-            .unwrap_or_else(|| pair_windows(view, OPENING_WINDOWS));
+        let windows = windows.unwrap_or_else(|| pair_windows(view, OPENING_WINDOWS));
         let shown = file
             .reading
             .lesions
@@ -255,12 +259,12 @@ fn write_seg(
         });
     }
     let now = crate::clock::Utc::now();
-    let followup_date = reading.report.followup.date.clone().unwrap_or_default();
+    let followup_date = reading.report().followup.date.clone().unwrap_or_default();
     let options = SegOptions {
         series_number: 9901,
         series_description: format!("Tandem MS lesions at follow-up {followup_date} (registered)"),
         content_label: "MS_LESIONS".into(),
-        creator: (!reading.reader.is_empty()).then(|| reading.reader.to_owned()),
+        creator: (!reading.reader.is_empty()).then(|| reading.reader.clone()),
         timestamp: format!("{}{}", now.dicom_date(), now.dicom_time()),
     };
     write_segmentation(path, followup, &view.baseline_series, &segments, &options)?;

@@ -64,16 +64,17 @@ fn views_of(layout: Layout, plane: Plane) -> Vec<(Content, Plane)> {
 pub fn compare_views_ui(
     ui: &mut Ui,
     review: &Review,
+    layout: Layout,
     textures: &mut Vec<SliceTexture>,
     commands: &mut Vec<Command>,
 ) {
-    let Some(view) = review.comparison.views.get(review.view) else {
+    let Some(view) = review.reading.comparison.views.get(review.viewport.view) else {
         ui.label("The comparison produced no images.");
         return;
     };
-    controls(ui, review, commands);
+    controls(ui, review, layout, commands);
     super::marking_toolbar::marking_toolbar_ui(ui, review, commands);
-    if review.overlay && !review.hide_findings {
+    if review.viewport.overlay && !review.hide_findings {
         legend(ui);
     }
     if review.reference.is_some() {
@@ -90,9 +91,9 @@ pub fn compare_views_ui(
         });
     }
     status_line(ui, review, view);
-    let views = views_of(review.layout, review.plane);
+    let views = views_of(layout, review.viewport.plane);
     textures.resize_with(views.len(), SliceTexture::default);
-    let columns = match review.layout {
+    let columns = match layout {
         Layout::SideBySide => 3,
         Layout::Planes => 2,
         Layout::Single => 1,
@@ -109,7 +110,15 @@ pub fn compare_views_ui(
                 for (n, (col, (content, plane))) in cols.iter_mut().zip(chunk).enumerate() {
                     let index = row * columns + n;
                     if let Some(texture) = textures.get_mut(index) {
-                        one_view(col, review, view, *content, *plane, texture, commands);
+                        one_view(
+                            col,
+                            review,
+                            view,
+                            (*content, *plane),
+                            layout,
+                            texture,
+                            commands,
+                        );
                     }
                 }
             });
@@ -117,13 +126,13 @@ pub fn compare_views_ui(
     }
 }
 
-fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
+fn controls(ui: &mut Ui, review: &Review, shown: Layout, commands: &mut Vec<Command>) {
     // Three short rows: a row wider than the views would widen them past their share.
     ui.horizontal(|ui| {
         for layout in Layout::ALL {
             let command = Command::SetLayout(layout);
             if ui
-                .selectable_label(review.layout == layout, command.text())
+                .selectable_label(shown == layout, command.text())
                 .on_hover_text(command.tooltip())
                 .clicked()
             {
@@ -134,7 +143,7 @@ fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
         for plane in Plane::ALL {
             let command = Command::SetPlane(plane);
             if ui
-                .selectable_label(review.plane == plane, command.text())
+                .selectable_label(review.viewport.plane == plane, command.text())
                 .on_hover_text(command.tooltip())
                 .clicked()
             {
@@ -164,14 +173,14 @@ fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         let toggle = Command::ToggleOverlay;
         if ui
-            .selectable_label(review.overlay, toggle.text())
+            .selectable_label(review.viewport.overlay, toggle.text())
             .on_hover_text(toggle.tooltip())
             .clicked()
         {
             commands.push(toggle);
         }
         ui.spacing_mut().slider_width = 80.0;
-        let mut opacity = review.opacity;
+        let mut opacity = review.viewport.opacity;
         let command = Command::SetOpacity(opacity);
         if ui
             .add(egui::Slider::new(&mut opacity, 0.0..=1.0).text(command.text()))
@@ -182,7 +191,7 @@ fn controls(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
         }
         let qc = Command::CycleQc;
         if ui
-            .selectable_label(review.qc != QcMode::Off, review.qc.name())
+            .selectable_label(review.viewport.qc != QcMode::Off, review.viewport.qc.name())
             .on_hover_text(qc.tooltip())
             .clicked()
         {
@@ -196,29 +205,34 @@ fn one_view(
     ui: &mut Ui,
     review: &Review,
     view: &PairView,
-    content: Content,
-    plane: Plane,
+    (content, plane): (Content, Plane),
+    layout: Layout,
     texture: &mut SliceTexture,
     commands: &mut Vec<Command>,
 ) {
     let geometry = view.baseline.geometry();
     let dims = view.baseline.dims();
     let axes = plane_axes(geometry, plane);
-    let through = review.cursor[axes.through].round() as usize;
+    let through = review.viewport.cursor[axes.through].round() as usize;
     let exam = usize::from(content != Content::Baseline);
-    let window = review.windows.get(exam).copied().unwrap_or((0.0, 1.0));
+    let window = review
+        .viewport
+        .windows
+        .get(exam)
+        .copied()
+        .unwrap_or((0.0, 1.0));
     // In the 1×3 layout the change map lies over the baseline, beside both exams; elsewhere it
     // lies over the follow-up, where new lesions are.
-    let under = match (content, review.layout) {
+    let under = match (content, layout) {
         (Content::Baseline, _) | (Content::Change, Layout::SideBySide) => &view.baseline,
         _ => &view.followup,
     };
     // In practice the change map and the comparison's outlines stay hidden until the trainee
     // asks for them or has scored.
-    let overlay = content == Content::Change && review.overlay && !review.hide_findings;
+    let overlay = content == Content::Change && review.viewport.overlay && !review.hide_findings;
     let marks_shown = review.marks_on_screen();
     let qc = if content == Content::Followup {
-        review.qc
+        review.viewport.qc
     } else {
         QcMode::Off
     };
@@ -230,18 +244,14 @@ fn one_view(
     };
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     (qc, flicker_baseline, review.selected).hash(&mut hasher);
-    (review.marks.revision(), review.marking.active).hash(&mut hasher);
-    review.opacity.to_bits().hash(&mut hasher);
-    (review.windows[0].0.to_bits(), review.windows[0].1.to_bits()).hash(&mut hasher);
+    (review.reading.marks.revision(), review.marking.active).hash(&mut hasher);
+    review.viewport.opacity.to_bits().hash(&mut hasher);
     (
-        review.generation,
-        content,
-        plane,
-        through,
-        overlay,
-        review.layout,
+        review.viewport.windows[0].0.to_bits(),
+        review.viewport.windows[0].1.to_bits(),
     )
         .hash(&mut hasher);
+    (review.generation, content, plane, through, overlay, layout).hash(&mut hasher);
     (window.0.to_bits(), window.1.to_bits()).hash(&mut hasher);
     let key = hasher.finish();
     let title = match qc {
@@ -250,7 +260,7 @@ fn one_view(
     };
     ui.strong(&title);
     let size = image_size(&axes, dims);
-    let cursor = to_screen(&axes, dims, review.cursor);
+    let cursor = to_screen(&axes, dims, review.viewport.cursor);
     let drawn = image_view_ui(
         ui,
         &format!("{} view", title),
@@ -259,31 +269,31 @@ fn one_view(
         size,
         pixel_mm(&axes, geometry),
         Some(cursor),
-        review.zoom,
-        review.pan,
+        review.viewport.zoom,
+        review.viewport.pan,
         || match qc {
             QcMode::Checkerboard => checkerboard(
                 size,
                 &extract(view.baseline.voxels(), &axes, through),
                 &extract(view.followup.voxels(), &axes, through),
-                review.windows,
+                review.viewport.windows,
             ),
             QcMode::Flicker if flicker_baseline => compose(
                 size,
                 &extract(view.baseline.voxels(), &axes, through),
                 None,
-                review.windows[0],
+                review.viewport.windows[0],
                 0.0,
             ),
             _ => {
                 let grey = extract(under.voxels(), &axes, through);
                 let z = overlay.then(|| extract(&view.z, &axes, through));
-                let mut image = compose(size, &grey, z.as_deref(), window, review.opacity);
+                let mut image = compose(size, &grey, z.as_deref(), window, review.viewport.opacity);
                 if overlay {
                     let labels = extract(&view.followup_lesions, &axes, through);
                     outline(&mut image, &labels, |label| lesion_colour(review, label));
                 }
-                if marks_shown && let Some(marks) = review.marks.labels(exam) {
+                if marks_shown && let Some(marks) = review.reading.marks.labels(exam) {
                     draw_marks(&mut image, &extract(marks, &axes, through), review);
                 }
                 if exam == 1
@@ -308,7 +318,8 @@ fn one_view(
     } else {
         Tool::Navigate
     };
-    let grid_at = |(x, y): (f64, f64)| to_grid(&axes, dims, x, y, review.cursor[axes.through]);
+    let grid_at =
+        |(x, y): (f64, f64)| to_grid(&axes, dims, x, y, review.viewport.cursor[axes.through]);
     tool_gestures(
         ui,
         review,
@@ -355,8 +366,8 @@ fn one_view(
         let d = response.drag_delta();
         let rect = drawn.rect;
         commands.push(Command::Pan(
-            -d.x / rect.width() / review.zoom,
-            -d.y / rect.height() / review.zoom,
+            -d.x / rect.width() / review.viewport.zoom,
+            -d.y / rect.height() / review.viewport.zoom,
         ));
     }
 }
@@ -505,7 +516,7 @@ fn blend(under: Color32, over: Color32, alpha: f32) -> Color32 {
 
 /// Cursor position in mm and the values under it.
 fn status_line(ui: &mut Ui, review: &Review, view: &PairView) {
-    let [x, y, k] = review.cursor;
+    let [x, y, k] = review.viewport.cursor;
     let mm = view.baseline.geometry().index_to_mm([x, y, k]);
     let (i, j, k) = (x.round() as usize, y.round() as usize, k.round() as usize);
     let value = |v: Option<f32>| v.map_or("—".to_owned(), |v| format!("{v:.0}"));
@@ -659,7 +670,7 @@ fn tool_gestures(
 
 /// Smallest in-plane voxel size (mm) of the marks' grid for a view through `through`.
 fn pixel_mm_of(review: &Review, through: usize) -> f32 {
-    let spacing = review.marks.geometry().spacing;
+    let spacing = review.reading.marks.geometry().spacing;
     (0..3)
         .filter(|a| *a != through)
         .map(|a| spacing[a])

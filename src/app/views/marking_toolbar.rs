@@ -40,8 +40,8 @@ pub fn marking_toolbar_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Comma
         }
         ui.separator();
         mark_button(ui, Mark::NewLesion, usable, commands);
-        mark_button(ui, Mark::Undo, review.marks.can_undo(), commands);
-        mark_button(ui, Mark::Redo, review.marks.can_redo(), commands);
+        mark_button(ui, Mark::Undo, review.reading.marks.can_undo(), commands);
+        mark_button(ui, Mark::Redo, review.reading.marks.can_redo(), commands);
     });
     ui.horizontal(|ui| {
         ui.spacing_mut().slider_width = 90.0;
@@ -69,7 +69,12 @@ pub fn marking_toolbar_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Comma
                 }
             }
             Tool::Grow => {
-                let (lo, hi) = review.windows.get(1).copied().unwrap_or((0.0, 1.0));
+                let (lo, hi) = review
+                    .viewport
+                    .windows
+                    .get(1)
+                    .copied()
+                    .unwrap_or((0.0, 1.0));
                 let mut tolerance = marking.tolerance;
                 let command = Command::Mark(Mark::SetTolerance(tolerance));
                 if ui
@@ -84,7 +89,12 @@ pub fn marking_toolbar_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Comma
                 }
             }
             Tool::ThresholdBox => {
-                let (lo, hi) = review.windows.get(1).copied().unwrap_or((0.0, 1.0));
+                let (lo, hi) = review
+                    .viewport
+                    .windows
+                    .get(1)
+                    .copied()
+                    .unwrap_or((0.0, 1.0));
                 let mut threshold = marking.threshold;
                 let command = Command::Mark(Mark::SetThreshold(threshold));
                 if ui

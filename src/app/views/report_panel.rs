@@ -6,17 +6,19 @@ use egui::Ui;
 use crate::app::command::Command;
 use crate::app::jobs::Activity;
 use crate::app::session_state::SessionState;
+use tandem::reading::Reading;
 
 pub fn report_panel_ui(
     ui: &mut Ui,
     session: &SessionState,
+    reading: &Reading,
     dirty: bool,
     commands: &mut Vec<Command>,
 ) {
     ui.heading("Report");
     ui.horizontal(|ui| {
         let label = ui.label("Reader");
-        let mut reader = session.reader.clone();
+        let mut reader = reading.reader.clone();
         if ui
             .add(egui::TextEdit::singleline(&mut reader).desired_width(200.0))
             .labelled_by(label.id)
@@ -27,7 +29,7 @@ pub fn report_panel_ui(
         }
     });
     let label = ui.label("Notes");
-    let mut notes = session.notes.clone();
+    let mut notes = reading.notes.clone();
     if ui
         .add(
             egui::TextEdit::multiline(&mut notes)

@@ -1,4 +1,4 @@
-//! The reading: the comparison's findings with the reader's decisions and marks applied. This
+//! The comparison's findings with the reader's decisions and marks applied. This
 //! is the one place that decides what the lesion table lists and what the report counts, so
 //! the screen, `report.json` and `report.html` never disagree.
 //!
