@@ -79,6 +79,44 @@ fn sample_session() -> (Session, Marks) {
 }
 
 #[test]
+fn a_session_restores_its_reading_onto_a_fresh_comparison_and_says_what_it_could_not() {
+    let (session, marks) = sample_session();
+    let fresh = || {
+        Reading::new(
+            crate::common::sample_comparison(),
+            CompareOptions::default(),
+            &[],
+        )
+    };
+    let mut reading = fresh();
+    let warnings = session.restore_onto(&mut reading);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(reading.reader, "Dr Test");
+    assert_eq!(reading.notes, "Line one\nline two");
+    assert_eq!(reading.decisions, session.decisions);
+    assert_eq!(reading.marks.labels(1), marks.labels(1));
+    // Saved again, it is the same session (but for the time it was saved).
+    let again = Session::of(&reading);
+    assert_eq!(again.decisions, session.decisions);
+    assert_eq!(again.marks, session.marks);
+
+    // Marks on another grid are not forced onto this one: the reader is told.
+    let mut other = session.clone();
+    if let Some(saved) = other.marks.as_mut() {
+        saved.geometry.origin[0] += 1.0;
+    }
+    let mut reading = fresh();
+    let warnings = other.restore_onto(&mut reading);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("another grid"), "{warnings:?}");
+    assert_eq!(reading.marks.ids(), Vec::<u16>::new());
+    assert_eq!(
+        reading.decisions, session.decisions,
+        "the decisions still are"
+    );
+}
+
+#[test]
 fn save_then_load_is_lossless_and_newer_or_damaged_files_are_refused() {
     let (session, marks) = sample_session();
     let dir = tempfile::tempdir().unwrap();

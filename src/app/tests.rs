@@ -250,10 +250,16 @@ fn layouts_planes_window_and_zoom() {
     let scanner = harness.state().review.as_ref().unwrap().viewport.windows;
     harness.get_by_label("Auto window").click();
     harness.run_steps(2);
-    assert_ne!(harness.state().review.as_ref().unwrap().viewport.windows, scanner);
+    assert_ne!(
+        harness.state().review.as_ref().unwrap().viewport.windows,
+        scanner
+    );
     harness.get_by_label("Scanner window").click();
     harness.run_steps(2);
-    assert_eq!(harness.state().review.as_ref().unwrap().viewport.windows, scanner);
+    assert_eq!(
+        harness.state().review.as_ref().unwrap().viewport.windows,
+        scanner
+    );
     // Brain and lesion presets come from the brain's own percentiles.
     harness.get_by_label("Brain window").click();
     harness.run_steps(2);
@@ -270,7 +276,10 @@ fn layouts_planes_window_and_zoom() {
     // The overlay opacity slider.
     harness.state_mut().push_command(Command::SetOpacity(0.3));
     harness.run_steps(2);
-    assert_eq!(harness.state().review.as_ref().unwrap().viewport.opacity, 0.3);
+    assert_eq!(
+        harness.state().review.as_ref().unwrap().viewport.opacity,
+        0.3
+    );
     assert!(harness.query_all_by_label("Overlay opacity").count() >= 1);
     // Right-drag changes the window of the exam under the pointer.
     harness
