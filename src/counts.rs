@@ -87,14 +87,14 @@ impl Counts {
         }
     }
 
-    /// `"active"`, `"inactive"`, `"undecided"` or `"not_assessed"`, as report.json's summary says it (with
-    /// `t2_compared` and `contrast_compared` beside it saying what "inactive" rests on).
-    pub fn activity(&self) -> &'static str {
+    /// The verdict as report.json's summary says it (with `t2_compared` and
+    /// `contrast_compared` beside it saying what "inactive" rests on).
+    pub fn activity(&self) -> DiseaseActivity {
         match self.verdict() {
-            Verdict::Active => "active",
-            Verdict::Inactive | Verdict::InactiveOnWhatWasAssessed => "inactive",
-            Verdict::NotAssessed => "not_assessed",
-            Verdict::Undecided(_) => "undecided",
+            Verdict::Active => DiseaseActivity::Active,
+            Verdict::Inactive | Verdict::InactiveOnWhatWasAssessed => DiseaseActivity::Inactive,
+            Verdict::NotAssessed => DiseaseActivity::NotAssessed,
+            Verdict::Undecided(_) => DiseaseActivity::Undecided,
         }
     }
 
@@ -167,6 +167,38 @@ impl Counts {
 }
 
 /// What the impression concludes.
+/// How the enhancing lesions of a summary were counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnhancingMethod {
+    /// `"post_minus_pre"`: every enhancing lesion at follow-up (post minus pre-contrast T1).
+    PostMinusPre,
+    /// `"new_since_baseline"`: new enhancement on post-contrast T1 against the baseline's.
+    NewSinceBaseline,
+}
+
+impl EnhancingMethod {
+    /// The word report.json uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnhancingMethod::PostMinusPre => "post_minus_pre",
+            EnhancingMethod::NewSinceBaseline => "new_since_baseline",
+        }
+    }
+}
+
+/// Disease activity in one word, as report.json (`summary.activity`) and a synthetic case's
+/// truth state it: `"active"`, `"inactive"`, `"undecided"` (unexplained changes await the
+/// reader) or `"not_assessed"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiseaseActivity {
+    Active,
+    Inactive,
+    Undecided,
+    NotAssessed,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// New or enlarging T2 lesions, or enhancement.
@@ -276,7 +308,7 @@ mod tests {
         );
         let nothing = Counts::assessed(None, None);
         assert_eq!(nothing.verdict(), Verdict::NotAssessed);
-        assert_eq!(nothing.activity(), "not_assessed");
+        assert_eq!(nothing.activity(), DiseaseActivity::NotAssessed);
         assert_eq!(
             nothing.impression(),
             "Disease activity could not be assessed; new and enlarging T2/FLAIR lesions not \
@@ -293,11 +325,34 @@ mod tests {
     }
 
     #[test]
+    fn report_json_says_the_activity_in_the_words_it_always_used() {
+        let words = [
+            (DiseaseActivity::Active, "\"active\""),
+            (DiseaseActivity::Inactive, "\"inactive\""),
+            (DiseaseActivity::Undecided, "\"undecided\""),
+            (DiseaseActivity::NotAssessed, "\"not_assessed\""),
+        ];
+        for (activity, word) in words {
+            assert_eq!(serde_json::to_string(&activity).unwrap(), word);
+            assert_eq!(
+                serde_json::from_str::<DiseaseActivity>(word).unwrap(),
+                activity
+            );
+        }
+        let method = EnhancingMethod::NewSinceBaseline;
+        assert_eq!(
+            serde_json::to_string(&method).unwrap(),
+            format!("\"{}\"", method.as_str())
+        );
+        assert_eq!(method.as_str(), "new_since_baseline");
+    }
+
+    #[test]
     fn undecided_changes_are_never_inactive() {
         let quiet = Counts::assessed(Some((0, 0)), Some(0)).with_unexplained(2);
         assert!(!quiet.active());
         assert_eq!(quiet.verdict(), Verdict::Undecided(2));
-        assert_eq!(quiet.activity(), "undecided");
+        assert_eq!(quiet.activity(), DiseaseActivity::Undecided);
         assert_eq!(
             quiet.impression(),
             "Undecided: 2 unexplained changes to review"

@@ -9,6 +9,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 
 use tandem::compare::{CompareOptions, Report, SequenceKind, compare, compare_full};
+use tandem::counts::DiseaseActivity;
 use tandem::geometry::{norm, sub};
 use tandem::lesion::Status;
 use tandem::marks::LesionKind;
@@ -54,7 +55,7 @@ fn the_sample_pair_is_read_as_the_ground_truth_says() {
     assert_eq!(report.summary.counts.new, Some(2), "{:#?}", report.lesions);
     assert_eq!(report.summary.counts.enlarging, Some(1));
     assert_eq!(report.summary.counts.enhancing, Some(2));
-    assert_eq!(report.summary.activity, "active");
+    assert_eq!(report.summary.activity, DiseaseActivity::Active);
     assert!(report.summary.counts.contrast_compared() && report.summary.counts.t2_compared());
     assert_eq!(report.summary.comparison_date.as_deref(), Some("20250310"));
 
@@ -136,7 +137,7 @@ fn the_same_exam_twice_has_no_change() {
         &Progress::new(),
     )
     .unwrap();
-    assert_eq!(report.summary.activity, "inactive");
+    assert_eq!(report.summary.activity, DiseaseActivity::Inactive);
     assert!(
         report.pairs.iter().all(|p| p.candidates.is_empty()),
         "{:#?}",
@@ -168,7 +169,7 @@ fn stable_disease_with_motion_and_noise_is_inactive() {
         "{:#?}",
         report.enhancement
     );
-    assert_eq!(report.summary.activity, "inactive");
+    assert_eq!(report.summary.activity, DiseaseActivity::Inactive);
     // The plaques are still there, persistent.
     let persistent = report
         .lesions
@@ -222,7 +223,7 @@ fn a_post_contrast_pair_alone_assesses_enhancement_only() {
     let enhancing = counts.enhancing.unwrap();
     assert!(enhancing >= 1, "the sample has new enhancement");
     assert_eq!(report.lesions.len(), enhancing, "{:#?}", report.lesions);
-    assert_eq!(report.summary.activity, "active");
+    assert_eq!(report.summary.activity, DiseaseActivity::Active);
     let view = &comparison.views[0];
     for lesion in &report.lesions {
         assert!(lesion.enhancing, "{lesion:#?}");
@@ -317,7 +318,10 @@ fn post_minus_pre_counts_enhancement_when_the_followup_has_both() {
         .expect("pre and post found");
     assert_eq!(foci.len(), 2, "{foci:#?}");
     assert_eq!(report.summary.counts.enhancing, Some(2));
-    assert_eq!(report.summary.enhancing_method, "post_minus_pre");
+    assert_eq!(
+        report.summary.enhancing_method,
+        tandem::compare::EnhancingMethod::PostMinusPre
+    );
     for lesion in truth.lesions.iter().filter(|l| l.enhancing) {
         assert!(
             foci.iter()

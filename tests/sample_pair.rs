@@ -6,6 +6,7 @@
 
 use crate::common;
 
+use tandem::counts::DiseaseActivity;
 use tandem::dicom::{Scan, load_series, scan_paths};
 use tandem::progress::Progress;
 use tandem::synth::{Change, Encoding, GroundTruth};
@@ -134,7 +135,7 @@ fn plaques_are_where_the_ground_truth_puts_them() {
     }
     assert_eq!(truth.summary.new, 2);
     assert_eq!(truth.summary.enlarging, 1);
-    assert_eq!(truth.summary.activity, "active");
+    assert_eq!(truth.summary.activity, DiseaseActivity::Active);
 }
 
 #[test]

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use tandem::compare::{CompareOptions, Report, compare};
+use tandem::counts::DiseaseActivity;
 use tandem::counts::Verdict;
 use tandem::lesion::Status;
 use tandem::progress::Progress;
@@ -78,7 +79,7 @@ fn a_change_no_lesion_explains_is_reported_as_unexplained() {
         report.lesions
     );
     assert_eq!(counts.verdict(), Verdict::Undecided(1));
-    assert_eq!(report.summary.activity, "undecided");
+    assert_eq!(report.summary.activity, DiseaseActivity::Undecided);
     let text = report.summary_text();
     assert!(
         text.contains("Unexplained changes (unreviewed): 1"),

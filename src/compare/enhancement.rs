@@ -3,7 +3,7 @@
 
 use ndarray::Array3;
 
-use crate::change::{ChangeSettings, change_maps, intensity_z, keep_regions_reaching, regions};
+use crate::change::{ChangeSettings, intensity_z, keep_regions_reaching, regions};
 use crate::dicom::{Study, load_series};
 use crate::error::Result;
 use crate::geometry::{norm, sub};
@@ -11,8 +11,8 @@ use crate::lesion::{Status, TrackedLesion};
 use crate::location::Landmarks;
 use crate::progress::Progress;
 use crate::register::register_rigid;
-use crate::resample::{Interpolation, resample};
 
+use super::change_step::{Change, Order, detect_change};
 use super::options::CompareOptions;
 use super::pairing::{SequenceKind, classify};
 use super::report::EnhancementReport;
@@ -38,25 +38,18 @@ pub(super) fn post_minus_pre(
     let pre = load_series(pre, progress)?;
     let post = load_series(post, progress)?;
     let registration = register_rigid(&post, &pre, &options.registration, progress)?;
-    let geometry = *post.geometry();
-    let mut pre_on_post = resample(
-        &pre,
-        &geometry,
-        post.dims(),
-        &registration.transform,
-        Interpolation::Linear,
-        f32::NAN,
-    );
-    let covered = pre_on_post.mapv(|v| !v.is_nan());
-    pre_on_post.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
     let settings = &options.settings;
-    let maps = change_maps(&pre_on_post, post.voxels(), &covered, &geometry, settings);
-    let (labels, foci) = regions(
-        &maps.z,
-        &geometry,
-        settings.z_seed,
-        settings.z_grow,
-        settings.min_volume_mm3,
+    let Change {
+        maps,
+        labels,
+        regions: foci,
+        ..
+    } = detect_change(
+        &post,
+        &pre,
+        &registration.transform,
+        Order::MovingIsBefore,
+        settings,
     );
     let post_z = intensity_z(&maps.followup, &maps.brain);
     let (_, foci) = keep_regions_reaching(&labels, foci, &post_z, settings.hyperintense_z);

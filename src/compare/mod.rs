@@ -15,11 +15,14 @@
 //! | `enhancement.rs` | new enhancement: post − pre, foci linked to lesions |
 //! | `report.rs` | `report.json`'s schema and the summary text |
 
+mod change_step;
 mod enhancement;
 mod options;
 mod pairing;
 mod pipeline;
 mod report;
+
+pub use crate::counts::EnhancingMethod;
 
 pub use options::CompareOptions;
 pub use pairing::{SequenceKind, SeriesPair, classify, pair_series};

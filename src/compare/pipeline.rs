@@ -8,10 +8,8 @@ use std::time::Instant;
 use ndarray::Array3;
 
 use crate::bias::flatten_pair;
-use crate::change::{
-    ChangeSettings, Region, change_maps, intensity_z, keep_regions_reaching, regions,
-};
-use crate::counts::Counts;
+use crate::change::{ChangeSettings, Region, intensity_z, keep_regions_reaching, regions};
+use crate::counts::{Counts, EnhancingMethod};
 use crate::dicom::{Series, load_series, scan_paths};
 use crate::error::{Error, Result};
 use crate::lesion::{Status, TrackedLesion, add_unexplained, match_lesions};
@@ -19,10 +17,10 @@ use crate::lesion_find::{find_lesions, keep_brighter_than_normal};
 use crate::location::Landmarks;
 use crate::progress::Progress;
 use crate::register::{Registration, register_rigid};
-use crate::resample::{Interpolation, resample};
 use crate::tissue::{Models, TissueModel};
 use crate::volume::Volume;
 
+use super::change_step::{Change, Order, detect_change};
 use super::enhancement::{enhancement_as_lesions, foci_labels, link_enhancement, post_minus_pre};
 use super::options::CompareOptions;
 use super::pairing::{SequenceKind, chosen_pairs, comparability_warnings, exam_study};
@@ -242,8 +240,8 @@ pub fn compare_full(
     let count = |s: Status| lesions.iter().filter(|l| l.status == s).count();
     let t2 = t2_compared.then(|| (count(Status::New), count(Status::Enlarging)));
     let (enhancing, enhancing_method) = match &post_minus_pre {
-        Some(foci) => (foci.len(), "post_minus_pre"),
-        None => (enhancement.len(), "new_since_baseline"),
+        Some(foci) => (foci.len(), EnhancingMethod::PostMinusPre),
+        None => (enhancement.len(), EnhancingMethod::NewSinceBaseline),
     };
     let unexplained = if t2_compared {
         count(Status::Unexplained)
@@ -274,8 +272,8 @@ pub fn compare_full(
         summary: Summary {
             comparison_date: baseline_study.date.clone(),
             counts,
-            enhancing_method: enhancing_method.into(),
-            activity: counts.activity().into(),
+            enhancing_method,
+            activity: counts.activity(),
         },
         timings_s: timings,
     };
@@ -342,23 +340,17 @@ pub(super) fn detect(
     settings: &ChangeSettings,
 ) -> Outcome {
     let geometry = *baseline.geometry();
-    let mut resampled = resample(
+    let Change {
+        resampled,
+        maps,
+        labels: change_labels,
+        regions: candidates,
+    } = detect_change(
+        baseline,
         followup,
-        &geometry,
-        baseline.dims(),
         &registration.transform,
-        Interpolation::Linear,
-        f32::NAN,
-    );
-    let covered = resampled.mapv(|v| !v.is_nan());
-    resampled.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
-    let maps = change_maps(baseline.voxels(), &resampled, &covered, &geometry, settings);
-    let (change_labels, candidates) = regions(
-        &maps.z,
-        &geometry,
-        settings.z_seed,
-        settings.z_grow,
-        settings.min_volume_mm3,
+        Order::MovingIsAfter,
+        settings,
     );
     // Tissue is judged with the coil's slow shading divided out (`bias`).
     let (baseline_flat, followup_flat) = flatten_pair(

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::change::{ChangeSettings, Region};
-use crate::counts::{CONTRAST_NOT_ASSESSED, Counts, T2_NOT_ASSESSED, count_text};
+use crate::counts::{
+    CONTRAST_NOT_ASSESSED, Counts, DiseaseActivity, EnhancingMethod, T2_NOT_ASSESSED, count_text,
+};
 use crate::dicom::{Series, Study};
 use crate::geometry::{Mat3, Vec3};
 use crate::info::pretty_date;
@@ -151,12 +153,10 @@ pub struct Summary {
     pub comparison_date: Option<String>,
     #[serde(flatten)]
     pub counts: Counts,
-    /// How `enhancing` was counted: "post_minus_pre" (every enhancing lesion at follow-up) or
-    /// "new_since_baseline" (new enhancement on post-contrast T1 against the baseline's).
-    pub enhancing_method: String,
-    /// "active", "inactive", "undecided" (unexplained changes await the reader) or
-    /// "not_assessed" ([`Counts::activity`]: only what was assessed).
-    pub activity: String,
+    /// How `enhancing` was counted.
+    pub enhancing_method: EnhancingMethod,
+    /// [`Counts::activity`]: only what was assessed.
+    pub activity: DiseaseActivity,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -236,7 +236,7 @@ impl Report {
             None => out += &format!("Enlarging T2/FLAIR lesions: {T2_NOT_ASSESSED}.\n"),
         }
         match c.enhancing {
-            Some(n) if self.summary.enhancing_method == "new_since_baseline" => {
+            Some(n) if self.summary.enhancing_method == EnhancingMethod::NewSinceBaseline => {
                 out += &format!("New gadolinium-enhancing lesions: {n}.\n");
             }
             Some(n) => out += &format!("Gadolinium-enhancing lesions: {n}.\n"),
@@ -303,8 +303,8 @@ impl Report {
             summary: Summary {
                 comparison_date: None,
                 counts,
-                enhancing_method: "new_since_baseline".into(),
-                activity: counts.activity().into(),
+                enhancing_method: EnhancingMethod::NewSinceBaseline,
+                activity: counts.activity(),
             },
             timings_s: Default::default(),
         }

@@ -337,7 +337,10 @@ mod tests {
             pending.counts.verdict(),
             crate::counts::Verdict::Undecided(1)
         );
-        assert_ne!(pending.counts.activity(), "inactive");
+        assert_ne!(
+            pending.counts.activity(),
+            crate::counts::DiseaseActivity::Inactive
+        );
         assert!(!pending.active);
 
         let (lesions, confirmed) = read(&report, Decision::Confirmed);

@@ -265,7 +265,7 @@ pub(super) fn settings_text(r: &crate::compare::Report) -> String {
         r.settings.change.lesion_z_grow,
         r.settings.change.min_volume_mm3,
         r.settings.change.bias_sigma_mm,
-        r.summary.enhancing_method,
+        r.summary.enhancing_method.as_str(),
         r.settings.registration.levels_mm,
     )
 }

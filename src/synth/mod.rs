@@ -17,6 +17,7 @@ use ndarray::Array3;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::counts::DiseaseActivity;
 use crate::dicom::Rescale;
 use crate::error::{Error, Result};
 use crate::geometry::{Geometry, Mat3, Vec3, add, mat_vec, scale, sub};
@@ -149,7 +150,7 @@ pub struct SummaryTruth {
     pub new: usize,
     pub enlarging: usize,
     pub enhancing: usize,
-    pub activity: String,
+    pub activity: DiseaseActivity,
 }
 
 /// Fixed identity of the synthetic patient.
@@ -503,7 +504,7 @@ fn write_case(
             new: truth.summary.new,
             enlarging: truth.summary.enlarging,
             enhancing: truth.summary.enhancing,
-            active: truth.summary.activity == "active",
+            active: truth.summary.activity == DiseaseActivity::Active,
             contrast_compared: true,
         },
         reference: "reference/lesions-followup.nii.gz".into(),
@@ -556,11 +557,10 @@ fn ground_truth(
             enlarging,
             enhancing,
             activity: if new + enlarging + enhancing > 0 {
-                "active"
+                DiseaseActivity::Active
             } else {
-                "inactive"
-            }
-            .into(),
+                DiseaseActivity::Inactive
+            },
         },
         lesions,
     })
