@@ -8,6 +8,16 @@ use crate::error::{Error, Result};
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |temp| std::fs::File::create(temp)?.write_all(bytes))
+}
+
+/// Makes `path` atomically with `write`, which creates the file at the temporary path it is
+/// given (for writers that want a path rather than bytes). The temporary's name ends with
+/// `path`'s whole file name, so a writer that goes by the extension (`.nii.gz`) sees it.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -19,11 +29,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     // Unique per write, so an autosave and a save running at once never share a temporary.
     static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let temp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+    let temp = dir.join(format!(".tmp-{}-{n}.{name}", std::process::id()));
     let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
+        write(&temp)?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&temp)?
+            .sync_all()?;
         std::fs::rename(&temp, path)
     })();
     result.map_err(|e| {
@@ -31,7 +43,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Error::io(path, e)
     })
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +57,27 @@ mod tests {
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file left behind");
         assert!(write_atomic(&dir.path().join("missing/x.json"), b"x").is_err());
+    }
+
+    #[test]
+    fn a_writer_given_a_path_sees_the_target_name_and_leaves_nothing_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("labels.nii.gz");
+        write_atomic_with(&path, |temp| {
+            assert!(
+                temp.to_string_lossy().ends_with(".labels.nii.gz"),
+                "{temp:?}"
+            );
+            std::fs::write(temp, b"made")
+        })
+        .unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"made");
+        let failed = write_atomic_with(&path, |temp| {
+            std::fs::write(temp, b"half")?;
+            Err(std::io::Error::other("writer failed"))
+        });
+        assert!(failed.unwrap_err().to_string().contains("writer failed"));
+        assert_eq!(std::fs::read(&path).unwrap(), b"made");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

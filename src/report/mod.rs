@@ -14,7 +14,7 @@
 //! | `pdf.rs` | report.pdf: the same sections in the same words |
 //! | `pdf_layout.rs` | text wrapping and page flow (paragraphs, tables, image rows) for the PDF |
 //! | `pdf_draw.rs` | the laid-out pages drawn with krilla |
-//! | `nifti.rs` | NIfTI-1 label export |
+//! | `nifti.rs` | NIfTI-1 label maps, written and read (the `nifti` crate; the grid is ours) |
 //!
 //! Nothing is replaced silently: if the folder already holds a report, writing stops with
 //! [`Error::Exists`] unless the caller says to replace it. Every file is written atomically.

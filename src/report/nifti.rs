@@ -1,13 +1,14 @@
-//! NIfTI-1 export of label volumes (`.nii.gz`) for research tools (FSL, ITK-SNAP, nibabel).
-//! NIfTI is RAS+ where DICOM is LPS+: the affine flips x and y. Both the sform and the qform
-//! are written (code 1, scanner space), so tools that read either agree.
+//! NIfTI-1 label volumes (`.nii.gz`) for research tools (FSL, ITK-SNAP, nibabel), read and
+//! written through the `nifti` crate; this module adds the grid. NIfTI is RAS+ where DICOM is
+//! LPS+: the affine flips x and y. Both the sform and the qform are written (code 1, scanner
+//! space), so tools that read either agree.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use ndarray::Array3;
+use nifti::writer::WriterOptions;
+use nifti::{DataElement, Endianness, InMemNiftiVolume, NiftiError, NiftiHeader, NiftiType};
 
 use crate::error::{Error, Result};
 use crate::geometry::Geometry;
@@ -15,35 +16,14 @@ use crate::geometry::Geometry;
 const HEADER: usize = 348;
 /// Header plus the four-byte "no extension" flag.
 const VOX_OFFSET: usize = 352;
-const DT_UINT16: i16 = 512;
 
-/// The NIfTI file's bytes (uncompressed) for `labels` (`[k, j, i]`) on `geometry`.
-pub fn nifti_bytes(labels: &Array3<u16>, geometry: &Geometry, description: &str) -> Vec<u8> {
-    let (nk, nj, ni) = labels.dim();
-    let mut h = vec![0u8; VOX_OFFSET];
-    let put_i16 =
-        |h: &mut Vec<u8>, at: usize, v: i16| h[at..at + 2].copy_from_slice(&v.to_le_bytes());
-    let put_f32 =
-        |h: &mut Vec<u8>, at: usize, v: f32| h[at..at + 4].copy_from_slice(&v.to_le_bytes());
-    h[0..4].copy_from_slice(&(HEADER as i32).to_le_bytes());
-    let clamp = |n: usize| i16::try_from(n).unwrap_or(i16::MAX);
-    for (n, d) in [3, clamp(ni), clamp(nj), clamp(nk), 1, 1, 1, 1]
-        .into_iter()
-        .enumerate()
-    {
-        put_i16(&mut h, 40 + 2 * n, d);
-    }
-    put_i16(&mut h, 70, DT_UINT16);
-    put_i16(&mut h, 72, 16);
+/// The header of a label map on `geometry`: everything but the shape and the voxel type,
+/// which the writer takes from the array.
+fn header(geometry: &Geometry, description: &str) -> NiftiHeader {
     // RAS rotation (columns = index axes) and its handedness.
     let d = geometry.direction;
     let ras = |row: usize, col: usize| if row < 2 { -d[row][col] } else { d[row][col] };
-    let mut r = [[0.0f64; 3]; 3];
-    for (row, r_row) in r.iter_mut().enumerate() {
-        for (col, v) in r_row.iter_mut().enumerate() {
-            *v = ras(row, col);
-        }
-    }
+    let mut r: [[f64; 3]; 3] = std::array::from_fn(|row| std::array::from_fn(|col| ras(row, col)));
     let det = r[0][0] * (r[1][1] * r[2][2] - r[1][2] * r[2][1])
         - r[0][1] * (r[1][0] * r[2][2] - r[1][2] * r[2][0])
         + r[0][2] * (r[1][0] * r[2][1] - r[1][1] * r[2][0]);
@@ -53,45 +33,43 @@ pub fn nifti_bytes(labels: &Array3<u16>, geometry: &Geometry, description: &str)
             row[2] = -row[2];
         }
     }
-    let s = geometry.spacing;
-    for (n, v) in [qfac, s[0], s[1], s[2], 0.0, 0.0, 0.0, 0.0]
-        .into_iter()
-        .enumerate()
-    {
-        put_f32(&mut h, 76 + 4 * n, v as f32);
-    }
-    put_f32(&mut h, 108, VOX_OFFSET as f32);
-    put_f32(&mut h, 112, 1.0); // scl_slope
-    h[123] = 2; // xyzt_units: mm
-    let text = description.as_bytes();
-    let n = text.len().min(79);
-    h[148..148 + n].copy_from_slice(&text[..n]);
-    put_i16(&mut h, 252, 1); // qform_code: scanner
-    put_i16(&mut h, 254, 1); // sform_code: scanner
     let [b, c, dq] = quaternion_bcd(&r);
-    let o = geometry.origin;
-    for (n, v) in [b, c, dq, -o[0], -o[1], o[2]].into_iter().enumerate() {
-        put_f32(&mut h, 256 + 4 * n, v as f32);
-    }
-    for (row, o_row) in o.iter().enumerate() {
-        let origin = if row < 2 { -o_row } else { *o_row };
-        let values = [
+    let (s, o) = (geometry.spacing, geometry.origin);
+    let srow = |row: usize| -> [f32; 4] {
+        let origin = if row < 2 { -o[row] } else { o[row] };
+        [
             ras(row, 0) * s[0],
             ras(row, 1) * s[1],
             ras(row, 2) * s[2],
             origin,
-        ];
-        for (n, v) in values.into_iter().enumerate() {
-            put_f32(&mut h, 280 + 16 * row + 4 * n, v as f32);
-        }
+        ]
+        .map(|v| v as f32)
+    };
+    let mut descrip = vec![0u8; 80];
+    let text = description.as_bytes();
+    let n = text.len().min(79);
+    descrip[..n].copy_from_slice(&text[..n]);
+    let mut intent_name = [0u8; 16];
+    intent_name[..6].copy_from_slice(b"labels");
+    NiftiHeader {
+        pixdim: [qfac, s[0], s[1], s[2], 0.0, 0.0, 0.0, 0.0].map(|v| v as f32),
+        xyzt_units: 2, // mm
+        descrip,
+        qform_code: 1, // scanner
+        sform_code: 1,
+        quatern_b: b as f32,
+        quatern_c: c as f32,
+        quatern_d: dq as f32,
+        quatern_x: -o[0] as f32,
+        quatern_y: -o[1] as f32,
+        quatern_z: o[2] as f32,
+        srow_x: srow(0),
+        srow_y: srow(1),
+        srow_z: srow(2),
+        intent_name,
+        endianness: Endianness::Little,
+        ..NiftiHeader::default()
     }
-    h[328..334].copy_from_slice(b"labels");
-    h[344..348].copy_from_slice(b"n+1\0");
-    h.reserve(labels.len() * 2);
-    for v in labels {
-        h.extend_from_slice(&v.to_le_bytes());
-    }
-    h
 }
 
 /// Quaternion (b, c, d) of a proper rotation, with a = sqrt(1 − b² − c² − d²) ≥ 0 implied.
@@ -127,20 +105,42 @@ fn quaternion_bcd(r: &[[f64; 3]; 3]) -> [f64; 3] {
     if a < 0.0 { [-b, -c, -d] } else { [b, c, d] }
 }
 
-/// Writes `labels` as a gzipped NIfTI-1 file, atomically.
+/// Writes `labels` (`[k, j, i]`) on `geometry` as a gzipped NIfTI-1 file (unsigned 16-bit),
+/// atomically.
 pub fn write_nifti_gz(
     path: &Path,
     labels: &Array3<u16>,
     geometry: &Geometry,
     description: &str,
 ) -> Result<()> {
-    let raw = nifti_bytes(labels, geometry, description);
-    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
-    let bytes = gz
-        .write_all(&raw)
-        .and_then(|()| gz.finish())
-        .map_err(|e| Error::io(path, e))?;
-    crate::fsutil::write_atomic(path, &bytes)
+    let (nk, nj, ni) = labels.dim();
+    // The writer goes by the name (it gzips a `.nii.gz`) and would wrap a dimension past
+    // NIfTI-1's signed 16 bits without a word.
+    let problem = if !path.to_string_lossy().ends_with(".nii.gz") {
+        "a gzipped NIfTI-1 file's name ends in .nii.gz".to_owned()
+    } else if [ni, nj, nk].iter().any(|&n| n > i16::MAX as usize) {
+        format!(
+            "{ni} × {nj} × {nk}: NIfTI-1 dimensions stop at {}",
+            i16::MAX
+        )
+    } else {
+        String::new()
+    };
+    if !problem.is_empty() {
+        return Err(Error::Format {
+            path: path.to_path_buf(),
+            problem,
+        });
+    }
+    let header = header(geometry, description);
+    // NIfTI runs i fastest: the transposed view, `[i, j, k]`, is what the writer lays out in
+    // Fortran order. The temporary's name ends like `path`'s, in `.nii.gz`.
+    crate::fsutil::write_atomic_with(path, |temp| {
+        WriterOptions::new(temp)
+            .reference_header(&header)
+            .write_nifti(&labels.t())
+            .map_err(std::io::Error::other)
+    })
 }
 
 /// A NIfTI-1 label map read back: labels (`[k, j, i]`) and the grid in patient LPS.
@@ -150,108 +150,127 @@ pub struct NiftiLabels {
     pub geometry: Geometry,
 }
 
-/// Reads a NIfTI-1 file (`.nii` or `.nii.gz`) of integer or float labels (non-zero = lesion,
-/// rounded), with its grid from the sform (else the qform, else the voxel sizes alone).
-/// Refuses what it cannot read with a message naming the file.
+/// Reads a NIfTI-1 file (`.nii` or `.nii.gz`, told apart by content) of integer or float
+/// labels (non-zero = lesion, rounded), with its grid from the sform (else the qform, else the
+/// voxel sizes alone). Refuses what it cannot read with a message naming the file, and a grid
+/// beyond [`crate::dicom::series::MAX_VOXELS`] before reading any voxel.
 pub fn read_nifti(path: &Path) -> Result<NiftiLabels> {
     let bad = |problem: String| Error::Format {
         path: path.to_path_buf(),
         problem,
     };
-    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(raw.as_slice()), &mut out)
-            .map_err(|e| bad(format!("not a readable gzip file: {e}")))?;
-        out
+    let mut file = BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
+    let gzipped = file
+        .fill_buf()
+        .map_err(|e| Error::io(path, e))?
+        .starts_with(&[0x1f, 0x8b]);
+    let mut source: Box<dyn Read> = if gzipped {
+        Box::new(flate2::bufread::GzDecoder::new(file))
     } else {
-        raw
+        Box::new(file)
     };
-    let header = bytes
-        .get(..HEADER)
-        .ok_or_else(|| bad("shorter than a NIfTI header".into()))?;
-    let i32_at = |at: usize| {
-        header
-            .get(at..at + 4)
-            .map_or(0, |b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    let i16_at = |at: usize| {
-        header
-            .get(at..at + 2)
-            .map_or(0, |b| i16::from_le_bytes([b[0], b[1]]))
-    };
-    let f32_at = |at: usize| {
-        header
-            .get(at..at + 4)
-            .map_or(0.0, |b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    if i32_at(0) != HEADER as i32 {
-        return Err(bad(
-            "not a little-endian NIfTI-1 file (sizeof_hdr is not 348)".into(),
-        ));
+    let mut header = NiftiHeader::from_reader(&mut source).map_err(|e| {
+        bad(match e {
+            NiftiError::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                "shorter than a NIfTI header".into()
+            }
+            NiftiError::Io(e) => format!("not readable: {e}"),
+            _ => "not a NIfTI-1 file (no n+1 or ni1 magic)".into(),
+        })
+    })?;
+    if header.sizeof_hdr != HEADER as i32 {
+        return Err(bad("not a NIfTI-1 file (sizeof_hdr is not 348)".into()));
     }
-    if header.get(344..347) != Some(b"n+1".as_slice()) {
+    if &header.magic != nifti::header::MAGIC_CODE_NIP1 {
         return Err(bad("not a single-file NIfTI-1 (.nii) image".into()));
     }
-    let rank = i16_at(40);
-    let dims: Vec<usize> = (1..=3)
-        .map(|n| i16_at(40 + 2 * n).max(1) as usize)
-        .collect();
-    if !(1..=4).contains(&rank) || (rank == 4 && i16_at(48) > 1) {
+    let rank = header.dim[0];
+    let dims = header
+        .dim()
+        .map_err(|e| bad(format!("its dimensions: {e}")))?;
+    if rank > 4 || (rank == 4 && dims[3] > 1) {
         return Err(bad(format!(
             "a {rank}-dimensional image; a 3D label map is needed"
         )));
     }
-    let [ni, nj, nk] = [dims[0], dims[1], dims[2]];
-    let count = ni
-        .checked_mul(nj)
-        .and_then(|n| n.checked_mul(nk))
-        .filter(|n| (*n as u64) <= crate::dicom::series::MAX_VOXELS)
-        .ok_or_else(|| bad(format!("{ni} × {nj} × {nk} voxels is beyond the limit")))?;
-    let datatype = i16_at(70);
-    let width = match datatype {
-        2 | 256 => 1,
-        4 | 512 => 2,
-        8 | 16 | 768 => 4,
-        64 => 8,
-        other => return Err(bad(format!("voxel type {other} is not a label type"))),
+    let [ni, nj, nk] = std::array::from_fn(|n| dims.get(n).map_or(1, |&d| usize::from(d)));
+    let count = [ni, nj, nk].map(|n| n as u64).iter().product::<u64>();
+    if count > crate::dicom::series::MAX_VOXELS {
+        return Err(bad(format!(
+            "{ni} × {nj} × {nk} voxels is beyond the limit"
+        )));
+    }
+    // The type is refused before any voxel is read, and bitpix made to agree with it: the
+    // crate counts the bytes to read by bitpix.
+    let datatype = header.data_type().ok();
+    let to_labels: fn(InMemNiftiVolume) -> nifti::Result<Vec<u32>> = match datatype {
+        Some(NiftiType::Uint8) => |v| labels_of::<u8>(v, f64::from),
+        Some(NiftiType::Int8) => |v| labels_of::<i8>(v, f64::from),
+        Some(NiftiType::Uint16) => |v| labels_of::<u16>(v, f64::from),
+        Some(NiftiType::Int16) => |v| labels_of::<i16>(v, f64::from),
+        Some(NiftiType::Uint32) => |v| labels_of::<u32>(v, f64::from),
+        Some(NiftiType::Int32) => |v| labels_of::<i32>(v, f64::from),
+        Some(NiftiType::Float32) => |v| labels_of::<f32>(v, f64::from),
+        Some(NiftiType::Float64) => |v| labels_of::<f64>(v, |x| x),
+        _ => {
+            let code = header.datatype;
+            return Err(bad(format!("voxel type {code} is not a label type")));
+        }
     };
-    let offset = (f32_at(108).max(VOX_OFFSET as f32)) as usize;
-    let data = bytes
-        .get(offset..offset + count * width)
-        .ok_or_else(|| bad(format!("holds fewer than its {count} voxels")))?;
-    let value = |c: &[u8]| -> u32 {
-        let v = match datatype {
-            2 => f64::from(c[0]),
-            256 => f64::from(c[0] as i8),
-            4 => f64::from(i16::from_le_bytes([c[0], c[1]])),
-            512 => f64::from(u16::from_le_bytes([c[0], c[1]])),
-            8 => f64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            768 => f64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            16 => f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            _ => f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]),
-        };
+    header.bitpix = datatype.map_or(0, |t| 8 * t.size_of() as i16);
+    // Skip the extensions (we keep none) up to the voxels.
+    let offset = (header.vox_offset.max(VOX_OFFSET as f32)) as u64;
+    std::io::copy(
+        &mut (&mut source).take(offset - HEADER as u64),
+        &mut std::io::sink(),
+    )
+    .map_err(|e| bad(format!("not a readable file: {e}")))?;
+    let volume = InMemNiftiVolume::from_reader(source, &header).map_err(|e| {
+        bad(match e {
+            NiftiError::IncompatibleLength(..) => format!("holds fewer than its {count} voxels"),
+            NiftiError::Io(e) => format!("voxels not readable: {e}"),
+            e => e.to_string(),
+        })
+    })?;
+    let values = to_labels(volume).map_err(|e| bad(format!("voxels not readable: {e}")))?;
+    // NIfTI's Fortran order (i fastest) is the memory order of `[k, j, i]`.
+    let labels = Array3::from_shape_vec((nk, nj, ni), values)
+        .map_err(|e| bad(format!("voxels do not fit the grid: {e}")))?;
+    let geometry =
+        grid(&header).map_err(|e| bad(format!("its affine is not a rigid grid: {e}")))?;
+    Ok(NiftiLabels { labels, geometry })
+}
+
+/// The volume's values as labels: positive values rounded, everything else 0.
+fn labels_of<T: DataElement>(
+    volume: InMemNiftiVolume,
+    to_f64: fn(T) -> f64,
+) -> nifti::Result<Vec<u32>> {
+    let label = |v: f64| {
         if v.is_finite() && v > 0.0 {
             v.round().min(f64::from(u32::MAX)) as u32
         } else {
             0
         }
     };
-    let values: Vec<u32> = data.chunks_exact(width).map(value).collect();
-    let labels = Array3::from_shape_vec((nk, nj, ni), values)
-        .map_err(|e| bad(format!("voxels do not fit the grid: {e}")))?;
-    // The affine in RAS: rows of the sform, else the qform's rotation, scaled.
-    let pixdim = [f32_at(80), f32_at(84), f32_at(88)].map(|v| f64::from(v.abs()).max(1e-6));
-    let affine: [[f64; 4]; 3] = if i16_at(254) > 0 {
-        std::array::from_fn(|r| std::array::from_fn(|c| f64::from(f32_at(280 + 16 * r + 4 * c))))
-    } else if i16_at(252) > 0 {
-        let (b, c, d) = (
-            f64::from(f32_at(256)),
-            f64::from(f32_at(260)),
-            f64::from(f32_at(264)),
-        );
+    Ok(volume
+        .into_nifti_typed_data::<T>()?
+        .into_iter()
+        .map(|v| label(to_f64(v)))
+        .collect())
+}
+
+/// The grid in patient LPS of a header's affine: the sform, else the qform's rotation scaled
+/// by the voxel sizes, else the voxel sizes alone.
+fn grid(h: &NiftiHeader) -> std::result::Result<Geometry, String> {
+    let pixdim = [h.pixdim[1], h.pixdim[2], h.pixdim[3]].map(|v| f64::from(v.abs()).max(1e-6));
+    let affine: [[f64; 4]; 3] = if h.sform_code > 0 {
+        let rows = [h.srow_x, h.srow_y, h.srow_z];
+        std::array::from_fn(|r| rows[r].map(f64::from))
+    } else if h.qform_code > 0 {
+        let [b, c, d] = [h.quatern_b, h.quatern_c, h.quatern_d].map(f64::from);
         let a = (1.0 - b * b - c * c - d * d).max(0.0).sqrt();
-        let qfac = if f32_at(76) < 0.0 { -1.0 } else { 1.0 };
+        let qfac = if h.pixdim[0] < 0.0 { -1.0 } else { 1.0 };
         let rot = [
             [
                 a * a + b * b - c * c - d * d,
@@ -269,9 +288,9 @@ pub fn read_nifti(path: &Path) -> Result<NiftiLabels> {
                 a * a + d * d - c * c - b * b,
             ],
         ];
-        let offset = [f32_at(268), f32_at(272), f32_at(276)].map(f64::from);
+        let offset = [h.quatern_x, h.quatern_y, h.quatern_z].map(f64::from);
+        let s = [pixdim[0], pixdim[1], pixdim[2] * qfac];
         std::array::from_fn(|r| {
-            let s = [pixdim[0], pixdim[1], pixdim[2] * qfac];
             [
                 rot[r][0] * s[0],
                 rot[r][1] * s[1],
@@ -292,15 +311,25 @@ pub fn read_nifti(path: &Path) -> Result<NiftiLabels> {
         spacing,
         direction: crate::geometry::from_columns(unit(0), unit(1), unit(2)),
     };
-    geometry
-        .validate()
-        .map_err(|e| bad(format!("its affine is not a rigid grid: {e}")))?;
-    Ok(NiftiLabels { labels, geometry })
+    geometry.validate()?;
+    Ok(geometry)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bytes `write_nifti_gz` puts in a file, gunzipped.
+    fn nifti_bytes(labels: &Array3<u16>, geometry: &Geometry, description: &str) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.nii.gz");
+        write_nifti_gz(&path, labels, geometry, description).unwrap();
+        let mut bytes = Vec::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
+            .read_to_end(&mut bytes)
+            .unwrap();
+        bytes
+    }
 
     #[test]
     fn header_fields_and_affine_in_ras() {
@@ -377,5 +406,94 @@ mod tests {
                 .to_string()
                 .contains("fewer than")
         );
+    }
+
+    /// A `.nii` of `bytes` read back: the labels' shape, or the error.
+    fn read_raw(bytes: &[u8]) -> std::result::Result<(usize, usize, usize), String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.nii");
+        std::fs::write(&path, bytes).unwrap();
+        read_nifti(&path)
+            .map(|n| n.labels.dim())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn hostile_headers_are_refused_without_panic_or_allocation() {
+        let geometry = Geometry::axis_aligned([0.0; 3], [1.0; 3]);
+        let good = nifti_bytes(&Array3::<u16>::ones((2, 3, 4)), &geometry, "");
+        assert_eq!(read_raw(&good), Ok((2, 3, 4)));
+        let patched = |edits: &[(usize, &[u8])]| {
+            let mut bytes = good.clone();
+            for (at, value) in edits {
+                bytes[*at..*at + value.len()].copy_from_slice(value);
+            }
+            bytes
+        };
+        let dims = |d: [u16; 4]| -> Vec<u8> { d.iter().flat_map(|v| v.to_le_bytes()).collect() };
+        // 65535³ voxels (562 TB of u16) and 65535² × 512: refused before any voxel is read.
+        let huge = patched(&[(40, &dims([3, 65535, 65535, 65535]))]);
+        assert!(read_raw(&huge).unwrap_err().contains("beyond the limit"));
+        let big = patched(&[(40, &dims([3, 65535, 65535, 512]))]);
+        assert!(read_raw(&big).unwrap_err().contains("beyond the limit"));
+        // The same, gzipped: the header is read from the stream, nothing more.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.nii.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &huge).unwrap();
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        let error = read_nifti(&path).unwrap_err().to_string();
+        assert!(error.contains("beyond the limit"), "{error}");
+        // A gzip stream cut short, inside the header and inside the voxels.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &good).unwrap();
+        let zipped = gz.finish().unwrap();
+        for cut in [12, zipped.len() - 12] {
+            std::fs::write(&path, &zipped[..cut]).unwrap();
+            assert!(read_nifti(&path).is_err(), "cut at {cut}");
+        }
+        // Zero, negative (65535 as u16) and 5D dimensions, an unknown voxel type, bitpix that
+        // disagrees with the type, a voxel offset past the end or not a number.
+        for (bytes, error) in [
+            (patched(&[(40, &dims([3, 4, 0, 2]))]), "dim"),
+            (patched(&[(40, &dims([3, 4, 65535, 2]))]), "fewer than"),
+            (patched(&[(40, &dims([5, 4, 3, 2]))]), "5-dimensional"),
+            (patched(&[(70, &1234i16.to_le_bytes())]), "voxel type 1234"),
+            (patched(&[(108, &1e9f32.to_le_bytes())]), "fewer than"),
+            (
+                patched(&[(108, &f32::INFINITY.to_le_bytes())]),
+                "fewer than",
+            ),
+        ] {
+            let read = read_raw(&bytes);
+            assert!(read.as_ref().is_err_and(|e| e.contains(error)), "{read:?}");
+        }
+        assert_eq!(
+            read_raw(&patched(&[(72, &8i16.to_le_bytes())])),
+            Ok((2, 3, 4))
+        );
+        assert_eq!(
+            read_raw(&patched(&[(108, &f32::NAN.to_le_bytes())])),
+            Ok((2, 3, 4))
+        );
+        // 64 MiB of zeros after the 24 voxels a header declares: only those are read.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &good).unwrap();
+        std::io::Write::write_all(&mut gz, &vec![0u8; 64 << 20]).unwrap();
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        assert_eq!(read_nifti(&path).unwrap().labels.dim(), (2, 3, 4));
+    }
+
+    #[test]
+    fn the_writer_refuses_what_it_would_write_wrong() {
+        let dir = tempfile::tempdir().unwrap();
+        let geometry = Geometry::axis_aligned([0.0; 3], [1.0; 3]);
+        let small = Array3::<u16>::zeros((2, 2, 2));
+        let error = write_nifti_gz(&dir.path().join("x.nii"), &small, &geometry, "");
+        assert!(error.unwrap_err().to_string().contains(".nii.gz"));
+        let long = Array3::<u16>::zeros((1, 1, 40_000));
+        let error = write_nifti_gz(&dir.path().join("x.nii.gz"), &long, &geometry, "");
+        assert!(error.unwrap_err().to_string().contains("40000"));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }
