@@ -23,8 +23,8 @@
 //! | [`morphology`] | components (26-connected), erosion/dilation, hole filling, Gaussian smoothing |
 //! | [`intensity`] | intensity statistics: Otsu's threshold, values under a mask, quantiles |
 //! | [`marks`] | the reader's marks: label volumes per exam, lesion records, tools, undo/redo |
-//! | [`reading`] | the findings with the reader's decisions and marks applied: what the table lists and the report counts |
-//! | [`session`] | the session file: a whole reading, versioned, saved atomically, autosaved for recovery |
+//! | [`reading`] | the reading, one owned model (exams, options, comparison, decisions, marks, reader, notes); the findings with the decisions and marks applied: what the table lists and the report counts |
+//! | [`session`] | the session file: a [`reading::Reading`] saved, versioned, atomically, autosaved for recovery, and restored onto a fresh comparison |
 //! | [`clock`] | UTC time as ISO 8601 and DICOM text |
 //! | [`report`] | the report folder: report.json, report.html and report.pdf with key images, NIfTI and DICOM SEG label exports |
 //! | [`training`] | practice mode: marks scored against a reference (MSSEG-2 rules) |
