@@ -28,6 +28,7 @@
 //! | [`clock`] | UTC time as ISO 8601 and DICOM text |
 //! | [`report`] | the report folder: report.json, report.html and report.pdf with key images, NIfTI and DICOM SEG label exports |
 //! | [`training`] | practice mode: marks scored against a reference (MSSEG-2 rules) |
+//! | [`ids`] | identities that carry meaning: `ExamId` (which exam of a reading, N exams) |
 //! | [`info`] | the `tandem info` report (text and JSON) |
 //! | [`progress`] | progress counting and cancellation for background work |
 //! | [`error`] | the error enum: one variant per cause, naming the file or series |
@@ -46,6 +47,7 @@ pub mod error;
 pub mod fsutil;
 pub mod fuzz;
 pub mod geometry;
+pub mod ids;
 pub mod info;
 pub mod intensity;
 pub mod lesion;

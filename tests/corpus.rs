@@ -65,7 +65,7 @@ fn score_as_the_cli_does(comparison: &Comparison, reference_dir: &Path) -> Score
     let lesions = read_lesions(report, &BTreeMap::new(), None, &BTreeMap::new());
     let ids = scored_ids(&lesions);
     let view = primary_view(&comparison.views).unwrap();
-    let labels = final_labels(report, &lesions, view, None, 1);
+    let labels = final_labels(report, &lesions, view, None, tandem::ids::ExamId::FOLLOWUP);
     let marks = LesionMask {
         mask: labels.mapv(|l| ids.contains(&u32::from(l))),
         geometry: *view.baseline.geometry(),

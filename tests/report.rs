@@ -61,7 +61,7 @@ fn reader_marks(comparison: &Comparison, accepted: u32) -> (Marks, usize) {
         3.0,
         BrushShape::Sphere,
     );
-    marks.paint(1, &ball, 50, true);
+    marks.paint(tandem::ids::ExamId::FOLLOWUP, &ball, 50, true);
     (marks, ball.len())
 }
 

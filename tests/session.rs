@@ -37,19 +37,19 @@ fn sample_session() -> (Session, Marks) {
     let spacing = view.baseline.geometry().spacing;
     let centre = dims.map(|d| d as f64 / 2.0);
     marks.paint(
-        0,
+        tandem::ids::ExamId::BASELINE,
         &brush(dims, spacing, centre, 3.0, BrushShape::Sphere),
         7,
         true,
     );
     marks.paint(
-        1,
+        tandem::ids::ExamId::FOLLOWUP,
         &brush(dims, spacing, centre, 5.0, BrushShape::Sphere),
         7,
         true,
     );
     marks.paint(
-        1,
+        tandem::ids::ExamId::FOLLOWUP,
         &brush(
             dims,
             spacing,
@@ -94,7 +94,10 @@ fn a_session_restores_its_reading_onto_a_fresh_comparison_and_says_what_it_could
     assert_eq!(reading.reader, "Dr Test");
     assert_eq!(reading.notes, "Line one\nline two");
     assert_eq!(reading.decisions, session.decisions);
-    assert_eq!(reading.marks.labels(1), marks.labels(1));
+    assert_eq!(
+        reading.marks.labels(tandem::ids::ExamId::FOLLOWUP),
+        marks.labels(tandem::ids::ExamId::FOLLOWUP)
+    );
     // Saved again, it is the same session (but for the time it was saved).
     let again = Session::of(&reading);
     assert_eq!(again.decisions, session.decisions);
@@ -130,11 +133,14 @@ fn save_then_load_is_lossless_and_newer_or_damaged_files_are_refused() {
     let loaded = Session::load(&path).unwrap();
     assert_eq!(loaded.to_json().unwrap(), session.to_json().unwrap());
     let restored = loaded.marks.as_ref().unwrap().to_marks().unwrap();
-    for exam in 0..2 {
+    for exam in tandem::ids::ExamId::first(2) {
         assert_eq!(restored.labels(exam), marks.labels(exam));
     }
     assert_eq!(restored.records(), marks.records());
-    assert_eq!(restored.voxel_count(1, 8), marks.voxel_count(1, 8));
+    assert_eq!(
+        restored.voxel_count(tandem::ids::ExamId::FOLLOWUP, 8),
+        marks.voxel_count(tandem::ids::ExamId::FOLLOWUP, 8)
+    );
     assert_eq!(loaded.decisions.get(&6), Some(&Decision::Rejected));
     assert_eq!(loaded.report.lesions.len(), session.report.lesions.len());
     assert_eq!(

@@ -71,7 +71,7 @@ pub enum Command {
     /// The plane shown side by side and in the single view.
     SetPlane(Plane),
     /// Adjust the window of one exam (0 baseline, 1 follow-up) by a right-drag (pixels).
-    DragWindow(usize, f32, f32),
+    DragWindow(tandem::ids::ExamId, f32, f32),
     /// Set both exams' windows from a preset.
     WindowPreset(WindowPreset),
     /// Zoom all views by a factor (ctrl + wheel), or back to fit.

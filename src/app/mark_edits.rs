@@ -4,6 +4,7 @@
 //! Tools act on the exam of the view they are used in: the baseline view marks the baseline,
 //! the follow-up and change views mark the follow-up (registered onto the baseline grid).
 
+use tandem::ids::ExamId;
 use tandem::marks::tools::{BrushShape, brush, region_grow, threshold_box};
 use tandem::marks::{Label, LesionKind, LesionRecord, Origin};
 
@@ -47,7 +48,7 @@ impl Review {
                 // upper third for the box.
                 let (lo, hi) = self.viewport.windows.get(1).copied().unwrap_or((0.0, 1.0));
                 if tool == Tool::Grow && self.marking.tolerance <= 0.0 {
-                    self.marking.tolerance = self.default_tolerance(1);
+                    self.marking.tolerance = self.default_tolerance(ExamId::FOLLOWUP);
                 }
                 if tool == Tool::ThresholdBox && self.marking.threshold <= lo {
                     self.marking.threshold = lo + 0.7 * (hi - lo);
@@ -192,7 +193,7 @@ impl Review {
         self.reading.marks.set_record(id, Some(record));
     }
 
-    fn grow(&mut self, exam: usize, seed: [usize; 3], label: Label) {
+    fn grow(&mut self, exam: ExamId, seed: [usize; 3], label: Label) {
         let spacing = self.reading.marks.geometry().spacing;
         let tolerance = self.marking.tolerance;
         let Some(values) = self.exam_values(exam) else {
@@ -211,11 +212,11 @@ impl Review {
     }
 
     /// A starting tolerance: a fifth of the exam's display window.
-    fn default_tolerance(&self, exam: usize) -> f32 {
+    fn default_tolerance(&self, exam: ExamId) -> f32 {
         let (lo, hi) = self
             .viewport
             .windows
-            .get(exam)
+            .get(exam.index())
             .copied()
             .unwrap_or((0.0, 1.0));
         ((hi - lo) / 5.0).max(1e-3)

@@ -5,6 +5,7 @@
 //! the follow-up and change views mark the follow-up (registered onto the baseline grid).
 
 use egui::{Key, KeyboardShortcut, Modifiers};
+use tandem::ids::ExamId;
 use tandem::marks::{Label, LesionKind};
 
 /// The tool in the reader's hand.
@@ -82,7 +83,7 @@ pub struct Marking {
     /// The lesion the brush, growing and the box add to.
     pub active: Option<Label>,
     /// The last region grown, so moving the tolerance regrows it.
-    pub(super) last_grow: Option<(usize, [usize; 3], Label)>,
+    pub(super) last_grow: Option<(ExamId, [usize; 3], Label)>,
     /// What the last tool use has to say ("the region reached the 30 mm limit").
     pub message: Option<String>,
 }
@@ -117,18 +118,18 @@ pub enum Mark {
     /// A brush or eraser dab at a grid position of `exam`, in the plane whose through-axis
     /// is `through`; `first` starts a stroke (one undo step).
     Dab {
-        exam: usize,
+        exam: ExamId,
         at: [f64; 3],
         through: usize,
         first: bool,
     },
     EndStroke,
     Grow {
-        exam: usize,
+        exam: ExamId,
         at: [f64; 3],
     },
     Box {
-        exam: usize,
+        exam: ExamId,
         a: [f64; 3],
         b: [f64; 3],
         through: usize,

@@ -56,7 +56,7 @@ impl TandemApp {
         let marks = &review.reading.marks;
         // The trainee's new and enlarging lesions, counted as `tandem score` counts a session's.
         let ids = scored_ids(review.lesions());
-        let Some(followup) = marks.labels(1) else {
+        let Some(followup) = marks.labels(tandem::ids::ExamId::FOLLOWUP) else {
             return;
         };
         let trainee = followup.mapv(|l| ids.contains(&u32::from(l)));

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use tandem::compare::{PairView, Report};
+use tandem::ids::ExamId;
 use tandem::marks::Label;
 use tandem::reading::{ReadLesion, ReadSummary, Reading, read_summary};
 
@@ -107,12 +108,17 @@ impl Review {
     }
 
     /// Right-drag on a view: horizontal changes the width, vertical the level (centre).
-    pub fn drag_window(&mut self, exam: usize, dx: f32, dy: f32) {
-        if let Some((lo, hi)) = self.viewport.windows.get_mut(exam).map(|w| (w.0, w.1)) {
+    pub fn drag_window(&mut self, exam: ExamId, dx: f32, dy: f32) {
+        if let Some((lo, hi)) = self
+            .viewport
+            .windows
+            .get_mut(exam.index())
+            .map(|w| (w.0, w.1))
+        {
             let width = (hi - lo).max(1.0);
             let centre = (lo + hi) / 2.0 - dy * width / 200.0;
             let width = (width * (1.0 + dx / 200.0)).max(1.0);
-            if let Some(w) = self.viewport.windows.get_mut(exam) {
+            if let Some(w) = self.viewport.windows.get_mut(exam.index()) {
                 *w = (centre - width / 2.0, centre + width / 2.0);
             }
         }
@@ -231,11 +237,11 @@ impl Review {
     }
 
     /// The image of `exam` (0 baseline, 1 follow-up registered) on the marks' grid.
-    pub fn exam_values(&self, exam: usize) -> Option<&ndarray::Array3<f32>> {
+    pub fn exam_values(&self, exam: ExamId) -> Option<&ndarray::Array3<f32>> {
         let view = self.marks_view()?;
         match exam {
-            0 => Some(view.baseline.voxels()),
-            1 => Some(view.followup.voxels()),
+            ExamId::BASELINE => Some(view.baseline.voxels()),
+            ExamId::FOLLOWUP => Some(view.followup.voxels()),
             _ => None,
         }
     }

@@ -282,9 +282,11 @@ fn layouts_planes_window_and_zoom() {
     );
     assert!(harness.query_all_by_label("Overlay opacity").count() >= 1);
     // Right-drag changes the window of the exam under the pointer.
-    harness
-        .state_mut()
-        .push_command(Command::DragWindow(1, 40.0, -20.0));
+    harness.state_mut().push_command(Command::DragWindow(
+        tandem::ids::ExamId::FOLLOWUP,
+        40.0,
+        -20.0,
+    ));
     harness.run_steps(2);
     let dragged = harness.state().review.as_ref().unwrap().viewport.windows;
     assert_eq!(dragged[0], scanner[0]);

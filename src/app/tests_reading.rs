@@ -8,11 +8,15 @@ use std::time::{Duration, Instant};
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use tandem::ids::ExamId;
 use tandem::reading::{Decision, Source};
 
 use super::TandemApp;
 use super::command::Command;
 use super::marking::{Mark, Tool};
+
+const BASELINE: ExamId = ExamId::BASELINE;
+const FOLLOWUP: ExamId = ExamId::FOLLOWUP;
 
 fn app_with(setup: impl FnOnce(&mut TandemApp) + 'static) -> Harness<'static, TandemApp> {
     let (baseline, followup) = super::sample_pair();
@@ -45,7 +49,7 @@ fn compared(harness: &mut Harness<'_, TandemApp>) {
     });
 }
 
-fn marked_voxels(app: &TandemApp, exam: usize) -> u64 {
+fn marked_voxels(app: &TandemApp, exam: ExamId) -> u64 {
     let review = app.review.as_ref().unwrap();
     review
         .reading
@@ -80,10 +84,10 @@ fn painting_with_the_brush_then_undo_and_redo() {
     }
     harness.drop_at(from + egui::vec2(24.0, 0.0));
     harness.run_steps(3);
-    let painted = marked_voxels(harness.state(), 1);
+    let painted = marked_voxels(harness.state(), FOLLOWUP);
     assert!(painted > 20, "{painted} voxels painted");
     assert_eq!(
-        marked_voxels(harness.state(), 0),
+        marked_voxels(harness.state(), BASELINE),
         0,
         "the baseline is untouched"
     );
@@ -105,11 +109,11 @@ fn painting_with_the_brush_then_undo_and_redo() {
     // The whole drag is one undo step; Ctrl+Z and Ctrl+Y.
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     harness.run_steps(2);
-    assert_eq!(marked_voxels(harness.state(), 1), 0);
+    assert_eq!(marked_voxels(harness.state(), FOLLOWUP), 0);
     harness.get_by_label("New T2/FLAIR lesions: 2");
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Y);
     harness.run_steps(2);
-    assert_eq!(marked_voxels(harness.state(), 1), painted);
+    assert_eq!(marked_voxels(harness.state(), FOLLOWUP), painted);
     // The eraser takes it away again.
     harness
         .state_mut()
@@ -127,7 +131,7 @@ fn painting_with_the_brush_then_undo_and_redo() {
     let _ = at;
     for first in [true, false] {
         harness.state_mut().push_command(Command::Mark(Mark::Dab {
-            exam: 1,
+            exam: FOLLOWUP,
             at: centre,
             through: 2,
             first,
@@ -137,7 +141,7 @@ fn painting_with_the_brush_then_undo_and_redo() {
         .state_mut()
         .push_command(Command::Mark(Mark::EndStroke));
     harness.run_steps(2);
-    assert_eq!(marked_voxels(harness.state(), 1), 0, "erased");
+    assert_eq!(marked_voxels(harness.state(), FOLLOWUP), 0, "erased");
 }
 
 #[test]
@@ -152,9 +156,9 @@ fn accepting_a_candidate_and_editing_its_record() {
     let lesion = review.lesion(4).unwrap();
     assert_eq!(lesion.source, Source::AlgorithmMarked);
     assert_eq!(lesion.decision, Decision::Confirmed);
-    assert!(review.reading.marks.voxel_count(1, 4) > 20);
+    assert!(review.reading.marks.voxel_count(FOLLOWUP, 4) > 20);
     assert_eq!(
-        review.reading.marks.voxel_count(0, 4),
+        review.reading.marks.voxel_count(BASELINE, 4),
         0,
         "new: nothing at baseline"
     );
@@ -165,17 +169,17 @@ fn accepting_a_candidate_and_editing_its_record() {
         .marks
         .geometry()
         .mm_to_index(lesion.centroid_mm);
-    let before = review.reading.marks.voxel_count(1, 4);
+    let before = review.reading.marks.voxel_count(FOLLOWUP, 4);
     harness
         .state_mut()
         .push_command(Command::Mark(Mark::SetTool(Tool::Grow)));
     harness.state_mut().push_command(Command::Mark(Mark::Grow {
-        exam: 1,
+        exam: FOLLOWUP,
         at: centre,
     }));
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
-    let grown = review.reading.marks.voxel_count(1, 4);
+    let grown = review.reading.marks.voxel_count(FOLLOWUP, 4);
     assert!(
         grown >= before / 2 && grown < 20 * before,
         "{before} → {grown}"
@@ -206,7 +210,7 @@ fn make_some_work(harness: &mut Harness<'_, TandemApp>, reject: bool) {
         Command::Mark(Mark::SetRadius(4.0)),
         Command::Mark(Mark::ToggleSphere),
         Command::Mark(Mark::Dab {
-            exam: 1,
+            exam: FOLLOWUP,
             at: centre,
             through: 2,
             first: true,
@@ -230,7 +234,7 @@ fn a_saved_session_reopens_with_its_marks_and_decisions() {
     let mut harness = app_with(|_| {});
     compared(&mut harness);
     make_some_work(&mut harness, true);
-    let voxels = marked_voxels(harness.state(), 1);
+    let voxels = marked_voxels(harness.state(), FOLLOWUP);
     assert!(voxels > 50);
     assert!(
         harness
@@ -257,7 +261,7 @@ fn a_saved_session_reopens_with_its_marks_and_decisions() {
         app.review.is_some() && app.session.pending.is_none() && !app.busy()
     });
     let state = harness.state();
-    assert_eq!(marked_voxels(state, 1), voxels);
+    assert_eq!(marked_voxels(state, FOLLOWUP), voxels);
     let review = state.review.as_ref().unwrap();
     assert_eq!(review.lesion(1).unwrap().decision, Decision::Rejected);
     assert_eq!(state.review.as_ref().unwrap().reading.reader, "Dr Kittest");
@@ -284,7 +288,7 @@ fn an_interrupted_reading_is_offered_for_recovery() {
         "nothing to recover at first"
     );
     make_some_work(&mut harness, true);
-    let voxels = marked_voxels(harness.state(), 1);
+    let voxels = marked_voxels(harness.state(), FOLLOWUP);
     let recovery = tandem::session::recovery_path(&data_dir);
     step_until(&mut harness, "the autosave", |_| recovery.is_file());
     // "Crash": the app is dropped without closing; the next start offers the reading.
@@ -298,7 +302,7 @@ fn an_interrupted_reading_is_offered_for_recovery() {
         app.review.is_some() && app.session.pending.is_none() && !app.busy()
     });
     let state = harness.state();
-    assert_eq!(marked_voxels(state, 1), voxels);
+    assert_eq!(marked_voxels(state, FOLLOWUP), voxels);
     assert_eq!(state.review.as_ref().unwrap().reading.reader, "Dr Kittest");
     assert!(
         state.session.dirty(state.review.as_ref()),
@@ -376,7 +380,7 @@ fn a_session_whose_exam_moved_asks_where_it_is() {
         .state_mut()
         .push_command(Command::SaveSessionTo(path.clone()));
     harness.run_steps(2);
-    let voxels = marked_voxels(harness.state(), 1);
+    let voxels = marked_voxels(harness.state(), FOLLOWUP);
     // The baseline "moves": the session now points at a folder that is gone.
     let mut session = tandem::session::Session::load(&path).unwrap();
     let real = session.baseline.path.clone();
@@ -400,7 +404,7 @@ fn a_session_whose_exam_moved_asks_where_it_is() {
     step_until(&mut harness, "reopening", |app| {
         app.review.is_some() && app.session.pending.is_none() && !app.busy()
     });
-    assert_eq!(marked_voxels(harness.state(), 1), voxels);
+    assert_eq!(marked_voxels(harness.state(), FOLLOWUP), voxels);
 }
 
 #[test]
@@ -459,8 +463,8 @@ fn a_threshold_box_dragged_on_a_view_takes_bright_voxels_in_its_slab() {
     harness.run_steps(3);
     let review = harness.state().review.as_ref().unwrap();
     let id = review.marking.active.expect("the box made a lesion");
-    let labels = review.reading.marks.labels(1).unwrap();
-    let values = review.exam_values(1).unwrap();
+    let labels = review.reading.marks.labels(FOLLOWUP).unwrap();
+    let values = review.exam_values(FOLLOWUP).unwrap();
     let depth_slices = (6.0 / 2.0 / review.reading.marks.geometry().spacing[2]).round() as usize;
     let mut taken = 0;
     for ((kk, j, i), label) in labels.indexed_iter() {
@@ -527,7 +531,7 @@ fn a_practice_round_on_the_sample_case() {
             Command::Mark(Mark::NewLesion),
             Command::Mark(Mark::SetRadius(4.0)),
             Command::Mark(Mark::Dab {
-                exam: 1,
+                exam: FOLLOWUP,
                 at: centre,
                 through: 2,
                 first: true,
@@ -720,7 +724,7 @@ fn a_job_that_panics_leaves_the_window_and_saves_the_reading() {
     });
     compared(&mut harness);
     make_some_work(&mut harness, true);
-    let voxels = marked_voxels(harness.state(), 1);
+    let voxels = marked_voxels(harness.state(), FOLLOWUP);
     let recovery = tandem::session::recovery_path(&data_dir);
     harness.run_steps(3);
     assert!(!recovery.exists(), "no autosave yet");
@@ -739,7 +743,11 @@ fn a_job_that_panics_leaves_the_window_and_saves_the_reading() {
     }
     harness.run_steps(3);
     assert!(recovery.is_file(), "the reading is saved for recovery");
-    assert_eq!(marked_voxels(harness.state(), 1), voxels, "the marks stay");
+    assert_eq!(
+        marked_voxels(harness.state(), FOLLOWUP),
+        voxels,
+        "the marks stay"
+    );
     let told = harness
         .query_all_by_label_contains("stopped on an internal error (a bug in a library)")
         .count();

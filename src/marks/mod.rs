@@ -23,6 +23,7 @@ use ndarray::Array3;
 use serde::{Deserialize, Serialize};
 
 use crate::geometry::Geometry;
+use crate::ids::ExamId;
 
 pub use encode::{decode_labels, encode_labels};
 pub use label::Label;
@@ -91,7 +92,7 @@ pub type RecordChange = (Label, Option<LesionRecord>, Option<LesionRecord>);
 /// One undoable change: voxels per exam, and lesion records.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Edit {
-    pub exam_voxels: Vec<(usize, Vec<VoxelChange>)>,
+    pub exam_voxels: Vec<(ExamId, Vec<VoxelChange>)>,
     pub records: Vec<RecordChange>,
 }
 
@@ -187,8 +188,13 @@ impl Marks {
         &self.exams
     }
 
-    pub fn labels(&self, exam: usize) -> Option<&Array3<Label>> {
-        self.exams.get(exam).map(|e| &e.labels)
+    /// The exams the marks hold labels for, in time order.
+    pub fn exam_ids(&self) -> impl Iterator<Item = ExamId> + use<> {
+        ExamId::first(self.exams.len())
+    }
+
+    pub fn labels(&self, exam: ExamId) -> Option<&Array3<Label>> {
+        self.exams.get(exam.index()).map(|e| &e.labels)
     }
 
     pub fn records(&self) -> &BTreeMap<Label, LesionRecord> {
@@ -204,21 +210,21 @@ impl Marks {
     }
 
     /// Voxels of lesion `id` in `exam`.
-    pub fn voxel_count(&self, exam: usize, id: Label) -> u64 {
+    pub fn voxel_count(&self, exam: ExamId, id: Label) -> u64 {
         self.counts
-            .get(exam)
+            .get(exam.index())
             .and_then(|c| c.get(&id))
             .map_or(0, |t| t.voxels)
     }
 
     /// Centre of lesion `id` in `exam` as a grid index `[i, j, k]`, if it has voxels there.
-    pub fn centre_index(&self, exam: usize, id: Label) -> Option<[f64; 3]> {
-        let t = self.counts.get(exam)?.get(&id)?;
+    pub fn centre_index(&self, exam: ExamId, id: Label) -> Option<[f64; 3]> {
+        let t = self.counts.get(exam.index())?.get(&id)?;
         (t.voxels > 0).then(|| t.sum.map(|v| v / t.voxels as f64))
     }
 
     /// Volume of lesion `id` in `exam`, mm³.
-    pub fn volume_mm3(&self, exam: usize, id: Label) -> f64 {
+    pub fn volume_mm3(&self, exam: ExamId, id: Label) -> f64 {
         self.voxel_count(exam, id) as f64 * self.geometry.spacing.iter().product::<f64>()
     }
 
@@ -251,7 +257,7 @@ impl Marks {
     }
 
     /// Label at voxel `[i, j, k]` of `exam`.
-    pub fn label_at(&self, exam: usize, ijk: [usize; 3]) -> Label {
+    pub fn label_at(&self, exam: ExamId, ijk: [usize; 3]) -> Label {
         self.labels(exam)
             .and_then(|l| l.get((ijk[2], ijk[1], ijk[0])))
             .copied()
@@ -263,12 +269,12 @@ impl Marks {
     /// joins the open stroke, if any. Returns the number of voxels changed.
     pub fn paint(
         &mut self,
-        exam: usize,
+        exam: ExamId,
         voxels: &[usize],
         label: Label,
         keep_others: bool,
     ) -> usize {
-        let Some(labels) = self.exams.get(exam).map(|e| &e.labels) else {
+        let Some(labels) = self.exams.get(exam.index()).map(|e| &e.labels) else {
             return 0;
         };
         let Some(flat) = labels.as_slice() else {
@@ -345,16 +351,16 @@ impl Marks {
     fn apply(&mut self, edit: &Edit, forward: bool) {
         self.revision = next_revision();
         let dims = self.dims();
-        let mut exam_changes: Vec<&(usize, Vec<VoxelChange>)> = edit.exam_voxels.iter().collect();
+        let mut exam_changes: Vec<&(ExamId, Vec<VoxelChange>)> = edit.exam_voxels.iter().collect();
         if !forward {
             exam_changes.reverse();
         }
         for (exam, changes) in exam_changes {
             let (Some(labels), Some(counts)) = (
                 self.exams
-                    .get_mut(*exam)
+                    .get_mut(exam.index())
                     .and_then(|e| e.labels.as_slice_mut()),
-                self.counts.get_mut(*exam),
+                self.counts.get_mut(exam.index()),
             ) else {
                 continue;
             };

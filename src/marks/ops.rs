@@ -5,13 +5,14 @@
 use ndarray::Array3;
 
 use super::{Edit, Label, LesionKind, LesionRecord, Marks, Origin};
+use crate::ids::ExamId;
 use crate::morphology::label_components;
 
 impl Marks {
     /// The changes that set each voxel of `exam` for which `new_label(old)` says so.
     fn changes_where(
         &self,
-        exam: usize,
+        exam: ExamId,
         mut new_label: impl FnMut(usize, Label) -> Option<Label>,
     ) -> Vec<super::VoxelChange> {
         let Some(flat) = self.labels(exam).and_then(|l| l.as_slice()) else {
@@ -27,10 +28,6 @@ impl Marks {
             .collect()
     }
 
-    fn exam_count(&self) -> usize {
-        self.exams().len()
-    }
-
     /// Marks an algorithm lesion as the reader's: in each exam, the voxels whose `source`
     /// label is one of `source_labels` get label `id` (other marked lesions are kept).
     /// `sources[exam]` is that exam's label map on the comparison grid, if any.
@@ -41,7 +38,7 @@ impl Marks {
         sources: &[Option<(&Array3<u32>, &[u32])>],
     ) {
         let mut edit = Edit::default();
-        for (exam, source) in sources.iter().enumerate().take(self.exam_count()) {
+        for (exam, source) in self.exam_ids().zip(sources) {
             let Some((map, wanted)) = source else {
                 continue;
             };
@@ -73,7 +70,7 @@ impl Marks {
     /// keeps one identity across exams). The largest part keeps `id`; the others get new ids
     /// from `next_id`. Returns the ids of the parts.
     pub fn split(&mut self, id: Label, reserved: Label) -> Vec<Label> {
-        let Some(first) = self.labels(0) else {
+        let Some(first) = self.labels(ExamId::BASELINE) else {
             return Vec::new();
         };
         let mut union = Array3::from_elem(first.dim(), false);
@@ -115,7 +112,7 @@ impl Marks {
             return vec![id];
         };
         let mut edit = Edit::default();
-        for exam in 0..self.exam_count() {
+        for exam in self.exam_ids() {
             let changes = self.changes_where(exam, |n, old| {
                 (old == id)
                     .then(|| {
@@ -143,7 +140,7 @@ impl Marks {
             return;
         }
         let mut edit = Edit::default();
-        for exam in 0..self.exam_count() {
+        for exam in self.exam_ids() {
             let changes = self.changes_where(exam, |_, old| (old == from).then_some(into));
             edit.exam_voxels.push((exam, changes));
         }
@@ -166,7 +163,7 @@ impl Marks {
             return;
         }
         let mut edit = Edit::default();
-        for exam in 0..self.exam_count() {
+        for exam in self.exam_ids() {
             let changes = self.changes_where(exam, |_, old| (old == from).then_some(to));
             edit.exam_voxels.push((exam, changes));
         }
@@ -183,7 +180,7 @@ impl Marks {
             return;
         }
         let mut edit = Edit::default();
-        for exam in 0..self.exam_count() {
+        for exam in self.exam_ids() {
             let changes = self.changes_where(exam, |_, old| (old == id).then_some(0));
             edit.exam_voxels.push((exam, changes));
         }

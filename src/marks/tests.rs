@@ -108,33 +108,49 @@ fn threshold_box_takes_only_bright_voxels_inside_the_box() {
 #[test]
 fn undo_and_redo_round_trip_every_edit() {
     let mut m = marks([16, 16, 16], [1.0; 3]);
-    let empty = m.labels(1).cloned();
+    let empty = m.labels(crate::ids::ExamId::FOLLOWUP).cloned();
     let ball = brush([16; 3], [1.0; 3], [8.0; 3], 3.0, BrushShape::Sphere);
     m.begin_stroke();
-    m.paint(1, &ball[..ball.len() / 2], 5, true);
-    m.paint(1, &ball[ball.len() / 2..], 5, true);
+    m.paint(
+        crate::ids::ExamId::FOLLOWUP,
+        &ball[..ball.len() / 2],
+        5,
+        true,
+    );
+    m.paint(
+        crate::ids::ExamId::FOLLOWUP,
+        &ball[ball.len() / 2..],
+        5,
+        true,
+    );
     m.end_stroke();
-    let painted = m.labels(1).cloned();
-    assert_eq!(m.voxel_count(1, 5), ball.len() as u64);
+    let painted = m.labels(crate::ids::ExamId::FOLLOWUP).cloned();
     assert_eq!(
-        m.centre_index(1, 5),
+        m.voxel_count(crate::ids::ExamId::FOLLOWUP, 5),
+        ball.len() as u64
+    );
+    assert_eq!(
+        m.centre_index(crate::ids::ExamId::FOLLOWUP, 5),
         Some([8.0; 3]),
         "running tallies give the centre"
     );
     assert_eq!(m.record(5).map(|r| r.origin), Some(Origin::Reader));
     // Erase part, then undo twice back to empty: one stroke is one step.
-    m.paint(1, &ball[..10], 0, false);
-    assert_eq!(m.voxel_count(1, 5), ball.len() as u64 - 10);
+    m.paint(crate::ids::ExamId::FOLLOWUP, &ball[..10], 0, false);
+    assert_eq!(
+        m.voxel_count(crate::ids::ExamId::FOLLOWUP, 5),
+        ball.len() as u64 - 10
+    );
     assert!(m.undo());
-    assert_eq!(m.labels(1).cloned(), painted);
+    assert_eq!(m.labels(crate::ids::ExamId::FOLLOWUP).cloned(), painted);
     assert!(m.undo());
-    assert_eq!(m.labels(1).cloned(), empty);
-    assert_eq!(m.voxel_count(1, 5), 0);
-    assert_eq!(m.centre_index(1, 5), None);
+    assert_eq!(m.labels(crate::ids::ExamId::FOLLOWUP).cloned(), empty);
+    assert_eq!(m.voxel_count(crate::ids::ExamId::FOLLOWUP, 5), 0);
+    assert_eq!(m.centre_index(crate::ids::ExamId::FOLLOWUP, 5), None);
     assert!(m.record(5).is_none());
     assert!(!m.undo());
     assert!(m.redo());
-    assert_eq!(m.labels(1).cloned(), painted);
+    assert_eq!(m.labels(crate::ids::ExamId::FOLLOWUP).cloned(), painted);
     assert_eq!(m.record(5).map(|r| r.kind), Some(LesionKind::T2Flair));
     // A new edit clears the redo history.
     m.set_record(
@@ -153,10 +169,10 @@ fn undo_and_redo_round_trip_every_edit() {
 #[test]
 fn painting_never_eats_a_neighbour() {
     let mut m = marks([8, 8, 8], [1.0; 3]);
-    m.paint(1, &[0, 1, 2], 1, true);
-    assert_eq!(m.paint(1, &[2, 3], 2, true), 1);
-    assert_eq!(m.label_at(1, [2, 0, 0]), 1);
-    assert_eq!(m.label_at(1, [3, 0, 0]), 2);
+    m.paint(crate::ids::ExamId::FOLLOWUP, &[0, 1, 2], 1, true);
+    assert_eq!(m.paint(crate::ids::ExamId::FOLLOWUP, &[2, 3], 2, true), 1);
+    assert_eq!(m.label_at(crate::ids::ExamId::FOLLOWUP, [2, 0, 0]), 1);
+    assert_eq!(m.label_at(crate::ids::ExamId::FOLLOWUP, [3, 0, 0]), 2);
 }
 
 #[test]
@@ -164,7 +180,7 @@ fn split_merge_relabel_delete_keep_identity_across_exams() {
     let mut m = marks([20, 20, 20], [1.0; 3]);
     let a = brush([20; 3], [1.0; 3], [4.0; 3], 2.0, BrushShape::Sphere);
     let b = brush([20; 3], [1.0; 3], [14.0; 3], 1.0, BrushShape::Sphere);
-    for exam in 0..2 {
+    for exam in crate::ids::ExamId::first(2) {
         m.paint(exam, &a, 3, true);
         m.paint(exam, &b, 3, true);
     }
@@ -174,15 +190,21 @@ fn split_merge_relabel_delete_keep_identity_across_exams() {
         vec![3, 11],
         "largest keeps its id, the other gets one above 10"
     );
-    for exam in 0..2 {
+    for exam in crate::ids::ExamId::first(2) {
         assert_eq!(m.voxel_count(exam, 3), a.len() as u64);
         assert_eq!(m.voxel_count(exam, 11), b.len() as u64);
     }
     m.merge(11, 3);
-    assert_eq!(m.voxel_count(1, 3), (a.len() + b.len()) as u64);
+    assert_eq!(
+        m.voxel_count(crate::ids::ExamId::FOLLOWUP, 3),
+        (a.len() + b.len()) as u64
+    );
     assert!(m.record(11).is_none());
     m.relabel(3, 40);
-    assert_eq!(m.voxel_count(0, 40), (a.len() + b.len()) as u64);
+    assert_eq!(
+        m.voxel_count(crate::ids::ExamId::BASELINE, 40),
+        (a.len() + b.len()) as u64
+    );
     assert_eq!(m.ids(), vec![40]);
     m.delete(40);
     assert!(m.ids().is_empty());
@@ -190,7 +212,10 @@ fn split_merge_relabel_delete_keep_identity_across_exams() {
     for _ in 0..3 {
         assert!(m.undo());
     }
-    assert_eq!(m.voxel_count(0, 11), b.len() as u64);
+    assert_eq!(
+        m.voxel_count(crate::ids::ExamId::BASELINE, 11),
+        b.len() as u64
+    );
 }
 
 #[test]
@@ -206,8 +231,8 @@ fn accepting_a_candidate_copies_its_regions_in_each_exam() {
         LesionKind::T2Flair,
         &[Some((&baseline, &[])), Some((&followup, &[4]))],
     );
-    assert_eq!(m.voxel_count(0, 2), 0);
-    assert_eq!(m.voxel_count(1, 2), 2);
+    assert_eq!(m.voxel_count(crate::ids::ExamId::BASELINE, 2), 0);
+    assert_eq!(m.voxel_count(crate::ids::ExamId::FOLLOWUP, 2), 2);
     assert_eq!(m.record(2).map(|r| r.origin), Some(Origin::Candidate));
     assert!(m.undo());
     assert!(m.ids().is_empty());

@@ -132,7 +132,10 @@ pub fn marked_centroids(marks: &Marks) -> BTreeMap<Label, Vec3> {
         .ids()
         .into_iter()
         .filter_map(|id| {
-            let index = (0..marks.exams().len())
+            // The latest exam that holds it.
+            let exams: Vec<_> = marks.exam_ids().collect();
+            let index = exams
+                .into_iter()
                 .rev()
                 .find_map(|exam| marks.centre_index(exam, id))?;
             Some((id, marks.geometry().index_to_mm(index)))
@@ -154,8 +157,8 @@ pub fn read_lesions(
         let marks = marks?;
         let label = Label::try_from(id).ok()?;
         let volumes = Volumes {
-            baseline: marks.volume_mm3(0, label),
-            followup: marks.volume_mm3(1, label),
+            baseline: marks.volume_mm3(crate::ids::ExamId::BASELINE, label),
+            followup: marks.volume_mm3(crate::ids::ExamId::FOLLOWUP, label),
         };
         if volumes.baseline + volumes.followup <= 0.0 {
             return None;

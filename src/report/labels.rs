@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use ndarray::{Array3, Zip};
 
 use crate::compare::{PairView, Report};
+use crate::ids::ExamId;
 use crate::marks::{Label, Marks};
 use crate::reading::{ReadLesion, Source};
 
@@ -19,7 +20,7 @@ pub fn final_labels(
     lesions: &[ReadLesion],
     view: &PairView,
     marks: Option<&Marks>,
-    exam: usize,
+    exam: ExamId,
 ) -> Array3<Label> {
     let counted = |id: u32| lesions.iter().any(|l| l.id == id && l.counted());
     // Algorithm map label → lesion id, for counted lesions the reader did not mark.
@@ -32,7 +33,7 @@ pub fn final_labels(
             continue;
         };
         if unmarked && counted(l.id) {
-            let labels = if exam == 0 {
+            let labels = if exam.is_reference() {
                 &l.baseline_labels
             } else {
                 &l.followup_labels
@@ -42,7 +43,7 @@ pub fn final_labels(
             }
         }
     }
-    let source = if exam == 0 {
+    let source = if exam.is_reference() {
         &view.baseline_lesions
     } else {
         &view.followup_lesions

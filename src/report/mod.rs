@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 use crate::compare::PairView;
 use crate::display::{Window, WindowPreset, pair_windows};
 use crate::error::{Error, Result};
+use crate::ids::ExamId;
 use crate::reading::{ReadLesion, Reading, Source};
 
 pub use html::{KeyImage, Patient, escape, impression_detail};
@@ -93,7 +94,7 @@ pub fn write_report_folder(
 
     let view = reading.marks_view();
     let finals = view.map(|v| {
-        [0, 1].map(|exam| {
+        [ExamId::BASELINE, ExamId::FOLLOWUP].map(|exam| {
             labels::final_labels(
                 reading.report(),
                 &file.reading.lesions,

@@ -49,7 +49,8 @@ impl ReportFile {
         let marks = &reading.marks;
         let marks = MarksSummary {
             lesions: marks.ids().len(),
-            voxels_per_exam: (0..marks.exams().len())
+            voxels_per_exam: marks
+                .exam_ids()
                 .map(|e| marks.ids().iter().map(|id| marks.voxel_count(e, *id)).sum())
                 .collect(),
         };

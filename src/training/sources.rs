@@ -161,7 +161,7 @@ pub fn session_lesions(session: &Session, path: &Path) -> Result<SessionLesions>
         .any(|l| ids.contains(&l.id) && l.source == crate::reading::Source::Algorithm);
     if !needs_comparison && let Some(marks) = &marks {
         let followup = marks
-            .labels(1)
+            .labels(crate::ids::ExamId::FOLLOWUP)
             .ok_or_else(|| bad("the session's marks have no follow-up exam"))?;
         return Ok(SessionLesions {
             labels: followup.mapv(|l| if keep(l) { l } else { 0 }),
@@ -190,8 +190,13 @@ pub fn session_lesions(session: &Session, path: &Path) -> Result<SessionLesions>
     }
     let view = crate::report::labels::primary_view(&comparison.views)
         .ok_or_else(|| bad("the comparison produced no images"))?;
-    let labels =
-        crate::report::labels::final_labels(&session.report, &lesions, view, marks.as_ref(), 1);
+    let labels = crate::report::labels::final_labels(
+        &session.report,
+        &lesions,
+        view,
+        marks.as_ref(),
+        crate::ids::ExamId::FOLLOWUP,
+    );
     Ok(SessionLesions {
         labels: labels.mapv(|l| if keep(l) { l } else { 0 }),
         geometry: *view.baseline.geometry(),

@@ -8,6 +8,7 @@ use std::hash::{Hash, Hasher};
 use egui::{Color32, ColorImage, PointerButton, Ui};
 use ndarray::Array3;
 use tandem::compare::PairView;
+use tandem::ids::ExamId;
 use tandem::lesion::Status;
 
 use super::slice_view::ViewResponse;
@@ -214,11 +215,15 @@ fn one_view(
     let dims = view.baseline.dims();
     let axes = plane_axes(geometry, plane);
     let through = review.viewport.cursor[axes.through].round() as usize;
-    let exam = usize::from(content != Content::Baseline);
+    let exam = if content == Content::Baseline {
+        ExamId::BASELINE
+    } else {
+        ExamId::FOLLOWUP
+    };
     let window = review
         .viewport
         .windows
-        .get(exam)
+        .get(exam.index())
         .copied()
         .unwrap_or((0.0, 1.0));
     // In the 1×3 layout the change map lies over the baseline, beside both exams; elsewhere it
@@ -296,7 +301,7 @@ fn one_view(
                 if marks_shown && let Some(marks) = review.reading.marks.labels(exam) {
                     draw_marks(&mut image, &extract(marks, &axes, through), review);
                 }
-                if exam == 1
+                if exam == ExamId::FOLLOWUP
                     && let Some(reference) = &review.reference
                     && reference.dim() == view.followup_lesions.dim()
                 {
@@ -574,7 +579,7 @@ fn tool_gestures(
     review: &Review,
     drawn: &ViewResponse,
     tool: Tool,
-    exam: usize,
+    exam: ExamId,
     through: usize,
     grid_at: &dyn Fn((f64, f64)) -> [f64; 3],
     commands: &mut Vec<Command>,
