@@ -11,11 +11,11 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
-use tandem::change::{ChangeSettings, change_maps};
 use tandem::dicom::{load_series, scan_paths};
+use tandem::pipeline::change::{ChangeSettings, change_maps};
+use tandem::pipeline::register::{RegistrationSettings, register_rigid};
+use tandem::pipeline::resample::{Interpolation, resample};
 use tandem::progress::Progress;
-use tandem::register::{RegistrationSettings, register_rigid};
-use tandem::resample::{Interpolation, resample};
 
 fn median_time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     let mut times = Vec::new();

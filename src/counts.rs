@@ -3,7 +3,7 @@
 //! state"). New and enlarging T2 lesions need a FLAIR or T2 pair; enhancing lesions need a
 //! post-contrast T1. Anything no compared series can show is "not assessed", never 0, and the
 //! impression (active or inactive) rests only on what was assessed and names what was not.
-//! Changes no lesion explains ([`crate::lesion::Status::Unexplained`]) that the reader has not
+//! Changes no lesion explains ([`crate::pipeline::lesion::Status::Unexplained`]) that the reader has not
 //! decided on are counted apart: while any remains the verdict is never "inactive"
 //! ([`Verdict::Undecided`]).
 //!

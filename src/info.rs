@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::dicom::{FileProblem, Scan, Series, load_series};
-use crate::geometry::{Mat3, Vec3};
+use crate::pipeline::geometry::{Mat3, Vec3};
 use crate::progress::Progress;
 
 /// The whole report.

@@ -4,40 +4,31 @@
 //!
 //! | module | job |
 //! |---|---|
-//! | [`dicom`] | scan folders/DICOMDIRs into series; load a series into a [`Volume`] |
-//! | [`display`] | display maths shared by the views and the key images: plane reformat (MPR, radiological), windows and grey levels |
-//! | [`fsutil`] | atomic file writes (temporary file, then rename) |
-//! | [`fuzz`] | mutation fuzzing of every entry point that reads a user's files, in process or one child process per mutant |
-//! | [`memory`] | the process's peak resident memory, from /proc |
-//! | [`geometry`] | patient LPS geometry: origin, spacing, direction; index ↔ mm |
-//! | [`volume`] | `Volume`: voxels + geometry, built only through validation |
-//! | [`register`] | rigid registration of the follow-up onto the baseline (multi-resolution, robust) |
-//! | [`resample`] | trilinear/nearest resampling onto a reference grid; the registration pyramid |
-//! | [`synth`] | the deterministic synthetic MS patient behind `sample_data/` and the tests |
-//! | [`compare`] | the whole comparison: pairing (`pairing`), the per-pair pipeline (`pipeline`), enhancement, the report.json schema (`report`) |
-//! | [`counts`] | what a report counts: a finding only when a compared series can show it, else "not assessed" |
-//! | [`bias`] | each exam's own slow intensity bias, estimated on white matter and divided out |
-//! | [`change`] | the voxel-diff core: brain mask, normalisation, difference and z-score maps, regions |
-//! | [`lesion`] | lesions matched across exams: new, enlarging, persistent, shrinking, resolved |
-//! | [`location`] | coarse lesion locations: periventricular, juxtacortical, infratentorial, deep white matter |
-//! | [`morphology`] | components (26-connected), erosion/dilation, hole filling, Gaussian smoothing |
-//! | [`intensity`] | intensity statistics: Otsu's threshold, values under a mask, quantiles |
+//! | [`dicom`] | scan folders/DICOMDIRs into series; load a series into a [`Volume`]; export SEG |
+//! | [`pipeline`] | the stages of a comparison, plain functions over plain data: geometry, volume, transform, register, resample, bias, tissue, change (the voxel-diff core), lesions found and matched, locations, morphology, intensity statistics |
+//! | [`compare`] | the whole comparison: pairing, the per-pair pipeline, the shared change step, enhancement, the report.json schema |
+//! | [`counts`] | what a report counts: a finding only when a compared series can show it, else "not assessed"; the verdict |
+//! | [`ids`] | identities that carry meaning: `ExamId` (which exam of a reading, N exams) |
 //! | [`marks`] | the reader's marks: label volumes per exam, lesion records, tools, undo/redo |
 //! | [`reading`] | the reading, one owned model (exams, options, comparison, decisions, marks, reader, notes); the findings with the decisions and marks applied: what the table lists and the report counts |
 //! | [`session`] | the session file: a [`reading::Reading`] saved, versioned, atomically, autosaved for recovery, and restored onto a fresh comparison |
-//! | [`clock`] | UTC time as ISO 8601 and DICOM text |
+//! | [`display`] | display maths shared by the views and the key images: plane reformat (MPR, radiological), windows and grey levels |
 //! | [`report`] | the report folder: report.json, report.html and report.pdf with key images, NIfTI and DICOM SEG label exports |
 //! | [`training`] | practice mode: marks scored against a reference (MSSEG-2 rules) |
-//! | [`ids`] | identities that carry meaning: `ExamId` (which exam of a reading, N exams) |
+//! | [`synth`] | the deterministic synthetic MS patient behind `sample_data/` and the tests |
+//! | [`fuzz`] | mutation fuzzing of every entry point that reads a user's files, in process or one child process per mutant |
 //! | [`info`] | the `tandem info` report (text and JSON) |
 //! | [`progress`] | progress counting and cancellation for background work |
 //! | [`error`] | the error enum: one variant per cause, naming the file or series |
-//! | [`transform`] | rigid transforms in patient mm |
+//! | [`fsutil`] | atomic file writes (temporary file, then rename) |
+//! | [`memory`] | the process's peak resident memory, from /proc |
+//! | [`clock`] | UTC time as ISO 8601 and DICOM text |
 //! | [`build_info`] | the exact build, stamped by build.rs |
+//!
+//! ARCHITECTURE.md is the one detailed module table; this one and `src/app/mod.rs`'s stay at
+//! the level of folders.
 
-pub mod bias;
 pub mod build_info;
-pub mod change;
 pub mod clock;
 pub mod compare;
 pub mod counts;
@@ -46,29 +37,18 @@ pub mod display;
 pub mod error;
 pub mod fsutil;
 pub mod fuzz;
-pub mod geometry;
 pub mod ids;
 pub mod info;
-pub mod intensity;
-pub mod lesion;
-pub mod lesion_extent;
-pub mod lesion_find;
-pub mod location;
 pub mod marks;
 pub mod memory;
-pub mod morphology;
+pub mod pipeline;
 pub mod progress;
 pub mod reading;
-pub mod register;
 pub mod report;
-pub mod resample;
 pub mod session;
 pub mod synth;
-pub mod tissue;
 pub mod training;
-pub mod transform;
-pub mod volume;
 
 pub use error::{Error, Result};
-pub use geometry::Geometry;
-pub use volume::Volume;
+pub use pipeline::geometry::Geometry;
+pub use pipeline::volume::Volume;

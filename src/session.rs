@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{CompareOptions, Report};
 use crate::error::{Error, Result};
-use crate::geometry::Geometry;
 use crate::marks::{ExamLabels, Label, LesionRecord, Marks, decode_labels, encode_labels};
+use crate::pipeline::geometry::Geometry;
 pub use crate::reading::ExamLocation;
 use crate::reading::{Decision, Reading};
 

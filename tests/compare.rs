@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 
 use tandem::compare::{CompareOptions, Report, SequenceKind, compare, compare_full};
 use tandem::counts::DiseaseActivity;
-use tandem::geometry::{norm, sub};
-use tandem::lesion::Status;
 use tandem::marks::LesionKind;
+use tandem::pipeline::geometry::{norm, sub};
+use tandem::pipeline::lesion::Status;
+use tandem::pipeline::register::mean_displacement;
 use tandem::progress::Progress;
 use tandem::reading::{read_lesions, read_summary};
-use tandem::register::mean_displacement;
 use tandem::synth::{Change, GroundTruth};
 
 fn sample() -> PathBuf {
@@ -103,7 +103,7 @@ fn the_sample_pair_is_read_as_the_ground_truth_says() {
     assert!(report.enhancement.iter().all(|e| e.lesion_id.is_some()));
 
     // The registration recovered the known motion.
-    let transform = tandem::transform::RigidTransform {
+    let transform = tandem::pipeline::transform::RigidTransform {
         matrix: report.registration.matrix,
         offset_mm: report.registration.offset_mm,
     };
@@ -348,11 +348,12 @@ fn ten_degrees_and_ten_millimetres_on_the_same_grid() {
     let (bl, fu) = (&truth.exams[0].series[0], &truth.exams[1].series[0]);
     assert_eq!(bl.geometry, fu.geometry, "same grid");
     let report = run(dir.path());
-    let transform = tandem::transform::RigidTransform {
+    let transform = tandem::pipeline::transform::RigidTransform {
         matrix: report.registration.matrix,
         offset_mm: report.registration.offset_mm,
     };
-    let angle = tandem::register::rotation_angle_deg(&truth.followup_from_baseline.matrix);
+    let angle =
+        tandem::pipeline::register::rotation_angle_deg(&truth.followup_from_baseline.matrix);
     assert!(angle > 9.5 && angle <= 10.5, "{angle}°");
     let points: Vec<_> = truth.lesions.iter().map(|l| l.centre_baseline_mm).collect();
     let error = mean_displacement(&transform, &truth.followup_from_baseline, &points);

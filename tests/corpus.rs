@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use tandem::compare::{CompareOptions, Comparison, Report, compare_full};
-use tandem::geometry::{norm, sub};
-use tandem::lesion::Status;
+use tandem::pipeline::geometry::{norm, sub};
+use tandem::pipeline::lesion::Status;
 use tandem::progress::Progress;
 use tandem::reading::read_lesions;
 use tandem::report::labels::{final_labels, primary_view};

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use tandem::dicom::{Series, load_series, scan_paths};
+use tandem::pipeline::volume::Volume;
 use tandem::progress::Progress;
-use tandem::volume::Volume;
 
 const DEFLATED: &str = "1.2.840.10008.1.2.1.99";
 const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";

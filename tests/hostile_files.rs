@@ -23,7 +23,7 @@ fn series_copy() -> (tempfile::TempDir, Vec<PathBuf>) {
     (dir, files)
 }
 
-fn load_only_series(dir: &Path) -> Result<tandem::volume::Volume, tandem::Error> {
+fn load_only_series(dir: &Path) -> Result<tandem::pipeline::volume::Volume, tandem::Error> {
     let scan = scan_paths(&[dir.to_path_buf()], &Progress::new());
     let series: Vec<_> = scan.all_series().collect();
     assert_eq!(series.len(), 1, "{:#?}", scan.problems);

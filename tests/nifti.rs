@@ -10,7 +10,7 @@ use std::process::Command;
 
 use ndarray::Array3;
 use serde_json::Value;
-use tandem::geometry::{Geometry, from_columns};
+use tandem::pipeline::geometry::{Geometry, from_columns};
 use tandem::report::nifti::write_nifti_gz;
 
 /// nibabel's reading of `path`.

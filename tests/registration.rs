@@ -6,9 +6,9 @@
 use crate::common;
 
 use tandem::dicom::{load_series, scan_paths};
-use tandem::geometry::Vec3;
+use tandem::pipeline::geometry::Vec3;
+use tandem::pipeline::register::{RegistrationSettings, mean_displacement, register_rigid};
 use tandem::progress::Progress;
-use tandem::register::{RegistrationSettings, mean_displacement, register_rigid};
 use tandem::synth::{Encoding, GroundTruth};
 
 /// Points spread through the brain (baseline patient mm): a grid inside the lesion hull.
@@ -47,7 +47,7 @@ fn volumes(
 
 /// Registers series `series` of a fresh 2.25 mm pair; returns the result and its mean
 /// displacement error against the ground truth over the brain.
-fn registered(series: usize) -> (tandem::register::Registration, f64) {
+fn registered(series: usize) -> (tandem::pipeline::register::Registration, f64) {
     let (dir, truth) = common::pair_at(1.5, Encoding::ExplicitLittleEndian);
     let (baseline, followup) = volumes(dir.path(), &truth, series);
     let settings = RegistrationSettings::default();
@@ -87,7 +87,7 @@ fn the_same_exam_twice_registers_to_identity() {
         &Progress::new(),
     )
     .unwrap();
-    let identity = tandem::transform::RigidTransform::IDENTITY;
+    let identity = tandem::pipeline::transform::RigidTransform::IDENTITY;
     let error = mean_displacement(&result.transform, &identity, &brain_points(&truth));
     assert!(error < 0.01, "{error} mm: {result:?}");
     assert!(result.correlation > 0.99);

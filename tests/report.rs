@@ -14,9 +14,9 @@ use std::path::Path;
 
 use tandem::compare::{Comparison, compare_full};
 use tandem::counts::plural;
-use tandem::lesion::Status;
 use tandem::marks::tools::{BrushShape, brush};
 use tandem::marks::{LesionKind, Marks};
+use tandem::pipeline::lesion::Status;
 use tandem::progress::Progress;
 use tandem::reading::Decision;
 use tandem::reading::Reading;

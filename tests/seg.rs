@@ -17,7 +17,7 @@ use tandem::dicom::export::{
     SegOptions, SegmentAlgorithm, SegmentKind, SegmentSpec, write_segmentation,
 };
 use tandem::dicom::{Rescale, Series, Stack, scan_paths};
-use tandem::geometry::Geometry;
+use tandem::pipeline::geometry::Geometry;
 use tandem::progress::Progress;
 use tandem::synth::writer::{Encoding, SeriesHeader, write_series};
 use tandem::{Error, Volume};

@@ -9,7 +9,7 @@ use std::path::Path;
 use tandem::compare::{CompareOptions, Report, compare};
 use tandem::counts::DiseaseActivity;
 use tandem::counts::Verdict;
-use tandem::lesion::Status;
+use tandem::pipeline::lesion::Status;
 use tandem::progress::Progress;
 use tandem::synth::lesions::{Change, sample_lesions};
 use tandem::synth::{SampleOptions, write_pair};

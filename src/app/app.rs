@@ -25,7 +25,7 @@ impl TandemApp {
             compare_textures: Vec::new(),
             help: false,
             pair_chosen: false,
-            settings: tandem::change::ChangeSettings::default(),
+            settings: tandem::pipeline::change::ChangeSettings::default(),
             show_native: false,
             compare_options: tandem::compare::CompareOptions::default(),
             session: Default::default(),

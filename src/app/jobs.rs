@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use tandem::dicom::{Scan, Series, load_series, scan_paths};
+use tandem::pipeline::volume::Volume;
 use tandem::progress::Progress;
-use tandem::volume::Volume;
 
 /// Why a job produced no value.
 #[derive(Debug, Clone, PartialEq)]

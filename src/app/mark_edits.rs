@@ -234,7 +234,7 @@ impl Review {
         else {
             return;
         };
-        let kind = if lesion.enhancing && lesion.status == tandem::lesion::Status::New {
+        let kind = if lesion.enhancing && lesion.status == tandem::pipeline::lesion::Status::New {
             LesionKind::Enhancing
         } else {
             LesionKind::T2Flair

@@ -10,7 +10,7 @@
 //! | `exam_slot.rs` | one exam as the app holds it (`ExamSlot`) |
 //! | `command.rs` | every user request, with its text and tooltip |
 //! | `jobs.rs` | background jobs (thread + channel + progress + cancel), `Activity`, `JobError` |
-//! | `review.rs` | the comparison under review: cursor, windows, decisions, marks, the reading |
+//! | `review.rs` | the comparison under review: the `Reading`, its `Viewport`, selection, tools |
 //! | `marking.rs` | marking tools and their settings, and the `Mark` requests |
 //! | `mark_edits.rs` | each `Mark` applied to the review's marks |
 //! | `practice.rs` | practice mode: a teaching case read blind, scored, misses replayed |

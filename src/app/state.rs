@@ -51,7 +51,7 @@ pub struct TandemApp {
     /// Show each exam on its own grid (the original follow-up) instead of the comparison.
     pub show_native: bool,
     /// Detection settings of the next comparison (the threshold is the reader's to set).
-    pub settings: tandem::change::ChangeSettings,
+    pub settings: tandem::pipeline::change::ChangeSettings,
     /// Options the next comparison starts from (a reading records the ones it ran with).
     pub compare_options: tandem::compare::CompareOptions,
     /// Session file, autosave, recovery, report writing.

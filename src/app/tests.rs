@@ -192,7 +192,7 @@ fn clicking_a_lesion_moves_the_views_there() {
             .report()
             .lesions
             .iter()
-            .find(|l| l.status == tandem::lesion::Status::New)
+            .find(|l| l.status == tandem::pipeline::lesion::Status::New)
             .unwrap();
         (lesion.id, lesion.centroid_mm)
     };
@@ -343,7 +343,7 @@ fn confirming_and_rejecting_update_the_summary() {
         .report()
         .lesions
         .iter()
-        .filter(|l| l.status == tandem::lesion::Status::New)
+        .filter(|l| l.status == tandem::pipeline::lesion::Status::New)
         .map(|l| l.id)
         .collect();
     for id in new_ids {
@@ -362,7 +362,7 @@ fn confirming_and_rejecting_update_the_summary() {
         .report()
         .lesions
         .iter()
-        .find(|l| l.status == tandem::lesion::Status::Enlarging)
+        .find(|l| l.status == tandem::pipeline::lesion::Status::Enlarging)
         .unwrap()
         .id;
     harness.get_by_label(&format!("Lesion {enlarging}")).click();

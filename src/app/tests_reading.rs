@@ -518,7 +518,7 @@ fn a_practice_round_on_the_sample_case() {
             .report()
             .lesions
             .iter()
-            .filter(|l| l.status == tandem::lesion::Status::New)
+            .filter(|l| l.status == tandem::pipeline::lesion::Status::New)
             .map(|l| g.mm_to_index(l.centroid_mm))
             .collect()
     };
@@ -578,7 +578,7 @@ fn a_practice_round_on_the_sample_case() {
             .report()
             .lesions
             .iter()
-            .find(|l| l.status == tandem::lesion::Status::Enlarging)
+            .find(|l| l.status == tandem::pipeline::lesion::Status::Enlarging)
             .unwrap()
             .centroid_mm
     };
@@ -693,7 +693,7 @@ fn an_unexplained_change_is_walked_to_and_confirmed() {
     let id = review.selected.expect("N selects the unexplained change");
     assert_eq!(
         review.lesion(id).unwrap().status,
-        tandem::lesion::Status::Unexplained
+        tandem::pipeline::lesion::Status::Unexplained
     );
     harness.key_press(Key::C);
     harness.run_steps(2);
@@ -701,7 +701,7 @@ fn an_unexplained_change_is_walked_to_and_confirmed() {
     assert_eq!(review.lesion(id).unwrap().decision, Decision::Confirmed);
     assert_eq!(
         review.lesion(id).unwrap().status,
-        tandem::lesion::Status::New
+        tandem::pipeline::lesion::Status::New
     );
     let summary = review.summary();
     assert_eq!(summary.counts.new, Some(1));

@@ -4,10 +4,10 @@
 
 use ndarray::Array3;
 
-use crate::change::{ChangeMaps, ChangeSettings, Region, change_maps, regions};
-use crate::resample::{Interpolation, resample};
-use crate::transform::RigidTransform;
-use crate::volume::Volume;
+use crate::pipeline::change::{ChangeMaps, ChangeSettings, Region, change_maps, regions};
+use crate::pipeline::resample::{Interpolation, resample};
+use crate::pipeline::transform::RigidTransform;
+use crate::pipeline::volume::Volume;
 
 /// Which of the two volumes came later: the change maps run from before to after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

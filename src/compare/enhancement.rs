@@ -3,14 +3,14 @@
 
 use ndarray::Array3;
 
-use crate::change::{ChangeSettings, intensity_z, keep_regions_reaching, regions};
 use crate::dicom::{Study, load_series};
 use crate::error::Result;
-use crate::geometry::{norm, sub};
-use crate::lesion::{Status, TrackedLesion};
-use crate::location::Landmarks;
+use crate::pipeline::change::{ChangeSettings, intensity_z, keep_regions_reaching, regions};
+use crate::pipeline::geometry::{norm, sub};
+use crate::pipeline::lesion::{Status, TrackedLesion};
+use crate::pipeline::location::Landmarks;
+use crate::pipeline::register::register_rigid;
 use crate::progress::Progress;
-use crate::register::register_rigid;
 
 use super::change_step::{Change, Order, detect_change};
 use super::options::CompareOptions;
@@ -22,7 +22,7 @@ use super::report::EnhancementReport;
 /// motion), subtracted, and bright new signal kept. Foci are returned in baseline mm.
 pub(super) fn post_minus_pre(
     followup: &Study,
-    to_baseline: &crate::transform::RigidTransform,
+    to_baseline: &crate::pipeline::transform::RigidTransform,
     options: &CompareOptions,
     progress: &Progress,
 ) -> Result<Option<Vec<EnhancementReport>>> {
@@ -70,7 +70,7 @@ pub(super) fn post_minus_pre(
 pub(super) fn link_enhancement(
     enhancement: &mut [EnhancementReport],
     lesions: &mut [TrackedLesion],
-    maps: Option<(&Array3<u32>, &crate::geometry::Geometry)>,
+    maps: Option<(&Array3<u32>, &crate::pipeline::geometry::Geometry)>,
 ) {
     let Some((labels, geometry)) = maps else {
         return;
@@ -118,7 +118,7 @@ pub(super) fn link_enhancement(
 /// 2 mm, in case detection's rules drift from this). A focus without one keeps no voxels.
 pub(super) fn foci_labels(
     z: &Array3<f32>,
-    geometry: &crate::geometry::Geometry,
+    geometry: &crate::pipeline::geometry::Geometry,
     foci: &[EnhancementReport],
     settings: &ChangeSettings,
 ) -> Array3<u32> {

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::change::ChangeSettings;
-use crate::register::RegistrationSettings;
+use crate::pipeline::change::ChangeSettings;
+use crate::pipeline::register::RegistrationSettings;
 
 /// What the caller may choose.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

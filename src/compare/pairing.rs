@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dicom::{Scan, Series, Study};
 use crate::error::{Error, Result};
-use crate::geometry::{norm, sub};
+use crate::pipeline::geometry::{norm, sub};
 
 use super::options::CompareOptions;
 

@@ -7,18 +7,20 @@ use std::time::Instant;
 
 use ndarray::Array3;
 
-use crate::bias::flatten_pair;
-use crate::change::{ChangeSettings, Region, intensity_z, keep_regions_reaching, regions};
 use crate::counts::{Counts, EnhancingMethod};
 use crate::dicom::{Series, load_series, scan_paths};
 use crate::error::{Error, Result};
-use crate::lesion::{Status, TrackedLesion, add_unexplained, match_lesions};
-use crate::lesion_find::{find_lesions, keep_brighter_than_normal};
-use crate::location::Landmarks;
+use crate::pipeline::bias::flatten_pair;
+use crate::pipeline::change::{
+    ChangeSettings, Region, intensity_z, keep_regions_reaching, regions,
+};
+use crate::pipeline::lesion::{Status, TrackedLesion, add_unexplained, match_lesions};
+use crate::pipeline::lesion_find::{find_lesions, keep_brighter_than_normal};
+use crate::pipeline::location::Landmarks;
+use crate::pipeline::register::{Registration, register_rigid};
+use crate::pipeline::tissue::{Models, TissueModel};
+use crate::pipeline::volume::Volume;
 use crate::progress::Progress;
-use crate::register::{Registration, register_rigid};
-use crate::tissue::{Models, TissueModel};
-use crate::volume::Volume;
 
 use super::change_step::{Change, Order, detect_change};
 use super::enhancement::{enhancement_as_lesions, foci_labels, link_enhancement, post_minus_pre};
@@ -188,7 +190,7 @@ pub fn compare_full(
         .find(|p| p.kind == SequenceKind::T1Post)
         .or(pair_reports.first())
         .map(|p| {
-            crate::transform::RigidTransform {
+            crate::pipeline::transform::RigidTransform {
                 matrix: p.registration.matrix,
                 offset_mm: p.registration.offset_mm,
             }
@@ -219,7 +221,7 @@ pub fn compare_full(
         let t = Instant::now();
         let geometry = *view.baseline.geometry();
         let labels = foci_labels(&view.z, &geometry, &enhancement, &options.settings);
-        let brain = crate::change::brain_mask(view.baseline.voxels(), &geometry);
+        let brain = crate::pipeline::change::brain_mask(view.baseline.voxels(), &geometry);
         let landmarks = Landmarks::new(view.baseline.voxels(), &brain, &geometry);
         lesions = enhancement_as_lesions(&mut enhancement, &labels, &landmarks);
         view.followup_lesions = labels;
@@ -300,19 +302,20 @@ pub(super) struct Outcome {
 /// follow-up), where the follow-up, on its own grid with its own shading divided out, shows
 /// the cortex a thick slab blurs.
 pub(super) fn landmarks_for(
-    (baseline, flat, brain): (&Volume, &Array3<f32>, &crate::morphology::Mask),
+    (baseline, flat, brain): (&Volume, &Array3<f32>, &crate::pipeline::morphology::Mask),
     followup: &Volume,
     registration: &Registration,
     settings: &ChangeSettings,
 ) -> Landmarks {
-    let thickest = |g: &crate::geometry::Geometry| g.spacing.iter().copied().fold(0.0, f64::max);
+    let thickest =
+        |g: &crate::pipeline::geometry::Geometry| g.spacing.iter().copied().fold(0.0, f64::max);
     let geometry = baseline.geometry();
     let follow_geometry = followup.geometry();
     if thickest(follow_geometry) > FINER_EXAM_RATIO * thickest(geometry) {
         return Landmarks::new(flat, brain, geometry);
     }
-    let follow_brain = crate::change::brain_mask(followup.voxels(), follow_geometry);
-    let follow_flat = crate::bias::flatten(
+    let follow_brain = crate::pipeline::change::brain_mask(followup.voxels(), follow_geometry);
+    let follow_flat = crate::pipeline::bias::flatten(
         followup.voxels(),
         &follow_brain,
         follow_geometry,

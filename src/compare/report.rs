@@ -5,17 +5,17 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::change::{ChangeSettings, Region};
 use crate::counts::{
     CONTRAST_NOT_ASSESSED, Counts, DiseaseActivity, EnhancingMethod, T2_NOT_ASSESSED, count_text,
 };
 use crate::dicom::{Series, Study};
-use crate::geometry::{Mat3, Vec3};
 use crate::info::pretty_date;
-use crate::lesion::{Status, TrackedLesion};
-use crate::location::Location;
-use crate::register::{Registration, RegistrationSettings};
-use crate::volume::Volume;
+use crate::pipeline::change::{ChangeSettings, Region};
+use crate::pipeline::geometry::{Mat3, Vec3};
+use crate::pipeline::lesion::{Status, TrackedLesion};
+use crate::pipeline::location::Location;
+use crate::pipeline::register::{Registration, RegistrationSettings};
+use crate::pipeline::volume::Volume;
 
 use super::pairing::SequenceKind;
 

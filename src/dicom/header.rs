@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::attrs::{self, DataSet, fixed, float, in_groups, int, text};
 use crate::error::{Error, Result};
-use crate::geometry::Vec3;
+use crate::pipeline::geometry::Vec3;
 
 /// Media Storage SOP Class of a DICOMDIR (Media Storage Directory Storage).
 pub const DICOMDIR_SOP_CLASS: &str = "1.2.840.10008.1.3.10";

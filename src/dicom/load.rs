@@ -12,8 +12,8 @@ use super::decode::decode_frame;
 use super::header::{FileHeader, header_from_dataset, trim_uid};
 use super::series::{MAX_VOXELS, Series, SliceRef, Stack};
 use crate::error::{Error, Result};
+use crate::pipeline::volume::Volume;
 use crate::progress::Progress;
-use crate::volume::Volume;
 
 /// Loads a series into a volume; `progress` counts frames and can cancel.
 pub fn load_series(series: &Series, progress: &Progress) -> Result<Volume> {

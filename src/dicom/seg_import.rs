@@ -11,7 +11,7 @@ use ndarray::Array3;
 
 use super::attrs::{DataSet, fixed, in_groups, int, items, text};
 use crate::error::{Error, Result};
-use crate::geometry::{Geometry, Vec3, add, scale};
+use crate::pipeline::geometry::{Geometry, Vec3, add, scale};
 
 const SEGMENTATION_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.66.4";
 

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::header::{FileHeader, FrameHeader, PixelFormat, Rescale, SeriesFacts};
-use crate::geometry::{Geometry, Vec3, cross, dot, from_columns, norm, normalized, scale, sub};
+use crate::pipeline::geometry::{
+    Geometry, Vec3, cross, dot, from_columns, norm, normalized, scale, sub,
+};
 
 /// Largest volume we agree to allocate, in voxels (8 GiB of `f32`).
 pub const MAX_VOXELS: u64 = 1 << 31;

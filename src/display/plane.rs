@@ -7,7 +7,7 @@
 //! at the top of axial images and on the left of sagittal ones, superior at the top of coronal
 //! and sagittal ones.
 
-use crate::geometry::Geometry;
+use crate::pipeline::geometry::Geometry;
 use ndarray::Array3;
 
 /// The three planes a reader looks through.

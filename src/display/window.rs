@@ -5,8 +5,8 @@
 use ndarray::Array3;
 
 use crate::compare::PairView;
-use crate::intensity::{masked_values, quantile};
-use crate::volume::Volume;
+use crate::pipeline::intensity::{masked_values, quantile};
+use crate::pipeline::volume::Volume;
 
 /// A display window: the value shown black and the value shown white.
 pub type Window = (f32, f32);
@@ -137,7 +137,7 @@ impl Greyscale {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::Geometry;
+    use crate::pipeline::geometry::Geometry;
 
     fn ramp() -> Volume {
         let voxels = Array3::from_shape_fn((4, 10, 10), |(k, j, i)| (k * 100 + j * 10 + i) as f32);

@@ -75,7 +75,7 @@ pub fn exercise(target: Target, folder: &Path, path: &Path) {
             let _ = scan_paths(&[path.to_path_buf()], &progress);
         }
         Target::Segmentation => {
-            let geometry = crate::geometry::Geometry::axis_aligned([0.0; 3], [1.0; 3]);
+            let geometry = crate::pipeline::geometry::Geometry::axis_aligned([0.0; 3], [1.0; 3]);
             let _ = crate::dicom::seg_import::rasterise_segmentation(path, &geometry, [64, 64, 32]);
         }
         Target::Nifti => {

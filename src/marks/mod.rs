@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 use ndarray::Array3;
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::Geometry;
 use crate::ids::ExamId;
+use crate::pipeline::geometry::Geometry;
 
 pub use encode::{decode_labels, encode_labels};
 pub use label::Label;

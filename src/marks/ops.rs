@@ -6,7 +6,7 @@ use ndarray::Array3;
 
 use super::{Edit, Label, LesionKind, LesionRecord, Marks, Origin};
 use crate::ids::ExamId;
-use crate::morphology::label_components;
+use crate::pipeline::morphology::label_components;
 
 impl Marks {
     /// The changes that set each voxel of `exam` for which `new_label(old)` says so.

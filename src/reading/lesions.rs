@@ -26,10 +26,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{LesionReport, Report, Volumes};
 use crate::counts::Counts;
-use crate::geometry::Vec3;
-use crate::lesion::Status;
-use crate::location::Location;
 use crate::marks::{Label, LesionKind, Marks};
+use crate::pipeline::geometry::Vec3;
+use crate::pipeline::lesion::Status;
+use crate::pipeline::location::Location;
 
 /// The reader's word on a lesion flagged by the comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

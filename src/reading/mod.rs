@@ -24,8 +24,8 @@ pub use lesions::{
 };
 
 use crate::compare::{CompareOptions, Comparison, PairView, Report, primary_view};
-use crate::geometry::{Geometry, norm, sub};
 use crate::marks::{Label, Marks, Origin};
+use crate::pipeline::geometry::{Geometry, norm, sub};
 
 /// Where an exam was read from, and which exam it must be.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -130,11 +130,11 @@ pub fn png_bytes(image: &RgbImage) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::compare::{SequenceKind, Volumes};
-    use crate::geometry::Geometry;
-    use crate::lesion::Status;
     use crate::marks::LesionKind;
+    use crate::pipeline::geometry::Geometry;
+    use crate::pipeline::lesion::Status;
+    use crate::pipeline::volume::Volume;
     use crate::reading::{Decision, Source};
-    use crate::volume::Volume;
 
     const N: usize = 48;
 

@@ -240,7 +240,9 @@ fn write_seg(
                 label: format!("Lesion {}", l.id),
                 kind: match l.kind {
                     // Not yet called a lesion: a finding for the next reader to look at.
-                    LesionKind::T2Flair if l.status == crate::lesion::Status::Unexplained => {
+                    LesionKind::T2Flair
+                        if l.status == crate::pipeline::lesion::Status::Unexplained =>
+                    {
                         SegmentKind::OtherFinding
                     }
                     LesionKind::T2Flair if l.enhancing => SegmentKind::EnhancingLesion,

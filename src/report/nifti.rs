@@ -11,7 +11,7 @@ use nifti::writer::WriterOptions;
 use nifti::{DataElement, Endianness, InMemNiftiVolume, NiftiError, NiftiHeader, NiftiType};
 
 use crate::error::{Error, Result};
-use crate::geometry::Geometry;
+use crate::pipeline::geometry::Geometry;
 
 const HEADER: usize = 348;
 /// Header plus the four-byte "no extension" flag.
@@ -304,12 +304,12 @@ fn grid(h: &NiftiHeader) -> std::result::Result<Geometry, String> {
     // RAS → LPS: x and y change sign.
     let lps = |r: usize, v: f64| if r < 2 { -v } else { v };
     let column = |c: usize| -> [f64; 3] { std::array::from_fn(|r| lps(r, affine[r][c])) };
-    let spacing: [f64; 3] = std::array::from_fn(|c| crate::geometry::norm(column(c)));
+    let spacing: [f64; 3] = std::array::from_fn(|c| crate::pipeline::geometry::norm(column(c)));
     let unit = |c: usize| column(c).map(|v| v / spacing[c].max(1e-12));
     let geometry = Geometry {
         origin: std::array::from_fn(|r| lps(r, affine[r][3])),
         spacing,
-        direction: crate::geometry::from_columns(unit(0), unit(1), unit(2)),
+        direction: crate::pipeline::geometry::from_columns(unit(0), unit(1), unit(2)),
     };
     geometry.validate()?;
     Ok(geometry)
@@ -365,10 +365,10 @@ mod tests {
         let geometry = Geometry {
             origin: [12.0, -40.5, 7.25],
             spacing: [0.8, 1.2, 3.0],
-            direction: crate::geometry::from_columns(
+            direction: crate::pipeline::geometry::from_columns(
                 [a.cos(), a.sin(), 0.0],
                 [-a.sin() * c.cos(), a.cos() * c.cos(), c.sin()],
-                crate::geometry::cross(
+                crate::pipeline::geometry::cross(
                     [a.cos(), a.sin(), 0.0],
                     [-a.sin() * c.cos(), a.cos() * c.cos(), c.sin()],
                 ),

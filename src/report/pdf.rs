@@ -345,7 +345,7 @@ mod tests {
         let lesions = (1..=lesions)
             .map(|id| ReadLesion {
                 id,
-                status: crate::lesion::Status::New,
+                status: crate::pipeline::lesion::Status::New,
                 kind: crate::marks::LesionKind::T2Flair,
                 enhancing: id % 3 == 0,
                 source: Source::Algorithm,

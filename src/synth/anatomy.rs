@@ -16,7 +16,7 @@
 //! - After gadolinium: enhancing plaques +30–80% over normal white matter; dura and the venous
 //!   sinuses enhance too (the post − pre subtraction must not call them lesions).
 
-use crate::geometry::Vec3;
+use crate::pipeline::geometry::Vec3;
 
 use super::atlas::{Atlas, Sample, atlas};
 use super::lesions::Lesion;

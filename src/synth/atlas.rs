@@ -12,7 +12,7 @@
 use std::io::Read;
 use std::sync::OnceLock;
 
-use crate::geometry::Vec3;
+use crate::pipeline::geometry::Vec3;
 
 static ATLAS_GZ: &[u8] = include_bytes!("../../assets/anatomy/mni152.bin.gz");
 

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::Vec3;
+use crate::pipeline::geometry::Vec3;
 
 use super::atlas::{Atlas, atlas};
 use super::noise;
@@ -168,7 +168,10 @@ pub fn place_plaques(seed: u64, plans: &[PlaquePlan]) -> Vec<Lesion> {
                     .radii(true)
                     .or(l.radii(false))
                     .map_or(0.0, |v| v[0].max(v[1]).max(v[2]));
-                crate::geometry::norm(crate::geometry::sub(l.centre_head_mm, centre)) > r + lr + 3.0
+                crate::pipeline::geometry::norm(crate::pipeline::geometry::sub(
+                    l.centre_head_mm,
+                    centre,
+                )) > r + lr + 3.0
             });
             // Ovoid, a little elongated along a random axis, as plaques are.
             let stretch = [1.0 + 0.4 * u(4), 1.0 + 0.4 * u(5), 1.0 + 0.4 * u(6)];
@@ -206,7 +209,7 @@ pub fn place_plaques(seed: u64, plans: &[PlaquePlan]) -> Vec<Lesion> {
 
 /// Whether a plaque of radius `r` centred at `centre` sits in `region` on the atlas.
 fn fits(atlas: &Atlas, region: Region, centre: Vec3, ras: Vec3, r: f64) -> bool {
-    let at = |offset: Vec3| atlas.sample(crate::geometry::add(centre, offset));
+    let at = |offset: Vec3| atlas.sample(crate::pipeline::geometry::add(centre, offset));
     let c = at([0.0; 3]);
     let axes = [
         [r, 0.0, 0.0],
@@ -301,7 +304,7 @@ fn nearest_gap(
                 .sqrt();
         let mut gap = 0.0;
         while gap <= max_gap && nearest.is_none_or(|g| gap < g) {
-            let p = crate::geometry::add(centre, u.map(|c| c * (surface + gap)));
+            let p = crate::pipeline::geometry::add(centre, u.map(|c| c * (surface + gap)));
             if hit(&atlas.sample(p)) {
                 nearest = Some(gap);
                 break;

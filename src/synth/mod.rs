@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::counts::DiseaseActivity;
 use crate::dicom::Rescale;
 use crate::error::{Error, Result};
-use crate::geometry::{Geometry, Mat3, Vec3, add, mat_vec, scale, sub};
-use crate::transform::RigidTransform;
-use crate::volume::Volume;
+use crate::pipeline::geometry::{Geometry, Mat3, Vec3, add, mat_vec, scale, sub};
+use crate::pipeline::transform::RigidTransform;
+use crate::pipeline::volume::Volume;
 pub use anatomy::{Sequence, Tissue, signal_at, tissue_at};
 pub use lesions::{Change, Lesion, PlaquePlan, Region, place_plaques, sample_lesions};
 pub use writer::Encoding;
@@ -175,7 +175,7 @@ pub fn sample_plan(options: &SampleOptions) -> Vec<ExamPlan> {
             motion.then_after(&baseline_pose)
         }
     };
-    let axial = crate::geometry::IDENTITY;
+    let axial = crate::pipeline::geometry::IDENTITY;
     let tilted = tilt_about_x(8.0);
     let grid = |centre: Vec3, direction: Mat3, spacing: Vec3, dims: [usize; 3]| {
         // Centre the grid on `centre`, as a technologist centres the field of view.

@@ -16,8 +16,8 @@ use super::noise::uid;
 use crate::dicom::Rescale;
 use crate::dicom::export::elements::decimal_string;
 use crate::error::{Error, Result};
-use crate::geometry::Geometry;
-use crate::volume::Volume;
+use crate::pipeline::geometry::Geometry;
+use crate::pipeline::volume::Volume;
 
 /// Transfer syntax of written files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +107,7 @@ fn write_slice(
     let row_cos = geometry.axis(0);
     let col_cos = geometry.axis(1);
     let normal = geometry.axis(2);
-    let slice_location = crate::geometry::dot(position, normal);
+    let slice_location = crate::pipeline::geometry::dot(position, normal);
     let sop_uid = uid(&format!("{}/{k}", header.series_uid));
 
     let mut obj = InMemDicomObject::new_empty();

@@ -320,7 +320,7 @@ mod tests {
         let score = crate::training::score(
             &ndarray::Array3::from_elem((4, 4, 4), false),
             &ndarray::Array3::from_elem((4, 4, 4), false),
-            &crate::geometry::Geometry::axis_aligned([0.0; 3], [1.0; 3]),
+            &crate::pipeline::geometry::Geometry::axis_aligned([0.0; 3], [1.0; 3]),
             &Default::default(),
         );
         let result = PracticeResult {

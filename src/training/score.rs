@@ -16,8 +16,8 @@
 use ndarray::{Array3, Zip};
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::{Geometry, Vec3};
-use crate::morphology::label_components;
+use crate::pipeline::geometry::{Geometry, Vec3};
+use crate::pipeline::morphology::label_components;
 
 /// The analyser's knobs (defaults as in the MSSEG-2 evaluation: α 10 %, β 65 %, γ 70 %,
 /// lesions of 3 mm³ and more).

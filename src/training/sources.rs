@@ -9,9 +9,9 @@ use std::path::Path;
 use ndarray::Array3;
 
 use crate::error::{Error, Result};
-use crate::geometry::Geometry;
-use crate::lesion::Status;
 use crate::marks::LesionKind;
+use crate::pipeline::geometry::Geometry;
+use crate::pipeline::lesion::Status;
 use crate::reading::{ReadLesion, marked_centroids, read_lesions};
 use crate::report::ReportFile;
 use crate::report::nifti::read_nifti;

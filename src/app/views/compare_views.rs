@@ -9,7 +9,7 @@ use egui::{Color32, ColorImage, PointerButton, Ui};
 use ndarray::Array3;
 use tandem::compare::PairView;
 use tandem::ids::ExamId;
-use tandem::lesion::Status;
+use tandem::pipeline::lesion::Status;
 
 use super::slice_view::ViewResponse;
 use super::slice_view::{SliceTexture, image_view_ui};

@@ -3,7 +3,7 @@
 
 use egui::{Color32, RichText, Ui};
 use tandem::counts::{CONTRAST_NOT_ASSESSED, T2_NOT_ASSESSED, Verdict, capitalised, count_text};
-use tandem::lesion::Status;
+use tandem::pipeline::lesion::Status;
 use tandem::reading::Source;
 
 use crate::app::command::{Command, Decision};

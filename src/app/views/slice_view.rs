@@ -8,7 +8,7 @@ use egui::{
 };
 use ndarray::Axis;
 use tandem::display::Greyscale;
-use tandem::volume::Volume;
+use tandem::pipeline::volume::Volume;
 
 /// Texture of what a view showed last, keyed by whatever identifies its content.
 #[derive(Default)]

@@ -12,7 +12,7 @@ use super::segments::{ALGORITHM_FAMILY, ALGORITHM_NAME, CATEGORY, SegOptions, Se
 use super::uids::Uids;
 use crate::dicom::attrs;
 use crate::dicom::{Series, SliceRef, Stack};
-use crate::geometry::Geometry;
+use crate::pipeline::geometry::Geometry;
 
 /// Everything the data set is made from.
 pub(super) struct Context<'a> {

@@ -11,9 +11,9 @@ use ndarray::{Array3, Zip};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::{Geometry, Vec3};
-use crate::intensity::{masked_values, otsu, quantile};
-use crate::morphology::{Mask, fill_holes, label_components, largest_component, morph};
+use crate::pipeline::geometry::{Geometry, Vec3};
+use crate::pipeline::intensity::{masked_values, otsu, quantile};
+use crate::pipeline::morphology::{Mask, fill_holes, label_components, largest_component, morph};
 
 /// Settings of detection; printed in every report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -175,8 +175,8 @@ fn smooth_ratio(
     mask: &Mask,
     sigma_vox: [f64; 3],
 ) -> Array3<f32> {
-    let mut ratio = crate::bias::local_mean(baseline, mask, sigma_vox);
-    let smooth_f = crate::bias::local_mean(followup, mask, sigma_vox);
+    let mut ratio = crate::pipeline::bias::local_mean(baseline, mask, sigma_vox);
+    let smooth_f = crate::pipeline::bias::local_mean(followup, mask, sigma_vox);
     Zip::from(&mut ratio)
         .and(&smooth_f)
         .par_for_each(|r, f| *r = if *f > 1e-3 && *r > 0.0 { *r / f } else { 1.0 });
@@ -243,7 +243,7 @@ pub fn regions_seeded_by_size(
             *p = p.max(*z);
         }
     }
-    let sizes = crate::morphology::label_sizes(&labels, count);
+    let sizes = crate::pipeline::morphology::label_sizes(&labels, count);
     let seeded: Vec<bool> = peaks
         .iter()
         .zip(&sizes)

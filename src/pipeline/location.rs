@@ -19,11 +19,11 @@
 use ndarray::{Array3, Zip};
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::{Geometry, Vec3};
-use crate::intensity::{masked_values, quantile};
-use crate::morphology::{Mask, fill_holes, label_components, label_sizes, morph};
-use crate::resample::IndexMap;
-use crate::transform::RigidTransform;
+use crate::pipeline::geometry::{Geometry, Vec3};
+use crate::pipeline::intensity::{masked_values, quantile};
+use crate::pipeline::morphology::{Mask, fill_holes, label_components, label_sizes, morph};
+use crate::pipeline::resample::IndexMap;
+use crate::pipeline::transform::RigidTransform;
 
 /// Where a lesion is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -370,8 +370,8 @@ fn cortex(
     // fourfold, a 2–4 mm ribbon kept): on a noisy scanner (the scanner class of the accuracy
     // corpus) white matter's spread voxel by voxel reached past grey matter, 3 σ lay above the
     // brightest normal tissue, and no cortex was found at all.
-    let voxels = &crate::bias::local_mean(voxels, brain, [CORTEX_SMOOTH_VOXELS; 3]);
-    let model = crate::tissue::TissueModel::fit(voxels, brain)?;
+    let voxels = &crate::pipeline::bias::local_mean(voxels, brain, [CORTEX_SMOOTH_VOXELS; 3]);
+    let model = crate::pipeline::tissue::TissueModel::fit(voxels, brain)?;
     let mut inside = masked_values(voxels, brain);
     let median = quantile(&mut inside, 0.5)?;
     let above = median >= model.nawm;
@@ -483,7 +483,8 @@ fn refine_grid(
     let view = voxels.view();
     let mut fine = Array3::<f32>::zeros(dim);
     Zip::indexed(&mut fine).par_for_each(|(k, j, i), v| {
-        *v = crate::resample::trilinear(&view, at(i, ri), at(j, rj), at(k, rk)).unwrap_or(0.0);
+        *v = crate::pipeline::resample::trilinear(&view, at(i, ri), at(j, rj), at(k, rk))
+            .unwrap_or(0.0);
     });
     let fine_brain = Mask::from_shape_fn(dim, |(k, j, i)| {
         brain
@@ -554,7 +555,7 @@ mod tests {
     fn lesion_at(geometry: &Geometry, dim: (usize, usize, usize), centre_mm: Vec3) -> Array3<u32> {
         Array3::from_shape_fn(dim, |(k, j, i)| {
             let p = geometry.index_to_mm([i as f64, j as f64, k as f64]);
-            let d = crate::geometry::norm(crate::geometry::sub(p, centre_mm));
+            let d = crate::pipeline::geometry::norm(crate::pipeline::geometry::sub(p, centre_mm));
             u32::from(d <= 1.6)
         })
     }
@@ -594,7 +595,7 @@ mod tests {
         let landmarks =
             Landmarks::on_other_exam(&voxels, &brain, &geometry, &lesion_geometry, &to_exam);
         // Where the lesion lies in the landmarks' exam, and where that is on the lesions' grid.
-        let in_lesion_space = |p: Vec3| crate::geometry::sub(p, shift);
+        let in_lesion_space = |p: Vec3| crate::pipeline::geometry::sub(p, shift);
         for (at_exam, expected) in [
             ([18.0, 0.0, 1.5], Location::Periventricular),
             ([40.0, 30.0, 10.0], Location::DeepWhiteMatter),

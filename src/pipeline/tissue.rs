@@ -11,8 +11,8 @@
 
 use ndarray::Array3;
 
-use crate::intensity::{masked_values, otsu, quantile};
-use crate::morphology::Mask;
+use crate::pipeline::intensity::{masked_values, otsu, quantile};
+use crate::pipeline::morphology::Mask;
 
 /// NAWM level and spread of one exam, and how bright its brightest normal tissue is.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -19,10 +19,10 @@ use std::collections::HashSet;
 
 use ndarray::Array3;
 
-use crate::change::Region;
-use crate::intensity::quantile;
-use crate::morphology::Mask;
-use crate::tissue::{Models, plaque_seed_z};
+use crate::pipeline::change::Region;
+use crate::pipeline::intensity::quantile;
+use crate::pipeline::morphology::Mask;
+use crate::pipeline::tissue::{Models, plaque_seed_z};
 
 /// A voxel index, (k, j, i).
 type Voxel = (usize, usize, usize);
@@ -345,7 +345,7 @@ mod tests {
             normal((k, j, i)) + 50.0 * fade + noise(2, (k, j, i))
         });
         let brain = Mask::from_elem(dim, true);
-        let fit = |image| crate::tissue::TissueModel::fit(image, &brain).unwrap();
+        let fit = |image| crate::pipeline::tissue::TissueModel::fit(image, &brain).unwrap();
         let models = Models {
             baseline: fit(&baseline),
             followup: fit(&followup),

@@ -16,12 +16,12 @@
 
 use ndarray::{Array3, Zip};
 
-use crate::change::{
+use crate::pipeline::change::{
     ChangeSettings, Region, keep_regions_reaching, measure_components, regions_seeded_by_size,
 };
-use crate::geometry::Geometry;
-use crate::morphology::Mask;
-use crate::tissue::{Models, TissueModel, plaque_seed_z};
+use crate::pipeline::geometry::Geometry;
+use crate::pipeline::morphology::Mask;
+use crate::pipeline::tissue::{Models, TissueModel, plaque_seed_z};
 
 /// How far (mm) a lesion's extent may reach beyond its region of change.
 const REACH_MM: f64 = 3.0;
@@ -51,7 +51,7 @@ pub fn find_lesions(
     let voxel_mm3 = geometry.spacing.iter().product::<f64>();
     let min_voxels = (settings.min_volume_mm3 / voxel_mm3).ceil() as usize;
     for candidate in candidates {
-        crate::lesion_extent::grow_from_change(
+        crate::pipeline::lesion_extent::grow_from_change(
             (baseline, followup, brain),
             (change_labels, candidate),
             models,
@@ -102,7 +102,7 @@ pub fn keep_brighter_than_normal(
     // A score per voxel that is the region's peak: the same rule `keep_regions_reaching` applies.
     let peaks: Vec<f32> = values
         .iter_mut()
-        .map(|v| crate::intensity::quantile(v, 0.9).unwrap_or(f32::NEG_INFINITY))
+        .map(|v| crate::pipeline::intensity::quantile(v, 0.9).unwrap_or(f32::NEG_INFINITY))
         .collect();
     let peak_map = labels.mapv(|l| peaks.get(l as usize).copied().unwrap_or(f32::NEG_INFINITY));
     keep_regions_reaching(labels, regions, &peak_map, model.bright)

@@ -20,10 +20,10 @@
 use ndarray::{Array3, Zip};
 use rayon::prelude::*;
 
-use crate::geometry::Geometry;
-use crate::intensity::masked_values;
-use crate::morphology::{Mask, gaussian};
-use crate::tissue::TissueModel;
+use crate::pipeline::geometry::Geometry;
+use crate::pipeline::intensity::masked_values;
+use crate::pipeline::morphology::{Mask, gaussian};
+use crate::pipeline::tissue::TissueModel;
 
 /// Passes of band selection and local mean (the band narrows with each).
 const PASSES: usize = 3;
@@ -189,7 +189,7 @@ fn upsample(
                     x.clamp(0.0, ci.saturating_sub(1) as f64),
                     y.clamp(0.0, cj.saturating_sub(1) as f64),
                 );
-                if let Some(v) = crate::resample::trilinear(&view, x, y, z) {
+                if let Some(v) = crate::pipeline::resample::trilinear(&view, x, y, z) {
                     *out = v;
                 }
             }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::{IDENTITY, Mat3, Vec3, add, mat_t_vec, mat_vec, scale};
+use crate::pipeline::geometry::{IDENTITY, Mat3, Vec3, add, mat_t_vec, mat_vec, scale};
 
 /// A rotation plus a translation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

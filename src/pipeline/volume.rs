@@ -6,7 +6,7 @@
 use ndarray::Array3;
 
 use crate::error::{Error, Result};
-use crate::geometry::Geometry;
+use crate::pipeline::geometry::Geometry;
 
 /// A validated volume: non-empty voxels with complete, sane geometry.
 #[derive(Debug, Clone)]

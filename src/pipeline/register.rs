@@ -14,11 +14,11 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::geometry::{Vec3, add, cross, mat_vec, norm, scale, sub};
+use crate::pipeline::geometry::{Vec3, add, cross, mat_vec, norm, scale, sub};
+use crate::pipeline::resample::{Corners, downsample};
+use crate::pipeline::transform::{RigidTransform, mat_mul};
+use crate::pipeline::volume::Volume;
 use crate::progress::Progress;
-use crate::resample::{Corners, downsample};
-use crate::transform::{RigidTransform, mat_mul};
-use crate::volume::Volume;
 
 /// Knobs of the registration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -223,7 +223,7 @@ fn fixed_samples(v: &Volume, threshold: f32, stride: usize) -> Vec<Sample> {
 fn rotation_from_vector(w: Vec3) -> [[f64; 3]; 3] {
     let theta = norm(w);
     if theta < 1e-12 {
-        return crate::geometry::IDENTITY;
+        return crate::pipeline::geometry::IDENTITY;
     }
     let k = scale(w, 1.0 / theta);
     let (s, c) = theta.sin_cos();
@@ -310,7 +310,7 @@ pub fn register_rigid(
         });
     };
     let mut transform = RigidTransform {
-        matrix: crate::geometry::IDENTITY,
+        matrix: crate::pipeline::geometry::IDENTITY,
         offset_mm: sub(com_moving, com_fixed),
     };
     progress.add_total(settings.levels_mm.len());

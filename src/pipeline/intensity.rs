@@ -4,7 +4,7 @@
 use ndarray::{Array3, Axis};
 use rayon::prelude::*;
 
-use crate::morphology::Mask;
+use crate::pipeline::morphology::Mask;
 
 /// Otsu's threshold over a 256-bin histogram.
 pub fn otsu(voxels: &Array3<f32>) -> f32 {

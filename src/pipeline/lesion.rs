@@ -15,9 +15,9 @@ use std::collections::BTreeSet;
 use ndarray::{Array3, Zip};
 use serde::{Deserialize, Serialize};
 
-use crate::change::{ChangeSettings, Region};
-use crate::geometry::Vec3;
-use crate::morphology::{Mask, morph};
+use crate::pipeline::change::{ChangeSettings, Region};
+use crate::pipeline::geometry::Vec3;
+use crate::pipeline::morphology::{Mask, morph};
 
 /// How a lesion changed (CLINICAL.md's vocabulary).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,7 +76,7 @@ pub struct TrackedLesion {
     /// "merged from 2 baseline lesions", "split into 2 at follow-up".
     pub notes: Vec<String>,
     /// Coarse location, when the comparison could tell it.
-    pub location: Option<crate::location::Location>,
+    pub location: Option<crate::pipeline::location::Location>,
 }
 
 /// Matches lesion regions of both exams and assigns statuses.
@@ -322,8 +322,8 @@ pub fn add_unexplained(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::change::regions;
-    use crate::geometry::Geometry;
+    use crate::pipeline::change::regions;
+    use crate::pipeline::geometry::Geometry;
 
     fn ball(labels: &mut Array3<f32>, c: [usize; 3], r: f64) {
         for ((k, j, i), v) in labels.indexed_iter_mut() {

@@ -7,9 +7,9 @@
 use ndarray::{Array3, ArrayView3, Axis};
 use rayon::prelude::*;
 
-use crate::geometry::{Geometry, Mat3, Vec3};
-use crate::transform::RigidTransform;
-use crate::volume::Volume;
+use crate::pipeline::geometry::{Geometry, Mat3, Vec3};
+use crate::pipeline::transform::RigidTransform;
+use crate::pipeline::volume::Volume;
 
 /// How to read between voxel centres.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,7 @@ impl IndexMap {
         };
         let (c0, c1, c2) = (column(0), column(1), column(2));
         Self {
-            m: crate::geometry::from_columns(c0, c1, c2),
+            m: crate::pipeline::geometry::from_columns(c0, c1, c2),
             b,
         }
     }
@@ -334,7 +334,7 @@ mod tests {
         // Reference grid = the source grid; transform moves +1 mm along x: value at index i of
         // the output is the source value at i + 1 (spacing 1 mm along x).
         let t = RigidTransform {
-            matrix: crate::geometry::IDENTITY,
+            matrix: crate::pipeline::geometry::IDENTITY,
             offset_mm: [1.0, 0.0, 0.0],
         };
         let out = resample(&v, v.geometry(), v.dims(), &t, Interpolation::Linear, -1.0);
