@@ -39,6 +39,14 @@ pub enum Error {
     /// An output that already exists and may not be replaced without asking.
     #[error("{path}: already exists; choose another name or allow replacing it")]
     Exists { path: PathBuf },
+    /// Two exams that have no series pair a comparison could use (no FLAIR, T2 or
+    /// post-contrast T1 on both sides, or none that loaded).
+    #[error("{baseline} and {followup}: nothing comparable: {why}")]
+    NothingCompared {
+        baseline: PathBuf,
+        followup: PathBuf,
+        why: String,
+    },
     /// The operation was cancelled by the user.
     #[error("cancelled")]
     Cancelled,

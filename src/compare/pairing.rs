@@ -143,20 +143,20 @@ pub(super) fn exam_study<'a>(
 }
 
 pub(super) fn chosen_pairs<'a>(
-    baseline_scan: &'a Scan,
-    followup_scan: &'a Scan,
-    baseline_study: &'a Study,
-    followup_study: &'a Study,
+    (baseline_scan, followup_scan): (&'a Scan, &'a Scan),
+    (baseline_study, followup_study): (&'a Study, &'a Study),
+    (baseline_path, followup_path): (&Path, &Path),
     options: &CompareOptions,
 ) -> Result<Vec<SeriesPair<'a>>> {
     match (&options.baseline_series, &options.followup_series) {
         (None, None) => {
             let pairs = pair_series(baseline_study, followup_study);
             if pairs.is_empty() {
-                return Err(Error::InconsistentSeries {
-                    series_uid: "comparison".into(),
-                    problem: "nothing comparable: no FLAIR, T2 or post-contrast T1 series in both \
-                              exams (choose series with --baseline-series/--followup-series)"
+                return Err(Error::NothingCompared {
+                    baseline: baseline_path.to_path_buf(),
+                    followup: followup_path.to_path_buf(),
+                    why: "no FLAIR, T2 or post-contrast T1 series in both exams (choose series \
+                          with --baseline-series/--followup-series)"
                         .into(),
                 });
             }

@@ -108,10 +108,9 @@ pub fn compare_full(
     let baseline_study = exam_study(&baseline_scan, baseline_path, &mut warnings)?;
     let followup_study = exam_study(&followup_scan, followup_path, &mut warnings)?;
     let pairs = chosen_pairs(
-        &baseline_scan,
-        &followup_scan,
-        baseline_study,
-        followup_study,
+        (&baseline_scan, &followup_scan),
+        (baseline_study, followup_study),
+        (baseline_path, followup_path),
         options,
     )?;
     warnings.extend(comparability_warnings(&pairs));
@@ -230,9 +229,10 @@ pub fn compare_full(
     let registration = pair_reports
         .first()
         .map(|p| p.registration.clone())
-        .ok_or_else(|| Error::InconsistentSeries {
-            series_uid: "comparison".into(),
-            problem: "nothing was compared".into(),
+        .ok_or_else(|| Error::NothingCompared {
+            baseline: baseline_path.to_path_buf(),
+            followup: followup_path.to_path_buf(),
+            why: "no series pair could be registered and compared".into(),
         })?;
     for p in &pair_reports {
         for w in &p.registration.warnings {

@@ -322,8 +322,8 @@ pub fn register_rigid(
         progress.check()?;
         let finest = level + 1 == settings.levels_mm.len();
         let factor = |spacing: Vec3| spacing.map(|s| ((target_mm / s).round() as usize).max(1));
-        let fixed_level = downsample(fixed, factor(fixed_spacing));
-        let moving_level = MovingLevel::new(&downsample(moving, factor(moving_spacing)));
+        let fixed_level = downsample(fixed, factor(fixed_spacing))?;
+        let moving_level = MovingLevel::new(&downsample(moving, factor(moving_spacing))?);
         let stride = if finest { settings.finest_stride } else { 1 };
         let samples = fixed_samples(&fixed_level, fixed_threshold, stride);
         if samples.len() < 100 {

@@ -7,6 +7,7 @@
 use ndarray::{Array3, ArrayView3, Axis};
 use rayon::prelude::*;
 
+use crate::error::Result;
 use crate::pipeline::geometry::{Geometry, Mat3, Vec3};
 use crate::pipeline::transform::RigidTransform;
 use crate::pipeline::volume::Volume;
@@ -223,14 +224,14 @@ pub fn resample(
 }
 
 /// Block-average downsampling by an integer factor per axis (the registration pyramid).
-pub fn downsample(volume: &Volume, factor: [usize; 3]) -> Volume {
+/// Fails only when the coarser grid is not a valid volume (spacing overflowing to infinity).
+pub fn downsample(volume: &Volume, factor: [usize; 3]) -> Result<Volume> {
     let [fi, fj, fk] = factor.map(|f| f.max(1));
     if [fi, fj, fk] == [1, 1, 1] {
         // Blocks of one voxel: each average is `(0 + v) / 1`, which is `v` with -0 made +0.
         let mut voxels = volume.voxels().as_standard_layout().into_owned();
         voxels.par_mapv_inplace(|v| 0.0 + v);
-        return Volume::new(voxels, *volume.geometry(), "downsampled volume")
-            .unwrap_or_else(|_| volume.clone());
+        return Volume::new(voxels, *volume.geometry(), "downsampled volume");
     }
     let [ni, nj, nk] = volume.dims();
     let (mi, mj, mk) = ((ni / fi).max(1), (nj / fj).max(1), (nk / fk).max(1));
@@ -276,7 +277,7 @@ pub fn downsample(volume: &Volume, factor: [usize; 3]) -> Volume {
         spacing,
         direction: g.direction,
     };
-    Volume::new(out, geometry, "downsampled volume").unwrap_or_else(|_| volume.clone())
+    Volume::new(out, geometry, "downsampled volume")
 }
 
 #[cfg(test)]
@@ -345,7 +346,7 @@ mod tests {
     #[test]
     fn downsampling_keeps_positions() {
         let v = ramp();
-        let d = downsample(&v, [2, 2, 2]);
+        let d = downsample(&v, [2, 2, 2]).unwrap();
         assert_eq!(d.dims(), [7, 6, 5]);
         // Block (0,0,0) averages indices 0..2: centre at index 0.5 of the source.
         let centre = v.geometry().index_to_mm([0.5, 0.5, 0.5]);
@@ -356,7 +357,7 @@ mod tests {
         let mut signed = v.voxels().mapv(|x| x - 10.0);
         signed[[0, 0, 0]] = -0.0;
         let signed = Volume::new(signed, *v.geometry(), "signed").unwrap();
-        let same = downsample(&signed, [1, 1, 1]);
+        let same = downsample(&signed, [1, 1, 1]).unwrap();
         assert_eq!(same.geometry(), signed.geometry());
         for (a, b) in same.voxels().iter().zip(signed.voxels()) {
             assert_eq!(a.to_bits(), ((0.0 + b) / 1.0f32).to_bits());
