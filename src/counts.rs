@@ -166,7 +166,6 @@ impl Counts {
     }
 }
 
-/// What the impression concludes.
 /// How the enhancing lesions of a summary were counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -199,6 +198,7 @@ pub enum DiseaseActivity {
     NotAssessed,
 }
 
+/// What the impression concludes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// New or enlarging T2 lesions, or enhancement.

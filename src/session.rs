@@ -171,7 +171,7 @@ impl Session {
                 "the comparison now finds other candidates than when saved; the saved ones are shown",
             );
         }
-        reading.comparison.report = self.report.clone();
+        reading.replace_report(self.report.clone());
         reading.decisions = self.decisions.clone();
         reading.reader = self.reader.clone();
         reading.notes = self.notes.clone();

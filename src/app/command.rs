@@ -70,7 +70,7 @@ pub enum Command {
     SetLayout(Layout),
     /// The plane shown side by side and in the single view.
     SetPlane(Plane),
-    /// Adjust the window of one exam (0 baseline, 1 follow-up) by a right-drag (pixels).
+    /// Adjust the window of one exam by a right-drag (pixels).
     DragWindow(tandem::ids::ExamId, f32, f32),
     /// Set both exams' windows from a preset.
     WindowPreset(WindowPreset),

@@ -31,7 +31,14 @@ impl TandemApp {
         // file first, so opening another exam never loses work.
         self.comparison.cancel();
         self.keep_for_recovery();
-        self.review = None;
+        if let Some(old) = self.review.take() {
+            let reading = old.reading;
+            self.session.carried = Some(super::session_state::Carried {
+                exams: reading.exams.into_iter().map(|e| e.path).collect(),
+                reader: reading.reader,
+                notes: reading.notes,
+            });
+        }
     }
 
     pub(super) fn start_comparison(&mut self, ctx: &egui::Context) {
@@ -102,11 +109,21 @@ impl TandemApp {
             review.viewport.plane = self.prefs.plane.unwrap_or(Plane::Axial);
             let previous = self.review.take();
             let rerun = previous.is_some() && self.session.pending.is_none();
-            match previous {
-                Some(old) if rerun => review.carry_over(old),
-                // Another exam pair: the same reader, a reading of its own.
-                Some(old) => review.reading.reader = old.reading.reader,
-                None => {}
+            match (previous, self.session.carried.take()) {
+                (Some(old), _) if rerun => review.carry_over(old),
+                // Exams loaded anew: the same reader; the notes too when the exams are the
+                // same (another series chosen), else a reading of its own. A session being
+                // opened puts its own back (`restore_pending`).
+                (_, Some(carried)) => {
+                    let reading = &mut review.reading;
+                    let same: Vec<&std::path::PathBuf> =
+                        reading.exams.iter().map(|e| &e.path).collect();
+                    if same.iter().copied().eq(carried.exams.iter()) {
+                        reading.notes = carried.notes;
+                    }
+                    reading.reader = carried.reader;
+                }
+                _ => {}
             }
             self.review = Some(review);
             if !rerun {

@@ -230,8 +230,7 @@ impl Review {
         let Some(lesion) = self.report().lesions.iter().find(|l| l.id == id).cloned() else {
             return;
         };
-        let Some(view) = tandem::report::labels::primary_view(&self.reading.comparison.views)
-        else {
+        let Some(view) = tandem::compare::primary_view(&self.reading.comparison.views) else {
             return;
         };
         let kind = if lesion.enhancing && lesion.status == tandem::pipeline::lesion::Status::New {

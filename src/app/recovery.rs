@@ -32,7 +32,7 @@ impl TandemApp {
             return;
         };
         let warnings = session.restore_onto(&mut review.reading);
-        review.sync();
+        review.resync();
         let fingerprint = self.session.fingerprint(review);
         let recovered = self.session.path.is_none();
         // A recovered reading is unsaved work until the reader saves it somewhere.

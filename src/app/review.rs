@@ -178,11 +178,21 @@ impl Review {
     /// another threshold): the reading's (see [`Reading::carry_over`]), the view settings, and
     /// the tools.
     pub fn carry_over(&mut self, old: Review) {
+        let views = self.reading.views().len();
         self.viewport = old.viewport;
+        if self.viewport.view >= views {
+            self.viewport.view = 0;
+        }
         self.marking = old.marking.clone();
         self.reference = old.reference.clone();
         self.reading.carry_over(old.reading);
         self.marking.active = None;
+        self.synced = None;
+        self.sync();
+    }
+
+    /// Recomputes the reading now, whatever changed (a restored session replaces the report).
+    pub fn resync(&mut self) {
         self.synced = None;
         self.sync();
     }
@@ -236,7 +246,8 @@ impl Review {
             })
     }
 
-    /// The image of `exam` (0 baseline, 1 follow-up registered) on the marks' grid.
+    /// The image of `exam` (the follow-up registered) on the marks' grid; `None` beyond the
+    /// pair.
     pub fn exam_values(&self, exam: ExamId) -> Option<&ndarray::Array3<f32>> {
         let view = self.marks_view()?;
         match exam {

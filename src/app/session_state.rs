@@ -18,6 +18,14 @@ use super::review::Review;
 /// Autosave once changes are this old (the issue asks for at most 30 s of loss).
 pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(10);
 
+/// What a new reading takes over from the one it replaces.
+#[derive(Debug, Clone, Default)]
+pub struct Carried {
+    pub exams: Vec<PathBuf>,
+    pub reader: String,
+    pub notes: String,
+}
+
 /// What the app knows about the reading's files.
 #[derive(Default)]
 pub struct SessionState {
@@ -33,6 +41,9 @@ pub struct SessionState {
     /// When the reading first differed from the last autosave.
     pub(super) changed_since: Option<Instant>,
     pub(super) autosave: Option<std::thread::JoinHandle<()>>,
+    /// The reader and notes of the reading last dropped for a new load (and its exams): the
+    /// next reading keeps the reader, and the notes when it reads the same exams.
+    pub(super) carried: Option<Carried>,
     /// A session whose exams are being loaded and compared; restored when that is done.
     pub pending: Option<Session>,
     /// A session waiting for the reader to say where one of its exams went.

@@ -228,6 +228,45 @@ fn make_some_work(harness: &mut Harness<'_, TandemApp>, reject: bool) {
 }
 
 #[test]
+fn the_reader_stays_and_the_notes_stay_with_their_exams_when_exams_are_loaded_again() {
+    let mut harness = app_with(|_| {});
+    compared(&mut harness);
+    let (baseline, followup) = super::sample_pair();
+    for command in [
+        Command::SetReader("Dr Kittest".into()),
+        Command::SetNotes("Compared with care.".into()),
+    ] {
+        harness.state_mut().push_command(command);
+    }
+    harness.run_steps(2);
+    let reading = |app: &TandemApp| {
+        let reading = &app.review.as_ref().unwrap().reading;
+        (reading.reader.clone(), reading.notes.clone())
+    };
+    // The same exams loaded again (as when another series is chosen): the reading's reader
+    // and notes are still there.
+    harness
+        .state_mut()
+        .push_command(Command::OpenExam(super::command::Side::Followup, followup));
+    harness.run_steps(2);
+    compared(&mut harness);
+    assert_eq!(
+        reading(harness.state()),
+        ("Dr Kittest".into(), "Compared with care.".into())
+    );
+    // Other exams: the same reader, but the notes were about the other exams.
+    harness
+        .state_mut()
+        .push_command(Command::OpenExam(super::command::Side::Followup, baseline));
+    harness.run_steps(2);
+    compared(&mut harness);
+    assert_eq!(
+        reading(harness.state()),
+        ("Dr Kittest".into(), String::new())
+    );
+}
+
+#[test]
 fn a_saved_session_reopens_with_its_marks_and_decisions() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reading.tandem");

@@ -58,32 +58,7 @@ impl Reading {
     /// A fresh reading of `comparison`, run with `options` on the exams at `paths` (reference
     /// first): no decisions, no marks, no reader yet.
     pub fn new(comparison: Comparison, options: CompareOptions, paths: &[PathBuf]) -> Self {
-        let report = &comparison.report;
-        let exam = |n: usize, study_uid: &str, series_uids: Vec<String>| ExamLocation {
-            path: paths.get(n).cloned().unwrap_or_default(),
-            study_uid: study_uid.to_owned(),
-            series_uids,
-        };
-        let exams = vec![
-            exam(
-                0,
-                &report.baseline.study_uid,
-                report
-                    .pairs
-                    .iter()
-                    .map(|p| p.baseline.series_uid.clone())
-                    .collect(),
-            ),
-            exam(
-                1,
-                &report.followup.study_uid,
-                report
-                    .pairs
-                    .iter()
-                    .map(|p| p.followup.series_uid.clone())
-                    .collect(),
-            ),
-        ];
+        let exams = exam_locations(&comparison.report, paths);
         let marks = match primary_view(&comparison.views) {
             Some(view) => {
                 let studies: Vec<String> = exams.iter().map(|e| e.study_uid.clone()).collect();
@@ -105,6 +80,14 @@ impl Reading {
 
     pub fn report(&self) -> &Report {
         &self.comparison.report
+    }
+
+    /// Puts `report` in place of the comparison's (a session's, as it was reviewed); the exams
+    /// keep their paths and take their studies and series from it.
+    pub fn replace_report(&mut self, report: Report) {
+        let paths: Vec<PathBuf> = self.exams.iter().map(|e| e.path.clone()).collect();
+        self.exams = exam_locations(&report, &paths);
+        self.comparison.report = report;
     }
 
     /// The compared pairs' images (may be empty).
@@ -173,4 +156,34 @@ impl Reading {
             self.marks = marks;
         }
     }
+}
+
+/// The exams `report` compared, at `paths` (reference first; a missing path is empty): each
+/// with its study and the series of every compared pair on its side.
+fn exam_locations(report: &Report, paths: &[PathBuf]) -> Vec<ExamLocation> {
+    let exam = |n: usize, study_uid: &str, series_uids: Vec<String>| ExamLocation {
+        path: paths.get(n).cloned().unwrap_or_default(),
+        study_uid: study_uid.to_owned(),
+        series_uids,
+    };
+    vec![
+        exam(
+            0,
+            &report.baseline.study_uid,
+            report
+                .pairs
+                .iter()
+                .map(|p| p.baseline.series_uid.clone())
+                .collect(),
+        ),
+        exam(
+            1,
+            &report.followup.study_uid,
+            report
+                .pairs
+                .iter()
+                .map(|p| p.followup.series_uid.clone())
+                .collect(),
+        ),
+    ]
 }

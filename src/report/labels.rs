@@ -12,7 +12,7 @@ use crate::ids::ExamId;
 use crate::marks::{Label, Marks};
 use crate::reading::{ReadLesion, Source};
 
-pub use crate::compare::{primary_view, primary_view_index};
+pub use crate::compare::primary_view;
 
 /// Final labels of `exam` (0 = baseline, 1 = follow-up) on `view`'s grid.
 pub fn final_labels(
