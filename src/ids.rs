@@ -37,15 +37,6 @@ impl ExamId {
     pub const fn is_reference(self) -> bool {
         self.0 == 0
     }
-
-    /// The exam's name in a sentence: "baseline", "follow-up", or "exam N" (from 1) beyond two.
-    pub fn name(self) -> String {
-        match self.0 {
-            0 => "baseline".into(),
-            1 => "follow-up".into(),
-            n => format!("exam {}", n + 1),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -57,7 +48,6 @@ mod tests {
         let all: Vec<ExamId> = ExamId::first(3).collect();
         assert_eq!(all, [ExamId::BASELINE, ExamId::FOLLOWUP, ExamId::new(2)]);
         assert!(ExamId::BASELINE.is_reference() && !ExamId::FOLLOWUP.is_reference());
-        assert_eq!(ExamId::new(2).name(), "exam 3");
         assert_eq!(serde_json::to_string(&ExamId::FOLLOWUP).unwrap(), "1");
         assert_eq!(serde_json::from_str::<ExamId>("2").unwrap(), ExamId::new(2));
     }

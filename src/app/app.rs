@@ -111,8 +111,7 @@ impl TandemApp {
                 }
                 Command::Scroll(plane, steps) => {
                     if let Some(review) = &mut self.review
-                        && let Some(view) =
-                            review.reading.comparison.views.get(review.viewport.view)
+                        && let Some(view) = review.shown_view()
                     {
                         let axes = tandem::display::plane_axes(view.baseline.geometry(), plane);
                         let mut cursor = review.viewport.cursor;
@@ -225,11 +224,7 @@ impl TandemApp {
             // Selecting a marked lesion makes it the one the tools add to.
             review.marking.active = Some(label);
         }
-        let Some(view) = review.reading.comparison.views.get(review.viewport.view) else {
-            return;
-        };
-        let index = view.baseline.geometry().mm_to_index(centre);
-        review.set_cursor(index);
+        review.jump_to_mm(centre);
     }
 
     /// Opens a native folder dialog on a helper thread, so the window keeps drawing.
@@ -381,7 +376,7 @@ impl TandemApp {
         // With a comparison on screen the slider moves the cursor through the axial slices of
         // the comparison grid; before, it moves both exams through their own stacks.
         let axial = self.review.as_ref().and_then(|r| {
-            let view = r.reading.comparison.views.get(r.viewport.view)?;
+            let view = r.shown_view()?;
             let axes = tandem::display::plane_axes(
                 view.baseline.geometry(),
                 tandem::display::Plane::Axial,

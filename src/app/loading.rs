@@ -116,9 +116,7 @@ impl TandemApp {
                 // opened puts its own back (`restore_pending`).
                 (_, Some(carried)) => {
                     let reading = &mut review.reading;
-                    let same: Vec<&std::path::PathBuf> =
-                        reading.exams.iter().map(|e| &e.path).collect();
-                    if same.iter().copied().eq(carried.exams.iter()) {
+                    if reading.exams.iter().map(|e| &e.path).eq(&carried.exams) {
                         reading.notes = carried.notes;
                     }
                     reading.reader = carried.reader;

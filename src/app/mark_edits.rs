@@ -46,7 +46,7 @@ impl Review {
                 self.marking.tool = tool;
                 // Starting values from the follow-up's window: a fifth of it for growing, its
                 // upper third for the box.
-                let (lo, hi) = self.viewport.windows.get(1).copied().unwrap_or((0.0, 1.0));
+                let (lo, hi) = self.viewport.window(ExamId::FOLLOWUP);
                 if tool == Tool::Grow && self.marking.tolerance <= 0.0 {
                     self.marking.tolerance = self.default_tolerance(ExamId::FOLLOWUP);
                 }
@@ -213,12 +213,7 @@ impl Review {
 
     /// A starting tolerance: a fifth of the exam's display window.
     fn default_tolerance(&self, exam: ExamId) -> f32 {
-        let (lo, hi) = self
-            .viewport
-            .windows
-            .get(exam.index())
-            .copied()
-            .unwrap_or((0.0, 1.0));
+        let (lo, hi) = self.viewport.window(exam);
         ((hi - lo) / 5.0).max(1e-3)
     }
 

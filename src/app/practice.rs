@@ -113,11 +113,8 @@ impl TandemApp {
             }
             Command::ScorePractice => self.score_practice(),
             Command::JumpTo(mm) => {
-                if let Some(review) = &mut self.review
-                    && let Some(view) = review.reading.comparison.views.get(review.viewport.view)
-                {
-                    let index = view.baseline.geometry().mm_to_index(mm);
-                    review.set_cursor(index);
+                if let Some(review) = &mut self.review {
+                    review.jump_to_mm(mm);
                 }
             }
             Command::ReplayMiss => {

@@ -56,6 +56,14 @@ pub struct Viewport {
 }
 
 impl Viewport {
+    /// The display window of `exam` (of the pair on screen).
+    pub fn window(&self, exam: ExamId) -> (f32, f32) {
+        self.windows
+            .get(exam.index())
+            .copied()
+            .unwrap_or((0.0, 1.0))
+    }
+
     /// The first pair, its grid's centre, axial, fitted, overlay on.
     fn new(reading: &Reading) -> Self {
         let cursor = reading
@@ -100,37 +108,45 @@ impl Review {
         review
     }
 
+    /// The pair on screen.
+    pub fn shown_view(&self) -> Option<&PairView> {
+        self.reading.views().get(self.viewport.view)
+    }
+
     /// Sets both windows from a preset.
     pub fn apply_window_preset(&mut self, preset: WindowPreset) {
-        if let Some(view) = self.reading.comparison.views.get(self.viewport.view) {
-            self.viewport.windows = tandem::display::pair_windows(view, preset);
+        if let Some(windows) = self
+            .shown_view()
+            .map(|view| tandem::display::pair_windows(view, preset))
+        {
+            self.viewport.windows = windows;
         }
     }
 
     /// Right-drag on a view: horizontal changes the width, vertical the level (centre).
     pub fn drag_window(&mut self, exam: ExamId, dx: f32, dy: f32) {
-        if let Some((lo, hi)) = self
-            .viewport
-            .windows
-            .get_mut(exam.index())
-            .map(|w| (w.0, w.1))
-        {
+        if let Some(window) = self.viewport.windows.get_mut(exam.index()) {
+            let (lo, hi) = *window;
             let width = (hi - lo).max(1.0);
             let centre = (lo + hi) / 2.0 - dy * width / 200.0;
             let width = (width * (1.0 + dx / 200.0)).max(1.0);
-            if let Some(w) = self.viewport.windows.get_mut(exam.index()) {
-                *w = (centre - width / 2.0, centre + width / 2.0);
-            }
+            *window = (centre - width / 2.0, centre + width / 2.0);
         }
     }
 
     /// Grid dimensions `[i, j, k]` of the comparison grid.
     pub fn dims(&self) -> [usize; 3] {
-        self.reading
-            .comparison
-            .views
-            .get(self.viewport.view)
-            .map_or([1; 3], |v| v.baseline.dims())
+        self.shown_view().map_or([1; 3], |v| v.baseline.dims())
+    }
+
+    /// Moves the cursor to patient position `mm` (LPS) on the pair on screen.
+    pub fn jump_to_mm(&mut self, mm: [f64; 3]) {
+        if let Some(index) = self
+            .shown_view()
+            .map(|v| v.baseline.geometry().mm_to_index(mm))
+        {
+            self.set_cursor(index);
+        }
     }
 
     /// Keeps the cursor inside the grid.
@@ -236,14 +252,10 @@ impl Review {
 
     /// Whether the pair on screen is the one the marks live on (tools work only there).
     pub fn marks_on_screen(&self) -> bool {
-        self.reading
-            .comparison
-            .views
-            .get(self.viewport.view)
-            .is_some_and(|v| {
-                v.baseline.dims() == self.reading.marks.dims()
-                    && v.baseline.geometry() == self.reading.marks.geometry()
-            })
+        self.shown_view().is_some_and(|v| {
+            v.baseline.dims() == self.reading.marks.dims()
+                && v.baseline.geometry() == self.reading.marks.geometry()
+        })
     }
 
     /// The image of `exam` (the follow-up registered) on the marks' grid; `None` beyond the

@@ -47,11 +47,12 @@ impl ReportFile {
         let lesions = reading.lesions();
         let summary = read_summary(reading.report(), &lesions);
         let marks = &reading.marks;
+        let ids = marks.ids();
         let marks = MarksSummary {
-            lesions: marks.ids().len(),
+            lesions: ids.len(),
             voxels_per_exam: marks
                 .exam_ids()
-                .map(|e| marks.ids().iter().map(|id| marks.voxel_count(e, *id)).sum())
+                .map(|e| ids.iter().map(|id| marks.voxel_count(e, *id)).sum())
                 .collect(),
         };
         ReportFile {

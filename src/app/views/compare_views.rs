@@ -69,7 +69,7 @@ pub fn compare_views_ui(
     textures: &mut Vec<SliceTexture>,
     commands: &mut Vec<Command>,
 ) {
-    let Some(view) = review.reading.comparison.views.get(review.viewport.view) else {
+    let Some(view) = review.shown_view() else {
         ui.label("The comparison produced no images.");
         return;
     };
@@ -220,12 +220,7 @@ fn one_view(
     } else {
         ExamId::FOLLOWUP
     };
-    let window = review
-        .viewport
-        .windows
-        .get(exam.index())
-        .copied()
-        .unwrap_or((0.0, 1.0));
+    let window = review.viewport.window(exam);
     // In the 1×3 layout the change map lies over the baseline, beside both exams; elsewhere it
     // lies over the follow-up, where new lesions are.
     let under = match (content, layout) {
