@@ -75,9 +75,7 @@ fn main() {
 
     let covered = resampled.mapv(|_| true);
     let change = ChangeSettings::default();
-    let (t_maps, maps) = median_time(5, || {
-        change_maps(baseline.voxels(), &resampled, &covered, &geometry, &change)
-    });
+    let (t_maps, maps) = median_time(5, || change_maps(&baseline, &resampled, &covered, &change));
     println!(
         "{}",
         serde_json::json!({"task": "change_maps", "median_s": t_maps,

@@ -351,7 +351,8 @@ fn score_compares_marks_with_a_reference() {
         .labels
         .mapv(|l| if u64::from(l) == gone_id { 0 } else { l as u16 });
     let path = out.path().join("marks.nii.gz");
-    tandem::report::nifti::write_nifti_gz(&path, &erased, &nifti.geometry, "marks").unwrap();
+    let erased = tandem::pipeline::image::Image::new(erased, nifti.geometry, "marks").unwrap();
+    tandem::report::nifti::write_nifti_gz(&path, &erased, "marks").unwrap();
     let one_miss = score(&report, &path);
     let misses = one_miss["misses"].as_array().unwrap();
     assert_eq!(misses.len(), 1);

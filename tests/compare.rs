@@ -233,7 +233,7 @@ fn a_post_contrast_pair_alone_assesses_enhancement_only() {
             lesion.id
         );
         let label = *lesion.followup_labels.first().expect("its voxels");
-        assert!(view.followup_lesions.iter().any(|l| *l == label));
+        assert!(view.followup_lesions.voxels().iter().any(|l| *l == label));
     }
     // The reading counts them as enhancing lesions, and T2 activity as not assessed.
     let decisions = std::collections::BTreeMap::new();

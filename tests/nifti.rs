@@ -68,7 +68,8 @@ fn nibabel_reads_our_labels_where_our_geometry_puts_them() {
     labels[(1, 6, 0)] = 7;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("labels.nii.gz");
-    write_nifti_gz(&path, &labels, &geometry, "test").unwrap();
+    let image = tandem::pipeline::image::Image::new(labels.clone(), geometry, "test").unwrap();
+    write_nifti_gz(&path, &image, "test").unwrap();
 
     let read = nibabel(&path);
     assert_eq!(

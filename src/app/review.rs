@@ -89,7 +89,7 @@ impl Review {
         let histogram = reading
             .views()
             .first()
-            .map(|v| change_histogram(&v.z))
+            .map(|v| change_histogram(v.z.voxels()))
             .unwrap_or_default();
         let mut review = Self {
             viewport: Viewport::new(&reading),

@@ -2,9 +2,8 @@
 //! ([`super::enhancement`]) share: one exam resampled onto the other's grid, the change maps
 //! from before to after, and the regions of significant increase.
 
-use ndarray::Array3;
-
 use crate::pipeline::change::{ChangeMaps, ChangeSettings, Region, change_maps, regions};
+use crate::pipeline::image::Image;
 use crate::pipeline::resample::{Interpolation, resample};
 use crate::pipeline::transform::RigidTransform;
 use crate::pipeline::volume::Volume;
@@ -21,10 +20,10 @@ pub(super) enum Order {
 /// What the step found, on the fixed volume's grid.
 pub(super) struct Change {
     /// The moving volume on the fixed grid; 0 where it has no data.
-    pub resampled: Array3<f32>,
+    pub resampled: Volume,
     pub maps: ChangeMaps,
     /// Regions of significant increase (hysteresis on the z map) and their labels.
-    pub labels: Array3<u32>,
+    pub labels: Image<u32>,
     pub regions: Vec<Region>,
 }
 
@@ -49,14 +48,14 @@ pub(super) fn detect_change(
     // Where the moving volume has no data is outside the comparison, not a change.
     let covered = resampled.mapv(|v| !v.is_nan());
     resampled.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
+    let resampled = fixed.derived(resampled);
     let (before, after) = match order {
-        Order::MovingIsAfter => (fixed.voxels(), &resampled),
+        Order::MovingIsAfter => (fixed, resampled.voxels()),
         Order::MovingIsBefore => (&resampled, fixed.voxels()),
     };
-    let maps = change_maps(before, after, &covered, &geometry, settings);
+    let maps = change_maps(before, after, &covered, settings);
     let (labels, regions) = regions(
         &maps.z,
-        &geometry,
         settings.z_seed,
         settings.z_grow,
         settings.min_volume_mm3,

@@ -1,12 +1,11 @@
 //! New enhancement: post- minus pre-contrast T1 at follow-up, its foci linked to the T2
 //! lesions they sit in, and, when only post-contrast series were compared, the foci as lesions.
 
-use ndarray::Array3;
-
 use crate::dicom::{Study, load_series};
 use crate::error::Result;
 use crate::pipeline::change::{ChangeSettings, intensity_z, keep_regions_reaching, regions};
 use crate::pipeline::geometry::{norm, sub};
+use crate::pipeline::image::Image;
 use crate::pipeline::lesion::{Status, TrackedLesion};
 use crate::pipeline::location::Landmarks;
 use crate::pipeline::register::register_rigid;
@@ -51,7 +50,7 @@ pub(super) fn post_minus_pre(
         Order::MovingIsBefore,
         settings,
     );
-    let post_z = intensity_z(&maps.followup, &maps.brain);
+    let post_z = intensity_z(maps.followup.voxels(), maps.brain.voxels());
     let (_, foci) = keep_regions_reaching(&labels, foci, &post_z, settings.hyperintense_z);
     Ok(Some(
         foci.iter()
@@ -70,11 +69,12 @@ pub(super) fn post_minus_pre(
 pub(super) fn link_enhancement(
     enhancement: &mut [EnhancementReport],
     lesions: &mut [TrackedLesion],
-    maps: Option<(&Array3<u32>, &crate::pipeline::geometry::Geometry)>,
+    labels: Option<&Image<u32>>,
 ) {
-    let Some((labels, geometry)) = maps else {
+    let Some(labels) = labels else {
         return;
     };
+    let geometry = labels.geometry();
     for focus in enhancement.iter_mut() {
         let idx = geometry.mm_to_index(focus.centroid_mm);
         let reach = (3.0 / geometry.spacing[0]).ceil() as isize;
@@ -90,7 +90,7 @@ pub(super) fn link_enhancement(
                     if p.iter().any(|v| *v < 0) {
                         continue;
                     }
-                    if let Some(&l) = labels.get((p[2] as usize, p[1] as usize, p[0] as usize))
+                    if let Some(&l) = labels.at(p.map(|v| v as usize))
                         && l > 0
                     {
                         found = Some(l);
@@ -117,18 +117,11 @@ pub(super) fn link_enhancement(
 /// (same map, same settings) and each focus takes the region whose centre is its own (within
 /// 2 mm, in case detection's rules drift from this). A focus without one keeps no voxels.
 pub(super) fn foci_labels(
-    z: &Array3<f32>,
-    geometry: &crate::pipeline::geometry::Geometry,
+    z: &Image<f32>,
     foci: &[EnhancementReport],
     settings: &ChangeSettings,
-) -> Array3<u32> {
-    let (labels, found) = regions(
-        z,
-        geometry,
-        settings.z_seed,
-        settings.z_grow,
-        settings.min_volume_mm3,
-    );
+) -> Image<u32> {
+    let (labels, found) = regions(z, settings.z_seed, settings.z_grow, settings.min_volume_mm3);
     let mut renumber = vec![0u32; found.len() + 1];
     for (n, focus) in foci.iter().enumerate() {
         let nearest = found
@@ -143,7 +136,7 @@ pub(super) fn foci_labels(
             *slot = n as u32 + 1;
         }
     }
-    labels.mapv(|l| renumber.get(l as usize).copied().unwrap_or(0))
+    labels.map(|l| renumber.get(*l as usize).copied().unwrap_or(0))
 }
 
 /// With no T2/FLAIR pair compared, each new enhancing focus is an enhancing lesion of its own
@@ -152,11 +145,11 @@ pub(super) fn foci_labels(
 /// baseline. A focus with no voxels on the map is located by its centre alone.
 pub(super) fn enhancement_as_lesions(
     enhancement: &mut [EnhancementReport],
-    labels: &Array3<u32>,
+    labels: &Image<u32>,
     landmarks: &Landmarks,
 ) -> Vec<TrackedLesion> {
     let mut present = std::collections::BTreeSet::new();
-    for l in labels {
+    for l in labels.voxels() {
         if *l != 0 {
             present.insert(*l);
         }

@@ -5,8 +5,6 @@
 use std::path::Path;
 use std::time::Instant;
 
-use ndarray::Array3;
-
 use crate::counts::{Counts, EnhancingMethod};
 use crate::dicom::{Series, load_series, scan_paths};
 use crate::error::{Error, Result};
@@ -14,6 +12,7 @@ use crate::pipeline::bias::flatten_pair;
 use crate::pipeline::change::{
     ChangeSettings, Region, intensity_z, keep_regions_reaching, regions,
 };
+use crate::pipeline::image::Image;
 use crate::pipeline::lesion::{Status, TrackedLesion, add_unexplained, match_lesions};
 use crate::pipeline::lesion_find::{find_lesions, keep_brighter_than_normal};
 use crate::pipeline::location::Landmarks;
@@ -38,14 +37,14 @@ pub struct PairView {
     /// The follow-up resampled onto the baseline grid (0 where it has no data).
     pub followup: Volume,
     /// Noise-normalised change (follow-up minus baseline), 0 outside the brain.
-    pub z: Array3<f32>,
+    pub z: Image<f32>,
     /// Follow-up lesion labels (matching `TrackedLesion::followup_labels`); zeros for
     /// post-contrast pairs, except when only post-contrast pairs were compared: then the first
     /// holds the new enhancing foci, which are the lesions.
-    pub followup_lesions: Array3<u32>,
+    pub followup_lesions: Image<u32>,
     /// Baseline lesion labels (matching `TrackedLesion::baseline_labels`); zeros for
     /// post-contrast pairs.
-    pub baseline_lesions: Array3<u32>,
+    pub baseline_lesions: Image<u32>,
     /// The baseline series the grid comes from (its instances are what exports reference).
     pub baseline_series: Series,
     /// Display windows (centre, width) the scanner suggested for each series, if any.
@@ -55,8 +54,8 @@ pub struct PairView {
 
 impl PairView {
     /// Where the brain is on the comparison grid: where the change map is defined (non-zero).
-    pub fn brain(&self) -> Array3<bool> {
-        self.z.mapv(|z| z != 0.0)
+    pub fn brain(&self) -> Image<bool> {
+        self.z.map(|z| *z != 0.0)
     }
 }
 
@@ -156,12 +155,10 @@ pub fn compare_full(
             lesions = outcome.lesions;
             lesion_view = Some(views.len());
         }
-        let geometry = *baseline.geometry();
-        let subject = format!("{:?} pair", pair.kind);
         // The images move into the view: no copies of the volumes.
         views.push(PairView {
             kind: pair.kind,
-            followup: Volume::new(outcome.resampled, geometry, &subject)?,
+            followup: outcome.resampled,
             baseline,
             z: outcome.z,
             followup_lesions: outcome.followup_lesions,
@@ -182,7 +179,7 @@ pub fn compare_full(
     }
     let lesion_maps = lesion_view
         .and_then(|n| views.get(n))
-        .map(|v| (&v.followup_lesions, v.baseline.geometry()));
+        .map(|v| &v.followup_lesions);
     link_enhancement(&mut enhancement, &mut lesions, lesion_maps);
     let to_baseline = pair_reports
         .iter()
@@ -218,10 +215,9 @@ pub fn compare_full(
         // Only post-contrast series: each new enhancing focus is an enhancing lesion, its
         // voxels labelled on the (post-contrast) view so it is outlined, exported and located.
         let t = Instant::now();
-        let geometry = *view.baseline.geometry();
-        let labels = foci_labels(&view.z, &geometry, &enhancement, &options.settings);
-        let brain = crate::pipeline::change::brain_mask(view.baseline.voxels(), &geometry);
-        let landmarks = Landmarks::new(view.baseline.voxels(), &brain, &geometry);
+        let labels = foci_labels(&view.z, &enhancement, &options.settings);
+        let brain = crate::pipeline::change::brain_mask(&view.baseline);
+        let landmarks = Landmarks::new(&view.baseline, &brain);
         lesions = enhancement_as_lesions(&mut enhancement, &labels, &landmarks);
         view.followup_lesions = labels;
         timings.detect += t.elapsed().as_secs_f64();
@@ -287,12 +283,12 @@ pub fn compare_full(
 
 /// What detection found for one pair.
 pub(super) struct Outcome {
-    resampled: Array3<f32>,
-    z: Array3<f32>,
+    resampled: Volume,
+    z: Image<f32>,
     candidates: Vec<Region>,
     lesions: Vec<TrackedLesion>,
-    followup_lesions: Array3<u32>,
-    baseline_lesions: Array3<u32>,
+    followup_lesions: Image<u32>,
+    baseline_lesions: Image<u32>,
     noise_sigma: f32,
     brain_volume_ml: f64,
 }
@@ -302,7 +298,7 @@ pub(super) struct Outcome {
 /// follow-up), where the follow-up, on its own grid with its own shading divided out, shows
 /// the cortex a thick slab blurs.
 pub(super) fn landmarks_for(
-    (baseline, flat, brain): (&Volume, &Array3<f32>, &crate::pipeline::morphology::Mask),
+    (baseline, flat, brain): (&Volume, &Image<f32>, &Image<bool>),
     followup: &Volume,
     registration: &Registration,
     settings: &ChangeSettings,
@@ -310,21 +306,15 @@ pub(super) fn landmarks_for(
     let thickest =
         |g: &crate::pipeline::geometry::Geometry| g.spacing.iter().copied().fold(0.0, f64::max);
     let geometry = baseline.geometry();
-    let follow_geometry = followup.geometry();
-    if thickest(follow_geometry) > FINER_EXAM_RATIO * thickest(geometry) {
-        return Landmarks::new(flat, brain, geometry);
+    if thickest(followup.geometry()) > FINER_EXAM_RATIO * thickest(geometry) {
+        return Landmarks::new(flat, brain);
     }
-    let follow_brain = crate::pipeline::change::brain_mask(followup.voxels(), follow_geometry);
-    let follow_flat = crate::pipeline::bias::flatten(
-        followup.voxels(),
-        &follow_brain,
-        follow_geometry,
-        settings.bias_sigma_mm,
-    );
+    let follow_brain = crate::pipeline::change::brain_mask(followup);
+    let follow_flat =
+        crate::pipeline::bias::flatten(followup, &follow_brain, settings.bias_sigma_mm);
     Landmarks::on_other_exam(
         &follow_flat,
         &follow_brain,
-        follow_geometry,
         geometry,
         &registration.transform,
     )
@@ -357,24 +347,24 @@ pub(super) fn detect(
     );
     // Tissue is judged with the coil's slow shading divided out (`bias`).
     let (baseline_flat, followup_flat) = flatten_pair(
-        (baseline.voxels(), &maps.followup),
+        (baseline, &maps.followup),
         &maps.brain,
-        &geometry,
         settings.bias_sigma_mm,
     );
+    let brain = maps.brain.voxels();
     // A new lesion or new enhancement is bright at follow-up: an increase that stays at the
     // level of normal tissue (a sulcus or a fold sampled differently) is not one. "Bright" is
     // judged against each exam's normal-appearing white matter, not the whole brain.
     let models = match (
-        TissueModel::fit(&baseline_flat, &maps.brain),
-        TissueModel::fit(&followup_flat, &maps.brain),
+        TissueModel::fit(baseline_flat.voxels(), brain),
+        TissueModel::fit(followup_flat.voxels(), brain),
     ) {
         (Some(baseline), Some(followup)) => Some(Models { baseline, followup }),
         _ => None,
     };
     let followup_z = match &models {
-        Some(m) => m.followup.z_map(&followup_flat, &maps.brain),
-        None => intensity_z(&followup_flat, &maps.brain),
+        Some(m) => m.followup.z_map(followup_flat.voxels(), brain),
+        None => intensity_z(followup_flat.voxels(), brain),
     };
     // Hyperintense: by `hyperintense_z` NAWM σ, and at least half-way from NAWM to the brightest
     // normal tissue. Once the coil's shading is divided out σ is the noise, and a sliver of
@@ -393,29 +383,27 @@ pub(super) fn detect(
         Some(m) => keep_brighter_than_normal(
             &hyperintense_labels,
             hyperintense.clone(),
-            &followup_flat,
+            followup_flat.voxels(),
             &m.followup,
         ),
         None => (hyperintense_labels.clone(), hyperintense.clone()),
     };
     let voxel_ml = geometry.spacing.iter().product::<f64>() / 1000.0;
-    let brain_volume_ml = maps.brain.iter().filter(|b| **b).count() as f64 * voxel_ml;
+    let brain_volume_ml = brain.iter().filter(|b| **b).count() as f64 * voxel_ml;
     let (lesions, followup_lesions, baseline_lesions) = match (&models, kind) {
         (Some(models), kind) if kind != SequenceKind::T1Post => {
             let (at_baseline, at_followup) = find_lesions(
                 &baseline_flat,
-                &followup_flat,
-                &maps.brain,
+                followup_flat.voxels(),
+                brain,
                 (&change_labels, &candidates),
                 models,
-                &geometry,
                 settings,
             );
             let (b_labels, b_regions) = (at_baseline.labels, at_baseline.regions);
             let (mut f_labels, f_regions) = (at_followup.labels, at_followup.regions);
             let (decrease_labels, _) = regions(
-                &maps.z.mapv(|z| -z),
-                &geometry,
+                &maps.z.map(|z| -*z),
                 settings.z_seed,
                 settings.z_grow,
                 settings.min_volume_mm3,
@@ -453,7 +441,7 @@ pub(super) fn detect(
             (lesions, f_labels, b_labels)
         }
         _ => {
-            let none = Array3::zeros(baseline.voxels().dim());
+            let none = baseline.filled(0);
             (Vec::new(), none.clone(), none)
         }
     };

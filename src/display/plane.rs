@@ -8,6 +8,7 @@
 //! and sagittal ones.
 
 use crate::pipeline::geometry::Geometry;
+use crate::pipeline::image::grid_dims;
 use ndarray::Array3;
 
 /// The three planes a reader looks through.
@@ -146,8 +147,7 @@ pub fn to_screen(axes: &PlaneAxes, dims: [usize; 3], g: [f64; 3]) -> (f64, f64) 
 
 /// The values of one plane's slice at `through`, row by row, `image_size` of them.
 pub fn extract<T: Copy + Default>(voxels: &Array3<T>, axes: &PlaneAxes, through: usize) -> Vec<T> {
-    let (nk, nj, ni) = voxels.dim();
-    let dims = [ni, nj, nk];
+    let dims = grid_dims(voxels.dim());
     let [w, h] = image_size(axes, dims);
     let mut out = Vec::with_capacity(w * h);
     for y in 0..h {

@@ -2,9 +2,8 @@
 //! from the histogram, and presets computed inside the brain; and the one map from a value to a
 //! grey level that every view and every key image uses.
 
-use ndarray::Array3;
-
 use crate::compare::PairView;
+use crate::pipeline::image::Image;
 use crate::pipeline::intensity::{masked_values, quantile};
 use crate::pipeline::volume::Volume;
 
@@ -85,14 +84,14 @@ pub fn auto_window(volume: &Volume) -> Window {
 pub fn preset_window(
     preset: WindowPreset,
     volume: &Volume,
-    brain: &Array3<bool>,
+    brain: &Image<bool>,
     suggested: Option<[f64; 2]>,
 ) -> Window {
     let chosen = match preset {
         WindowPreset::Scanner => scanner_window(suggested),
         WindowPreset::Auto => None,
         _ => preset.brain_percentiles().and_then(|(low, high)| {
-            let mut values = masked_values(volume.voxels(), brain);
+            let mut values = masked_values(volume.voxels(), brain.voxels());
             match (quantile(&mut values, low), quantile(&mut values, high)) {
                 (Some(a), Some(b)) if b > a => Some((a, b)),
                 _ => None,
@@ -138,6 +137,7 @@ impl Greyscale {
 mod tests {
     use super::*;
     use crate::pipeline::geometry::Geometry;
+    use ndarray::Array3;
 
     fn ramp() -> Volume {
         let voxels = Array3::from_shape_fn((4, 10, 10), |(k, j, i)| (k * 100 + j * 10 + i) as f32);
@@ -156,12 +156,12 @@ mod tests {
     fn a_brain_preset_spans_its_percentiles_inside_the_brain_only() {
         let volume = ramp();
         // The brain: slice 1 only (values 100..=199).
-        let brain = Array3::from_shape_fn((4, 10, 10), |(k, _, _)| k == 1);
+        let brain = volume.derived(Array3::from_shape_fn((4, 10, 10), |(k, _, _)| k == 1));
         let (lo, hi) = preset_window(WindowPreset::Brain, &volume, &brain, None);
         assert!((100.0..=102.0).contains(&lo), "{lo}");
         assert!((198.0..=199.0).contains(&hi), "{hi}");
         // No brain: the histogram's window.
-        let none = Array3::from_elem((4, 10, 10), false);
+        let none = volume.filled(false);
         assert_eq!(
             preset_window(WindowPreset::Flair, &volume, &none, None),
             auto_window(&volume)

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::ExamId;
 use crate::pipeline::geometry::Geometry;
+use crate::pipeline::image::{array_shape, grid_dims};
 
 pub use encode::{decode_labels, encode_labels};
 pub use label::Label;
@@ -132,7 +133,7 @@ const MAX_UNDO: usize = 200;
 impl Marks {
     /// Empty marks for the given exams (study UIDs, baseline first) on a grid.
     pub fn new(geometry: Geometry, dims: [usize; 3], study_uids: &[String]) -> Self {
-        let shape = (dims[2], dims[1], dims[0]);
+        let shape = array_shape(dims);
         let exams = study_uids
             .iter()
             .map(|uid| ExamLabels {
@@ -178,10 +179,9 @@ impl Marks {
 
     /// Grid size `[i, j, k]`.
     pub fn dims(&self) -> [usize; 3] {
-        self.exams.first().map_or([0; 3], |e| {
-            let (k, j, i) = e.labels.dim();
-            [i, j, k]
-        })
+        self.exams
+            .first()
+            .map_or([0; 3], |e| grid_dims(e.labels.dim()))
     }
 
     pub fn exams(&self) -> &[ExamLabels] {

@@ -6,6 +6,7 @@ use ndarray::Array3;
 
 use super::{Edit, Label, LesionKind, LesionRecord, Marks, Origin};
 use crate::ids::ExamId;
+use crate::pipeline::image::Image;
 use crate::pipeline::morphology::label_components;
 
 impl Marks {
@@ -35,17 +36,17 @@ impl Marks {
         &mut self,
         id: Label,
         kind: LesionKind,
-        sources: &[Option<(&Array3<u32>, &[u32])>],
+        sources: &[Option<(&Image<u32>, &[u32])>],
     ) {
         let mut edit = Edit::default();
         for (exam, source) in self.exam_ids().zip(sources) {
             let Some((map, wanted)) = source else {
                 continue;
             };
-            let Some(src) = map.as_slice() else {
+            let Some(src) = map.voxels().as_slice() else {
                 continue;
             };
-            if map.len() != self.labels(exam).map_or(0, |l| l.len()) {
+            if src.len() != self.labels(exam).map_or(0, |l| l.len()) {
                 continue;
             }
             let changes = self.changes_where(exam, |n, old| {

@@ -226,6 +226,8 @@ fn accepting_a_candidate_copies_its_regions_in_each_exam() {
     followup[(1, 1, 2)] = 4;
     followup[(3, 3, 3)] = 9;
     let baseline = Array3::<u32>::zeros((6, 6, 6));
+    let on_grid = |labels| crate::pipeline::image::Image::new(labels, *m.geometry(), "t").unwrap();
+    let (baseline, followup) = (on_grid(baseline), on_grid(followup));
     m.accept_candidate(
         2,
         LesionKind::T2Flair,

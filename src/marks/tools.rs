@@ -4,6 +4,8 @@
 
 use ndarray::Array3;
 
+use crate::pipeline::image::grid_dims;
+
 /// A brush's footprint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BrushShape {
@@ -178,8 +180,8 @@ pub fn threshold_box(
     b: [usize; 3],
     threshold: f32,
 ) -> Vec<usize> {
-    let (nk, nj, ni) = values.dim();
-    let dims = [ni, nj, nk];
+    let dims = grid_dims(values.dim());
+    let [ni, nj, _] = dims;
     if dims.contains(&0) {
         return Vec::new();
     }

@@ -21,6 +21,7 @@ use ndarray::{Array3, Zip};
 use rayon::prelude::*;
 
 use crate::pipeline::geometry::Geometry;
+use crate::pipeline::image::Image;
 use crate::pipeline::intensity::masked_values;
 use crate::pipeline::morphology::{Mask, gaussian};
 use crate::pipeline::tissue::TissueModel;
@@ -80,15 +81,11 @@ pub fn white_matter_field(
 
 /// One exam with its own shading divided out (`white_matter_field`); the image unchanged when
 /// no field can be estimated.
-pub fn flatten(
-    voxels: &Array3<f32>,
-    brain: &Mask,
-    geometry: &Geometry,
-    sigma_mm: f64,
-) -> Array3<f32> {
-    match white_matter_field(voxels, brain, geometry, sigma_mm) {
-        Some(field) => divide(voxels, &field, brain),
-        None => voxels.clone(),
+pub fn flatten(image: &Image<f32>, brain: &Image<bool>, sigma_mm: f64) -> Image<f32> {
+    let (voxels, brain) = (image.voxels(), brain.voxels());
+    match white_matter_field(voxels, brain, image.geometry(), sigma_mm) {
+        Some(field) => image.derived(divide(voxels, &field, brain)),
+        None => image.clone(),
     }
 }
 
@@ -96,15 +93,15 @@ pub fn flatten(
 /// serves both: the follow-up has been normalised to the baseline's intensities (`change`),
 /// shading included. The images unchanged when no field can be estimated.
 pub fn flatten_pair(
-    (baseline, followup): (&Array3<f32>, &Array3<f32>),
-    brain: &Mask,
-    geometry: &Geometry,
+    (baseline, followup): (&Image<f32>, &Image<f32>),
+    brain: &Image<bool>,
     sigma_mm: f64,
-) -> (Array3<f32>, Array3<f32>) {
-    match white_matter_field(baseline, brain, geometry, sigma_mm) {
+) -> (Image<f32>, Image<f32>) {
+    let mask = brain.voxels();
+    match white_matter_field(baseline.voxels(), mask, baseline.geometry(), sigma_mm) {
         Some(field) => (
-            divide(baseline, &field, brain),
-            divide(followup, &field, brain),
+            baseline.derived(divide(baseline.voxels(), &field, mask)),
+            baseline.derived(divide(followup.voxels(), &field, mask)),
         ),
         None => (baseline.clone(), followup.clone()),
     }

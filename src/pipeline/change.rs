@@ -11,7 +11,8 @@ use ndarray::{Array3, Zip};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::geometry::{Geometry, Vec3};
+use crate::pipeline::geometry::Vec3;
+use crate::pipeline::image::{Image, grid_index};
 use crate::pipeline::intensity::{masked_values, otsu, quantile};
 use crate::pipeline::morphology::{Mask, fill_holes, label_components, largest_component, morph};
 
@@ -72,17 +73,16 @@ impl ChangeSettings {
     }
 }
 
-/// Change maps of one series pair on the baseline grid.
+/// Change maps of one series pair, each on the baseline grid.
 pub struct ChangeMaps {
-    pub geometry: Geometry,
     /// Brain (with ventricles) on the baseline, where both exams have data.
-    pub brain: Mask,
+    pub brain: Image<bool>,
     /// Follow-up, resampled and normalised to baseline intensities.
-    pub followup: Array3<f32>,
+    pub followup: Image<f32>,
     /// Follow-up minus baseline.
-    pub difference: Array3<f32>,
+    pub difference: Image<f32>,
     /// Difference in units of its robust spread in the brain.
-    pub z: Array3<f32>,
+    pub z: Image<f32>,
     /// Robust standard deviation of the difference in the brain.
     pub noise_sigma: f32,
 }
@@ -103,7 +103,8 @@ pub struct Region {
 
 /// Brain mask of a head volume: Otsu threshold, opened to cut the scalp off, largest
 /// component, holes (ventricles) filled.
-pub fn brain_mask(voxels: &Array3<f32>, geometry: &Geometry) -> Mask {
+pub fn brain_mask(volume: &Image<f32>) -> Image<bool> {
+    let (voxels, geometry) = (volume.voxels(), volume.geometry());
     let threshold = otsu(voxels);
     let foreground = voxels.mapv(|v| v > threshold);
     let radius = (3.0
@@ -117,52 +118,54 @@ pub fn brain_mask(voxels: &Array3<f32>, geometry: &Geometry) -> Mask {
     let core = largest_component(&morph(&foreground, radius, false));
     let opened = morph(&core, radius, true);
     // Ventricles are dark holes inside the brain: part of it for change detection.
-    fill_holes(&opened)
+    volume.derived(fill_holes(&opened))
 }
 
-/// Computes the change maps. `followup` is already on the baseline grid; `covered` says where
-/// it has data.
+/// Computes the change maps on `baseline`'s grid. `followup` is already on that grid (its
+/// voxels are read as the baseline's); `covered` says where it has data.
 pub fn change_maps(
-    baseline: &Array3<f32>,
+    baseline_image: &Image<f32>,
     followup: &Array3<f32>,
     covered: &Mask,
-    geometry: &Geometry,
     settings: &ChangeSettings,
 ) -> ChangeMaps {
-    let mut brain = brain_mask(baseline, geometry);
-    Zip::from(&mut brain)
+    let (baseline, geometry) = (baseline_image.voxels(), baseline_image.geometry());
+    let mut brain_image = brain_mask(baseline_image);
+    let brain = brain_image.voxels_mut();
+    Zip::from(&mut *brain)
         .and(covered)
         .par_for_each(|b, c| *b = *b && *c);
+    let brain = &*brain;
     // Slow gain differences (coil bias, receiver gain) out: divide the follow-up by the ratio
     // of heavily smoothed exams. Lesions are too small to move a 15 mm smoothing.
     let sigma_vox = geometry.spacing.map(|s| settings.bias_sigma_mm / s);
-    let ratio = smooth_ratio(baseline, followup, &brain, sigma_vox);
+    let ratio = smooth_ratio(baseline, followup, brain, sigma_vox);
     let mut normalised = followup.clone();
     Zip::from(&mut normalised)
         .and(&ratio)
-        .and(&brain)
+        .and(brain)
         .par_for_each(|f, r, b| *f = if *b { *f * r } else { 0.0 });
     let mut difference = Array3::<f32>::zeros(baseline.dim());
     Zip::from(&mut difference)
         .and(&normalised)
         .and(baseline)
-        .and(&brain)
+        .and(brain)
         .par_for_each(|d, f, b, m| *d = if *m { f - b } else { 0.0 });
-    let mut inside = masked_values(&difference, &brain);
+    let mut inside = masked_values(&difference, brain);
     let median = quantile(&mut inside, 0.5).unwrap_or(0.0);
     let mut deviations: Vec<f32> = inside.par_iter().map(|d| (d - median).abs()).collect();
     let noise_sigma = (quantile(&mut deviations, 0.5).unwrap_or(1.0) * 1.4826).max(1e-3);
     let mut z = Array3::<f32>::zeros(baseline.dim());
     Zip::from(&mut z)
         .and(&difference)
-        .and(&brain)
+        .and(brain)
         .par_for_each(|z, d, m| *z = if *m { (d - median) / noise_sigma } else { 0.0 });
+    let on_grid = |voxels| baseline_image.derived(voxels);
     ChangeMaps {
-        geometry: *geometry,
-        brain,
-        followup: normalised,
-        difference,
-        z,
+        followup: on_grid(normalised),
+        difference: on_grid(difference),
+        z: on_grid(z),
+        brain: brain_image,
         noise_sigma,
     }
 }
@@ -211,31 +214,24 @@ const EDGE_FRACTION: f32 = 0.4;
 /// around it), then kept when at least `min_volume_mm3`. Returns the label volume (regions
 /// numbered 1.. in memory order) and the regions.
 pub fn regions(
-    score: &Array3<f32>,
-    geometry: &Geometry,
+    score: &Image<f32>,
     seed: f32,
     grow: f32,
     min_volume_mm3: f64,
-) -> (Array3<u32>, Vec<Region>) {
-    regions_seeded_by_size(
-        score,
-        geometry,
-        (&|_| seed, grow),
-        EDGE_FRACTION,
-        min_volume_mm3,
-    )
+) -> (Image<u32>, Vec<Region>) {
+    regions_seeded_by_size(score, (&|_| seed, grow), EDGE_FRACTION, min_volume_mm3)
 }
 
 /// As `regions`, cut at `edge_fraction` of each region's peak, with the seed a component must
 /// reach depending on its size in voxels (at `grow`): the larger a piece of tissue, the further
 /// its noise alone reaches.
 pub fn regions_seeded_by_size(
-    score: &Array3<f32>,
-    geometry: &Geometry,
+    score_image: &Image<f32>,
     (seed, grow): (&dyn Fn(usize) -> f32, f32),
     edge_fraction: f32,
     min_volume_mm3: f64,
-) -> (Array3<u32>, Vec<Region>) {
+) -> (Image<u32>, Vec<Region>) {
+    let score = score_image.voxels();
     let (labels, count) = label_components(&score.mapv(|z| z >= grow));
     let mut peaks = vec![f32::NEG_INFINITY; count as usize + 1];
     for (l, z) in labels.iter().zip(score.iter()) {
@@ -260,37 +256,36 @@ pub fn regions_seeded_by_size(
                 && *z >= grow.max(edge_fraction * peak);
         });
     // A piece the cut split off keeps only if it reaches the least seed of all.
-    measure(score, &kept, geometry, seed(1), min_volume_mm3)
+    measure(score_image, &kept, seed(1), min_volume_mm3)
 }
 
 /// Components of `mask` measured on `score`, kept when at least `min_volume_mm3`; labels
 /// 1.. in memory order.
 pub fn measure_components(
-    score: &Array3<f32>,
+    score: &Image<f32>,
     mask: &Mask,
-    geometry: &Geometry,
     min_volume_mm3: f64,
-) -> (Array3<u32>, Vec<Region>) {
-    measure(score, mask, geometry, f32::NEG_INFINITY, min_volume_mm3)
+) -> (Image<u32>, Vec<Region>) {
+    measure(score, mask, f32::NEG_INFINITY, min_volume_mm3)
 }
 
 /// Components of `mask` measured on `score`, kept when they reach `seed` and the volume.
 fn measure(
-    score: &Array3<f32>,
+    score_image: &Image<f32>,
     mask: &Mask,
-    geometry: &Geometry,
     seed: f32,
     min_volume_mm3: f64,
-) -> (Array3<u32>, Vec<Region>) {
+) -> (Image<u32>, Vec<Region>) {
+    let (score, geometry) = (score_image.voxels(), score_image.geometry());
     let (labels, count) = label_components(mask);
     let voxel_mm3 = geometry.spacing.iter().product::<f64>();
     let mut acc: Vec<RegionAcc> = vec![RegionAcc::default(); count as usize + 1];
-    for ((k, j, i), &l) in labels.indexed_iter() {
+    for ((index, &l), &z) in labels.indexed_iter().zip(score.iter()) {
         if l == 0 {
             continue;
         }
         if let Some(a) = acc.get_mut(l as usize) {
-            a.add([i, j, k], score[[k, j, i]]);
+            a.add(grid_index(index), z);
         }
     }
     let mut renumber = vec![0u32; count as usize + 1];
@@ -316,18 +311,18 @@ fn measure(
         });
     }
     let labels = labels.mapv(|l| renumber.get(l as usize).copied().unwrap_or(0));
-    (labels, out)
+    (score_image.derived(labels), out)
 }
 
 /// Keeps the regions whose mean of `score` reaches `threshold`, renumbering them.
 pub fn keep_regions_reaching(
-    labels: &Array3<u32>,
+    labels: &Image<u32>,
     regions: Vec<Region>,
     score: &Array3<f32>,
     threshold: f32,
-) -> (Array3<u32>, Vec<Region>) {
+) -> (Image<u32>, Vec<Region>) {
     let mut sums = vec![(0.0f64, 0usize); regions.len() + 1];
-    for (l, z) in labels.iter().zip(score.iter()) {
+    for (l, z) in labels.voxels().iter().zip(score.iter()) {
         if let Some((sum, n)) = sums.get_mut(*l as usize) {
             *sum += f64::from(*z);
             *n += 1;
@@ -360,7 +355,7 @@ pub fn keep_regions_reaching(
             kept.push(region);
         }
     }
-    let labels = labels.mapv(|l| renumber.get(l as usize).copied().unwrap_or(0));
+    let labels = labels.map(|l| renumber.get(*l as usize).copied().unwrap_or(0));
     (labels, kept)
 }
 
@@ -412,8 +407,9 @@ mod tests {
         }
         z[[5, 5, 2]] = 6.0;
         z[[2, 2, 8]] = 3.5; // grows but never seeds
-        let g = Geometry::axis_aligned([0.0; 3], [2.0, 2.0, 2.0]);
-        let (labels, found) = regions(&z, &g, 5.0, 3.0, 1.0);
+        let g = crate::pipeline::geometry::Geometry::axis_aligned([0.0; 3], [2.0, 2.0, 2.0]);
+        let (labels, found) = regions(&Image::new(z, g, "test").unwrap(), 5.0, 3.0, 1.0);
+        let labels = labels.voxels();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].voxels, 3);
         assert!((found[0].volume_mm3 - 24.0).abs() < 1e-9);

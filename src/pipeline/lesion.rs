@@ -12,11 +12,12 @@
 
 use std::collections::BTreeSet;
 
-use ndarray::{Array3, Zip};
+use ndarray::Zip;
 use serde::{Deserialize, Serialize};
 
 use crate::pipeline::change::{ChangeSettings, Region};
 use crate::pipeline::geometry::Vec3;
+use crate::pipeline::image::Image;
 use crate::pipeline::morphology::{Mask, morph};
 
 /// How a lesion changed (CLINICAL.md's vocabulary).
@@ -87,14 +88,15 @@ pub struct TrackedLesion {
 /// increase: a baseline plaque that no follow-up plaque overlaps, without a decrease there,
 /// was never confirmed as a plaque and is left out.
 pub fn match_lesions(
-    baseline: (&Array3<u32>, &[Region]),
-    followup: (&Array3<u32>, &[Region]),
-    change_labels: &Array3<u32>,
-    decrease_labels: &Array3<u32>,
+    baseline: (&Image<u32>, &[Region]),
+    followup: (&Image<u32>, &[Region]),
+    change_labels: &Image<u32>,
+    decrease_labels: &Image<u32>,
     settings: &ChangeSettings,
 ) -> Vec<TrackedLesion> {
-    let (b_labels, b_regions) = baseline;
-    let (f_labels, f_regions) = followup;
+    let (b_labels, b_regions) = (baseline.0.voxels(), baseline.1);
+    let (f_labels, f_regions) = (followup.0.voxels(), followup.1);
+    let (change_labels, decrease_labels) = (change_labels.voxels(), decrease_labels.voxels());
     let nb = b_regions.len();
     let nf = f_regions.len();
     // Overlap pairs and whether each follow-up lesion touches significant change.
@@ -246,11 +248,13 @@ fn number_by_position(lesions: &mut [TrackedLesion]) {
 /// position over all lesions.
 pub fn add_unexplained(
     lesions: &mut Vec<TrackedLesion>,
-    followup_labels: &mut Array3<u32>,
-    baseline_labels: &Array3<u32>,
-    change: (&Array3<u32>, &[Region]),
+    followup_labels: &mut Image<u32>,
+    baseline_labels: &Image<u32>,
+    change: (&Image<u32>, &[Region]),
 ) {
-    let (change_labels, candidates) = change;
+    let (change_labels, candidates) = (change.0.voxels(), change.1);
+    let baseline_labels = baseline_labels.voxels();
+    let followup_labels = followup_labels.voxels_mut();
     let tracked_followup: BTreeSet<u32> = lesions
         .iter()
         .flat_map(|l| l.followup_labels.iter().copied())
@@ -322,8 +326,20 @@ pub fn add_unexplained(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::change::regions;
     use crate::pipeline::geometry::Geometry;
+    use ndarray::Array3;
+
+    /// `change::regions` of a score map on grid `g`.
+    fn regions(
+        score: &Array3<f32>,
+        g: &Geometry,
+        seed: f32,
+        grow: f32,
+        min_volume_mm3: f64,
+    ) -> (Image<u32>, Vec<Region>) {
+        let score = Image::new(score.clone(), *g, "test").unwrap();
+        crate::pipeline::change::regions(&score, seed, grow, min_volume_mm3)
+    }
 
     fn ball(labels: &mut Array3<f32>, c: [usize; 3], r: f64) {
         for ((k, j, i), v) in labels.indexed_iter_mut() {
@@ -405,7 +421,7 @@ mod tests {
         assert_eq!(unexplained.volume_baseline_mm3, 0.0);
         // Its voxels are labelled at follow-up, so it is outlined and jumped to.
         let label = unexplained.followup_labels[0];
-        assert_eq!(fl[[20, 20, 30]], label);
+        assert_eq!(fl.voxels()[[20, 20, 30]], label);
         assert!(!Status::Unexplained.is_activity() && Status::Unexplained.is_flagged());
         assert!(lesions.iter().any(|l| l.status == Status::New));
         let mut ids: Vec<u32> = lesions.iter().map(|l| l.id).collect();
@@ -431,7 +447,10 @@ mod tests {
         let (cl, cr) = regions(&change, &g, 5.0, 3.0, 1.0);
         assert_eq!(cr.len(), 1);
         assert!(
-            cl.iter().zip(fl.iter()).all(|(c, f)| *c == 0 || *f == 0),
+            cl.voxels()
+                .iter()
+                .zip(fl.voxels().iter())
+                .all(|(c, f)| *c == 0 || *f == 0),
             "the change lies outside the plaque"
         );
         let (dl, _) = regions(&Array3::zeros(dim), &g, 5.0, 3.0, 1.0);

@@ -19,7 +19,7 @@ use ndarray::{Array3, Zip};
 use crate::pipeline::change::{
     ChangeSettings, Region, keep_regions_reaching, measure_components, regions_seeded_by_size,
 };
-use crate::pipeline::geometry::Geometry;
+use crate::pipeline::image::Image;
 use crate::pipeline::morphology::Mask;
 use crate::pipeline::tissue::{Models, TissueModel, plaque_seed_z};
 
@@ -28,22 +28,23 @@ const REACH_MM: f64 = 3.0;
 
 /// One exam's lesions: labels 1.. on the baseline grid and their measurements.
 pub struct ExamLesions {
-    pub labels: Array3<u32>,
+    pub labels: Image<u32>,
     pub regions: Vec<Region>,
 }
 
 /// Finds the lesions at baseline and at follow-up. `followup` is registered and normalised to
-/// the baseline; `change` labels the kept regions of significant increase (`candidates`).
+/// the baseline (it is read on the baseline's grid); `change` labels the kept regions of
+/// significant increase (`candidates`).
 pub fn find_lesions(
-    baseline: &Array3<f32>,
+    baseline_image: &Image<f32>,
     followup: &Array3<f32>,
     brain: &Mask,
-    change: (&Array3<u32>, &[Region]),
+    change: (&Image<u32>, &[Region]),
     models: &Models,
-    geometry: &Geometry,
     settings: &ChangeSettings,
 ) -> (ExamLesions, ExamLesions) {
-    let (change_labels, candidates) = change;
+    let (baseline, geometry) = (baseline_image.voxels(), baseline_image.geometry());
+    let (change_labels, candidates) = (change.0.voxels(), change.1);
     let dim = baseline.dim();
     let mut at_followup = Mask::from_elem(dim, false);
     let mut at_baseline = Mask::from_elem(dim, false);
@@ -59,8 +60,8 @@ pub fn find_lesions(
             (&mut at_baseline, &mut at_followup),
         );
     }
-    let zb = models.baseline.z_map(baseline, brain);
-    let zf = models.followup.z_map(followup, brain);
+    let zb = baseline_image.derived(models.baseline.z_map(baseline, brain));
+    let zf = baseline_image.derived(models.followup.z_map(followup, brain));
     for (z, model, mask) in [
         (&zb, &models.baseline, &mut at_baseline),
         (&zf, &models.followup, &mut at_followup),
@@ -69,14 +70,13 @@ pub fn find_lesions(
         let seed = |voxels| settings.lesion_z_seed.max(plaque_seed_z(model, voxels));
         let grow = settings.lesion_z_grow.max(bright);
         // Cut at half their peak: the half-maximum boundary measures a plaque's volume.
-        let (labels, _) =
-            regions_seeded_by_size(z, geometry, (&seed, grow), 0.5, settings.min_volume_mm3);
+        let (labels, _) = regions_seeded_by_size(z, (&seed, grow), 0.5, settings.min_volume_mm3);
         Zip::from(mask)
-            .and(&labels)
+            .and(labels.voxels())
             .for_each(|m, l| *m = *m || *l > 0);
     }
-    let measure = |mask: &Mask, z: &Array3<f32>| {
-        let (labels, regions) = measure_components(z, mask, geometry, settings.min_volume_mm3);
+    let measure = |mask: &Mask, z: &Image<f32>| {
+        let (labels, regions) = measure_components(z, mask, settings.min_volume_mm3);
         ExamLesions { labels, regions }
     };
     (measure(&at_baseline, &zb), measure(&at_followup, &zf))
@@ -86,13 +86,13 @@ pub fn find_lesions(
 /// normal tissue of the follow-up (its 98th percentile of parenchyma): a new plaque or new
 /// enhancement is; a fold of cortex sampled differently is not. Renumbers them.
 pub fn keep_brighter_than_normal(
-    labels: &Array3<u32>,
+    labels: &Image<u32>,
     regions: Vec<Region>,
     followup: &Array3<f32>,
     model: &TissueModel,
-) -> (Array3<u32>, Vec<Region>) {
+) -> (Image<u32>, Vec<Region>) {
     let mut values: Vec<Vec<f32>> = vec![Vec::new(); regions.len() + 1];
-    for (l, v) in labels.iter().zip(followup.iter()) {
+    for (l, v) in labels.voxels().iter().zip(followup.iter()) {
         if *l > 0
             && let Some(list) = values.get_mut(*l as usize)
         {
@@ -104,13 +104,16 @@ pub fn keep_brighter_than_normal(
         .iter_mut()
         .map(|v| crate::pipeline::intensity::quantile(v, 0.9).unwrap_or(f32::NEG_INFINITY))
         .collect();
-    let peak_map = labels.mapv(|l| peaks.get(l as usize).copied().unwrap_or(f32::NEG_INFINITY));
+    let peak_map = labels
+        .voxels()
+        .mapv(|l| peaks.get(l as usize).copied().unwrap_or(f32::NEG_INFINITY));
     keep_regions_reaching(labels, regions, &peak_map, model.bright)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::geometry::Geometry;
 
     /// White matter at 100, a slab of cortex at 116, a grey nucleus of 1,000 voxels at 121 (the
     /// top of normal grey matter, as deep nuclei are on FLAIR), CSF at 20 and one plaque at 150,
@@ -148,14 +151,14 @@ mod tests {
             followup: model,
         };
         let geometry = Geometry::axis_aligned([0.0; 3], [1.0, 1.0, 1.0]);
-        let no_change = Array3::<u32>::zeros(dim);
+        let image = Image::new(voxels.clone(), geometry, "test").unwrap();
+        let no_change = image.filled(0u32);
         let (at_baseline, _) = find_lesions(
-            &voxels,
+            &image,
             &voxels,
             &brain,
             (&no_change, &[]),
             &models,
-            &geometry,
             &ChangeSettings::default(),
         );
         assert_eq!(at_baseline.regions.len(), 1, "{:?}", at_baseline.regions);
@@ -212,13 +215,14 @@ mod tests {
             mean: 130.0,
         };
         let geometry = Geometry::axis_aligned([0.0; 3], [1.0, 1.0, 1.0]);
+        let baseline = Image::new(baseline, geometry, "test").unwrap();
+        let change = baseline.derived(change);
         let (_, at_followup) = find_lesions(
             &baseline,
             &followup,
             &brain,
             (&change, std::slice::from_ref(&region)),
             &models,
-            &geometry,
             &ChangeSettings::default(),
         );
         let volume: usize = at_followup.regions.iter().map(|r| r.voxels).sum();

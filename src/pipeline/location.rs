@@ -20,6 +20,7 @@ use ndarray::{Array3, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::pipeline::geometry::{Geometry, Vec3};
+use crate::pipeline::image::Image;
 use crate::pipeline::intensity::{masked_values, quantile};
 use crate::pipeline::morphology::{Mask, fill_holes, label_components, label_sizes, morph};
 use crate::pipeline::resample::IndexMap;
@@ -87,8 +88,10 @@ fn depth(brain: &Mask, max: usize) -> Array3<u8> {
 }
 
 impl Landmarks {
-    /// Finds ventricles and cortex-adjacent zones in `voxels` (any sequence with dark CSF).
-    pub fn new(voxels: &Array3<f32>, brain: &Mask, geometry: &Geometry) -> Self {
+    /// Finds ventricles and cortex-adjacent zones in `image` (any sequence with dark CSF),
+    /// inside `brain` (on the image's grid).
+    pub fn new(image: &Image<f32>, brain: &Image<bool>) -> Self {
+        let (voxels, brain, geometry) = (image.voxels(), brain.voxels(), image.geometry());
         // Landmarks are found on a grid of about 1.5 mm along every axis. Landmarks millimetres
         // wide need no sub-millimetre grid (fine axes are block-averaged, so the cost does not
         // grow with the cube of the resolution), and every distance below is counted in voxels,
@@ -114,19 +117,18 @@ impl Landmarks {
         landmarks
     }
 
-    /// Landmarks found on another exam (`voxels`, `brain`, `geometry`) than the one whose grid
+    /// Landmarks found on another exam (`image`, `brain`) than the one whose grid
     /// (`lesion_geometry`) holds the lesion labels `locate` is given; `lesion_to_exam` maps
     /// that grid's patient space into this exam's. Used when the other exam resolves anatomy
     /// better: on 3 mm slices partial volume across the slab brightens white matter next to
     /// the cortex and rings a plaque with grey-looking voxels, and both read as cortex.
     pub fn on_other_exam(
-        voxels: &Array3<f32>,
-        brain: &Mask,
-        geometry: &Geometry,
+        image: &Image<f32>,
+        brain: &Image<bool>,
         lesion_geometry: &Geometry,
         lesion_to_exam: &RigidTransform,
     ) -> Self {
-        let mut landmarks = Self::new(voxels, brain, geometry);
+        let mut landmarks = Self::new(image, brain);
         landmarks.across = Some((*lesion_geometry, *lesion_to_exam));
         landmarks.geometry = *lesion_geometry;
         landmarks
@@ -242,7 +244,8 @@ impl Landmarks {
     }
 
     /// The location of a lesion given its voxels (label `label` in `labels`) and centre.
-    pub fn locate(&self, labels: &Array3<u32>, label: u32, centre_mm: Vec3) -> Location {
+    pub fn locate(&self, labels: &Image<u32>, label: u32, centre_mm: Vec3) -> Location {
+        let labels = labels.voxels();
         if let Some((lesion_geometry, to_exam)) = &self.across {
             return self.locate_across(
                 labels,
@@ -530,8 +533,9 @@ mod tests {
     /// A brain phantom on 2D-FLAIR-like voxels (1.5 × 1.5 × 3 mm): an ellipsoid of white matter
     /// (100) with two lateral ventricles (10) two slices (6 mm) high, as a lateral ventricle's
     /// body is.
-    /// Returns voxels, brain mask (without the ventricles, as on real anatomy) and geometry.
-    fn thick_slice_phantom() -> (Array3<f32>, Mask, Geometry) {
+    /// Returns the image, its brain mask (without the ventricles, as on real anatomy) and its
+    /// geometry.
+    fn thick_slice_phantom() -> (Image<f32>, Image<bool>, Geometry) {
         let geometry = Geometry::axis_aligned([-82.5, -97.5, -66.0], [1.5, 1.5, 3.0]);
         let dim = (45, 130, 110);
         let mut voxels = Array3::<f32>::zeros(dim);
@@ -548,35 +552,38 @@ mod tests {
                 brain[(k, j, i)] = !ventricle;
             }
         }
-        (voxels, brain, geometry)
+        let image = Image::new(voxels, geometry, "phantom").unwrap();
+        let brain = image.derived(brain);
+        (image, brain, geometry)
     }
 
     /// Labels (value 1) of a small lesion centred at `centre_mm` on the phantom's grid.
-    fn lesion_at(geometry: &Geometry, dim: (usize, usize, usize), centre_mm: Vec3) -> Array3<u32> {
-        Array3::from_shape_fn(dim, |(k, j, i)| {
+    fn lesion_at(geometry: &Geometry, dim: (usize, usize, usize), centre_mm: Vec3) -> Image<u32> {
+        let voxels = Array3::from_shape_fn(dim, |(k, j, i)| {
             let p = geometry.index_to_mm([i as f64, j as f64, k as f64]);
             let d = crate::pipeline::geometry::norm(crate::pipeline::geometry::sub(p, centre_mm));
             u32::from(d <= 1.6)
-        })
+        });
+        Image::new(voxels, *geometry, "lesion").unwrap()
     }
 
     #[test]
     fn thick_slices_keep_the_ventricles_and_their_periventricular_lesions() {
         let (voxels, brain, geometry) = thick_slice_phantom();
-        let landmarks = Landmarks::new(&voxels, &brain, &geometry);
+        let landmarks = Landmarks::new(&voxels, &brain);
         // The landmarks are on an isotropic grid: 3 mm slices are split in two.
         assert_eq!(landmarks.refine, [1, 1, 2]);
         // One erosion of 3 mm across slices left no core of these ventricles: none was found,
         // and a lesion at their side was not periventricular.
         let beside = [18.0, 0.0, 1.5];
-        let labels = lesion_at(&geometry, voxels.dim(), beside);
+        let labels = lesion_at(&geometry, voxels.voxels().dim(), beside);
         assert_eq!(
             landmarks.locate(&labels, 1, beside),
             Location::Periventricular
         );
         // A lesion deep in white matter, far from both ventricles and surface, is not.
         let deep = [40.0, 30.0, 10.0];
-        let labels = lesion_at(&geometry, voxels.dim(), deep);
+        let labels = lesion_at(&geometry, voxels.voxels().dim(), deep);
         assert_eq!(
             landmarks.locate(&labels, 1, deep),
             Location::DeepWhiteMatter
@@ -585,15 +592,14 @@ mod tests {
 
     #[test]
     fn lesions_on_another_exams_grid_are_located_through_the_transform() {
-        let (voxels, brain, geometry) = thick_slice_phantom();
+        let (voxels, brain, _) = thick_slice_phantom();
         // The lesions' exam: 1 mm voxels, its patient space shifted by 10 mm (so without the
         // transform the lesions would be looked up 10 mm off).
         let lesion_geometry = Geometry::axis_aligned([-70.0, -80.0, -40.0], [1.0, 1.0, 1.0]);
         let dim = (80, 160, 140);
         let shift = [-10.0, 3.0, 2.0];
         let to_exam = RigidTransform::from_euler_deg([0.0; 3], shift);
-        let landmarks =
-            Landmarks::on_other_exam(&voxels, &brain, &geometry, &lesion_geometry, &to_exam);
+        let landmarks = Landmarks::on_other_exam(&voxels, &brain, &lesion_geometry, &to_exam);
         // Where the lesion lies in the landmarks' exam, and where that is on the lesions' grid.
         let in_lesion_space = |p: Vec3| crate::pipeline::geometry::sub(p, shift);
         for (at_exam, expected) in [
@@ -602,7 +608,7 @@ mod tests {
         ] {
             let centre = in_lesion_space(at_exam);
             let labels = lesion_at(&lesion_geometry, dim, centre);
-            assert!(labels.iter().any(|l| *l == 1));
+            assert!(labels.voxels().iter().any(|l| *l == 1));
             assert_eq!(
                 landmarks.locate(&labels, 1, centre),
                 expected,
@@ -616,7 +622,6 @@ mod tests {
         let untransformed = Landmarks::on_other_exam(
             &voxels,
             &brain,
-            &geometry,
             &lesion_geometry,
             &RigidTransform::from_euler_deg([0.0; 3], [0.0; 3]),
         );

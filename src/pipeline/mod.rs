@@ -4,7 +4,8 @@
 //! | module | job |
 //! |---|---|
 //! | [`geometry`] | patient LPS geometry: origin, spacing, direction; index ↔ mm |
-//! | [`volume`] | `Volume`: voxels + geometry, built only through validation |
+//! | [`image`] | `Image<T>`: voxels + geometry, built only through validation; the one `[i, j, k]` ↔ `(k, j, i)` conversion |
+//! | [`volume`] | `Volume`, an image of intensities, and its statistics |
 //! | [`transform`] | rigid transforms in patient mm |
 //! | [`register`] | rigid registration of the follow-up onto the baseline (multi-resolution, robust) |
 //! | [`resample`] | trilinear/nearest resampling onto a reference grid; the registration pyramid |
@@ -20,6 +21,7 @@
 pub mod bias;
 pub mod change;
 pub mod geometry;
+pub mod image;
 pub mod intensity;
 pub mod lesion;
 pub mod lesion_extent;

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::pipeline::geometry::{Geometry, Mat3, Vec3};
+use crate::pipeline::image::array_shape;
 use crate::pipeline::transform::RigidTransform;
 use crate::pipeline::volume::Volume;
 
@@ -201,8 +202,7 @@ pub fn resample(
     let standard = source.voxels().as_standard_layout();
     let values = standard.as_slice().unwrap_or(&[]);
     let source_dim = source.voxels().dim();
-    let [ni, nj, nk] = dims;
-    let mut out = Array3::<f32>::from_elem((nk, nj, ni), fill);
+    let mut out = Array3::<f32>::from_elem(array_shape(dims), fill);
     out.axis_iter_mut(Axis(0))
         .into_par_iter()
         .enumerate()

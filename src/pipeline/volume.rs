@@ -1,19 +1,10 @@
-//! A 3D scalar image in patient space: voxels plus the geometry that places them.
-//!
-//! Voxels are stored as `Array3<f32>` indexed `[slice, row, column]` (`[k, j, i]`), so a slice
-//! is contiguous in memory and index axis 0 of the [`Geometry`] is the last array axis.
+//! A 3D scalar image in patient space (an [`Image`] of `f32` intensities) and its statistics.
 
-use ndarray::Array3;
+use crate::pipeline::image::Image;
 
-use crate::error::{Error, Result};
-use crate::pipeline::geometry::Geometry;
-
-/// A validated volume: non-empty voxels with complete, sane geometry.
-#[derive(Debug, Clone)]
-pub struct Volume {
-    voxels: Array3<f32>,
-    geometry: Geometry,
-}
+/// A scalar image: intensities on a grid. Built only through [`Image::new`], which refuses
+/// empty grids and bad geometry.
+pub type Volume = Image<f32>;
 
 /// Summary statistics of a volume's values.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -23,47 +14,12 @@ pub struct ValueStats {
     pub mean: f64,
 }
 
-impl Volume {
-    /// Builds a volume, refusing empty grids and impossible geometry. `subject` names what the
-    /// volume came from, for the error message.
-    pub fn new(voxels: Array3<f32>, geometry: Geometry, subject: &str) -> Result<Self> {
-        if voxels.is_empty() {
-            return Err(Error::Geometry {
-                subject: subject.to_owned(),
-                problem: "the volume has no voxels".into(),
-            });
-        }
-        geometry.validate().map_err(|problem| Error::Geometry {
-            subject: subject.to_owned(),
-            problem,
-        })?;
-        Ok(Self { voxels, geometry })
-    }
-
-    pub fn voxels(&self) -> &Array3<f32> {
-        &self.voxels
-    }
-
-    pub fn geometry(&self) -> &Geometry {
-        &self.geometry
-    }
-
-    /// Grid size as `[columns, rows, slices]` (index axes 0, 1, 2).
-    pub fn dims(&self) -> [usize; 3] {
-        let (k, j, i) = self.voxels.dim();
-        [i, j, k]
-    }
-
-    /// Value at integer index `(i, j, k)`, or `None` outside the grid.
-    pub fn get(&self, i: usize, j: usize, k: usize) -> Option<f32> {
-        self.voxels.get((k, j, i)).copied()
-    }
-
+impl Image<f32> {
     /// Minimum, maximum and mean of all voxels (NaN-free by construction of the decoders).
     pub fn stats(&self) -> ValueStats {
         use rayon::prelude::*;
-        let slice = self.voxels.as_slice_memory_order();
-        let (min, max, sum) = match slice {
+        let voxels = self.voxels();
+        let (min, max, sum) = match voxels.as_slice_memory_order() {
             // Chunk sums added in chunk order: the same mean (to the last bit) on every run,
             // which registration's foreground threshold depends on.
             Some(values) => values
@@ -72,18 +28,13 @@ impl Volume {
                 .collect::<Vec<_>>()
                 .into_iter()
                 .fold((f32::INFINITY, f32::NEG_INFINITY, 0.0), merge_stats),
-            None => chunk_stats(&self.voxels.iter().copied().collect::<Vec<_>>()),
+            None => chunk_stats(&voxels.iter().copied().collect::<Vec<_>>()),
         };
         ValueStats {
             min,
             max,
-            mean: sum / self.voxels.len() as f64,
+            mean: sum / voxels.len() as f64,
         }
-    }
-
-    /// Takes the voxels out, e.g. to hand them to another owner without a copy.
-    pub fn into_parts(self) -> (Array3<f32>, Geometry) {
-        (self.voxels, self.geometry)
     }
 }
 
@@ -101,6 +52,8 @@ fn merge_stats(a: (f32, f32, f64), b: (f32, f32, f64)) -> (f32, f32, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::geometry::Geometry;
+    use ndarray::Array3;
 
     #[test]
     fn dims_and_stats() {
@@ -112,14 +65,5 @@ mod tests {
         let s = v.stats();
         assert_eq!((s.min, s.max), (0.0, 123.0));
         assert!((s.mean - 61.5).abs() < 1e-9);
-    }
-
-    #[test]
-    fn refuses_empty_and_bad_geometry() {
-        let g = Geometry::axis_aligned([0.0; 3], [1.0; 3]);
-        let err = Volume::new(Array3::zeros((0, 3, 3)), g, "series X").unwrap_err();
-        assert!(err.to_string().contains("series X"));
-        let bad = Geometry::axis_aligned([0.0; 3], [1.0, -1.0, 1.0]);
-        assert!(Volume::new(Array3::zeros((1, 1, 1)), bad, "s").is_err());
     }
 }

@@ -8,12 +8,12 @@
 //! at follow-up), the other exam's outline is drawn dashed, to show where to look.
 
 use image::{Rgb, RgbImage};
-use ndarray::Array3;
 
 use crate::compare::PairView;
 use crate::display::plane::{extract, image_size, pixel_mm, to_screen};
 use crate::display::{Greyscale, Plane, Window, plane_axes};
 use crate::marks::Label;
+use crate::pipeline::image::Image;
 use crate::reading::ReadLesion;
 
 /// Field of view of each panel, mm.
@@ -31,7 +31,7 @@ pub const OUTLINE: Rgb<u8> = Rgb([255, 60, 0]);
 /// square field of [`FIELD_MM`] around the lesion.
 pub fn key_image(
     view: &PairView,
-    labels: [&Array3<Label>; 2],
+    labels: [&Image<Label>; 2],
     windows: [Window; 2],
     lesion: &ReadLesion,
 ) -> Option<RgbImage> {
@@ -49,7 +49,7 @@ pub fn key_image(
     let (cx, cy) = to_screen(&axes, dims, centre);
     let pixel = pixel_mm(&axes, geometry);
     let at = |px: u32, py: u32| panel_voxel((cx, cy), pixel, size, px, py);
-    let slice_labels = labels.map(|l| extract(l, &axes, through));
+    let slice_labels = labels.map(|l| extract(l.voxels(), &axes, through));
     let holds = |slice: &[Label]| slice.contains(&id);
     let mut out = RgbImage::from_pixel(2 * PANEL + GAP, PANEL, Rgb([0, 0, 0]));
     let volumes = [view.baseline.voxels(), view.followup.voxels()];
@@ -135,6 +135,7 @@ mod tests {
     use crate::pipeline::lesion::Status;
     use crate::pipeline::volume::Volume;
     use crate::reading::{Decision, Source};
+    use ndarray::Array3;
 
     const N: usize = 48;
 
@@ -148,14 +149,14 @@ mod tests {
 
     /// A flat grey 48 × 48 × 5 pair on one grid.
     fn view() -> PairView {
-        let volume = || Volume::new(Array3::from_elem((5, N, N), 100.0), geometry(), "test");
+        let volume = Volume::new(Array3::from_elem((5, N, N), 100.0), geometry(), "test").unwrap();
         PairView {
             kind: SequenceKind::Flair,
-            baseline: volume().unwrap(),
-            followup: volume().unwrap(),
-            z: Array3::zeros((5, N, N)),
-            followup_lesions: Array3::zeros((5, N, N)),
-            baseline_lesions: Array3::zeros((5, N, N)),
+            z: volume.filled(0.0),
+            followup_lesions: volume.filled(0),
+            baseline_lesions: volume.filled(0),
+            baseline: volume.clone(),
+            followup: volume,
             baseline_series: crate::dicom::Series {
                 id: "test".into(),
                 facts: Default::default(),
@@ -171,15 +172,20 @@ mod tests {
     }
 
     /// Label 3 on a disc of `radius` voxels around (24, 24) on slice 2.
-    fn disc(radius: f64) -> Array3<Label> {
-        Array3::from_shape_fn((5, N, N), |(k, j, i)| {
+    fn disc(radius: f64) -> Image<Label> {
+        let voxels = Array3::from_shape_fn((5, N, N), |(k, j, i)| {
             let (x, y) = (i as f64 - 24.0, j as f64 - 24.0);
             if k == 2 && x * x + y * y <= radius * radius {
                 3
             } else {
                 0
             }
-        })
+        });
+        Image::new(voxels, geometry(), "disc").unwrap()
+    }
+
+    fn no_labels() -> Image<Label> {
+        Image::new(Array3::zeros((5, N, N)), geometry(), "none").unwrap()
     }
 
     fn lesion() -> ReadLesion {
@@ -201,13 +207,13 @@ mod tests {
     }
 
     /// Per pixel of `panel`: whether it lies in `labels`' lesion, and whether on its boundary.
-    fn expected(labels: &Array3<Label>, px: u32, py: u32) -> (bool, bool) {
+    fn expected(labels: &Image<Label>, px: u32, py: u32) -> (bool, bool) {
         let inside = |x: i64, y: i64| {
             let (Ok(x), Ok(y)) = (u32::try_from(x), u32::try_from(y)) else {
                 return false;
             };
             panel_voxel((24.0, 24.0), [1.0, 1.0], [N, N], x, y)
-                .is_some_and(|(i, j)| labels[[2, j, i]] == 3)
+                .is_some_and(|(i, j)| labels.get(i, j, 2) == Some(3))
         };
         let (x, y) = (i64::from(px), i64::from(py));
         let here = inside(x, y);
@@ -254,7 +260,7 @@ mod tests {
             centroid_mm,
             ..lesion()
         };
-        let none = Array3::zeros((5, N, N));
+        let none = no_labels();
         let window = (0.0, N as f32);
         let image = key_image(&view, [&none, &none], [window; 2], &lesion).unwrap();
         // What the screen shows on that slice, pixel for pixel, in the same grey levels.
@@ -279,7 +285,7 @@ mod tests {
     #[test]
     fn a_new_lesion_is_outlined_dashed_at_baseline_where_it_appears() {
         let view = view();
-        let (none, followup) = (Array3::zeros((5, N, N)), disc(6.0));
+        let (none, followup) = (no_labels(), disc(6.0));
         let new = ReadLesion {
             status: Status::New,
             ..lesion()

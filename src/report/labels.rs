@@ -5,11 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use ndarray::{Array3, Zip};
+use ndarray::Zip;
 
 use crate::compare::{PairView, Report};
 use crate::ids::ExamId;
 use crate::marks::{Label, Marks};
+use crate::pipeline::image::Image;
 use crate::reading::{ReadLesion, Source};
 
 pub use crate::compare::primary_view;
@@ -21,7 +22,7 @@ pub fn final_labels(
     view: &PairView,
     marks: Option<&Marks>,
     exam: ExamId,
-) -> Array3<Label> {
+) -> Image<Label> {
     let counted = |id: u32| lesions.iter().any(|l| l.id == id && l.counted());
     // Algorithm map label → lesion id, for counted lesions the reader did not mark.
     let mut from_algorithm: BTreeMap<u32, Label> = BTreeMap::new();
@@ -48,17 +49,17 @@ pub fn final_labels(
     } else {
         &view.followup_lesions
     };
-    let mut out: Array3<Label> = source.mapv(|a| from_algorithm.get(&a).copied().unwrap_or(0));
+    let mut out = source.map(|a| from_algorithm.get(a).copied().unwrap_or(0));
     if let Some(marked) = marks
         .and_then(|m| m.labels(exam))
-        .filter(|m| m.dim() == out.dim())
+        .filter(|m| m.dim() == out.voxels().dim())
     {
         let keep: Vec<Label> = lesions
             .iter()
             .filter(|l| l.counted() && l.source != Source::Algorithm)
             .filter_map(|l| Label::try_from(l.id).ok())
             .collect();
-        Zip::from(&mut out).and(marked).for_each(|o, m| {
+        Zip::from(out.voxels_mut()).and(marked).for_each(|o, m| {
             if *m != 0 && keep.contains(m) {
                 *o = *m;
             }

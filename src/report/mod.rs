@@ -161,12 +161,7 @@ pub fn write_report_folder(
                 "follow-up, registered to baseline"
             };
             if let Some(labels) = finals.get(exam) {
-                nifti::write_nifti_gz(
-                    &path,
-                    labels,
-                    view.baseline.geometry(),
-                    &format!("Tandem lesions, {what}"),
-                )?;
+                nifti::write_nifti_gz(&path, labels, &format!("Tandem lesions, {what}"))?;
                 written.files.push(path);
             }
         }
@@ -218,12 +213,12 @@ fn write_seg(
     reading: &Reading,
     file: &ReportFile,
     view: &PairView,
-    followup: &ndarray::Array3<u16>,
+    followup: &crate::pipeline::image::Image<u16>,
 ) -> Result<PathBuf> {
     use crate::dicom::export::seg::{SegOptions, SegmentKind, SegmentSpec, write_segmentation};
     use crate::marks::LesionKind;
     let mut present = std::collections::BTreeSet::new();
-    for v in followup {
+    for v in followup.voxels() {
         if *v != 0 {
             present.insert(*v);
         }
@@ -270,7 +265,13 @@ fn write_seg(
         creator: (!reading.reader.is_empty()).then(|| reading.reader.clone()),
         timestamp: format!("{}{}", now.dicom_date(), now.dicom_time()),
     };
-    write_segmentation(path, followup, &view.baseline_series, &segments, &options)?;
+    write_segmentation(
+        path,
+        followup.voxels(),
+        &view.baseline_series,
+        &segments,
+        &options,
+    )?;
     Ok(path.to_path_buf())
 }
 

@@ -12,6 +12,7 @@ use nifti::{DataElement, Endianness, InMemNiftiVolume, NiftiError, NiftiHeader, 
 
 use crate::error::{Error, Result};
 use crate::pipeline::geometry::Geometry;
+use crate::pipeline::image::Image;
 
 const HEADER: usize = 348;
 /// Header plus the four-byte "no extension" flag.
@@ -105,15 +106,11 @@ fn quaternion_bcd(r: &[[f64; 3]; 3]) -> [f64; 3] {
     if a < 0.0 { [-b, -c, -d] } else { [b, c, d] }
 }
 
-/// Writes `labels` (`[k, j, i]`) on `geometry` as a gzipped NIfTI-1 file (unsigned 16-bit),
-/// atomically.
-pub fn write_nifti_gz(
-    path: &Path,
-    labels: &Array3<u16>,
-    geometry: &Geometry,
-    description: &str,
-) -> Result<()> {
-    let (nk, nj, ni) = labels.dim();
+/// Writes `labels` on their grid as a gzipped NIfTI-1 file (unsigned 16-bit), atomically.
+pub fn write_nifti_gz(path: &Path, labels: &Image<u16>, description: &str) -> Result<()> {
+    let geometry = labels.geometry();
+    let [ni, nj, nk] = labels.dims();
+    let labels = labels.voxels();
     // The writer goes by the name (it gzips a `.nii.gz`) and would wrap a dimension past
     // NIfTI-1's signed 16 bits without a word.
     let problem = if !path.to_string_lossy().ends_with(".nii.gz") {
@@ -319,11 +316,17 @@ fn grid(h: &NiftiHeader) -> std::result::Result<Geometry, String> {
 mod tests {
     use super::*;
 
+    /// `write_nifti_gz` of `labels` on `geometry`.
+    fn write(path: &Path, labels: &Array3<u16>, geometry: &Geometry, text: &str) -> Result<()> {
+        let image = Image::new(labels.clone(), *geometry, "test").unwrap();
+        write_nifti_gz(path, &image, text)
+    }
+
     /// The bytes `write_nifti_gz` puts in a file, gunzipped.
     fn nifti_bytes(labels: &Array3<u16>, geometry: &Geometry, description: &str) -> Vec<u8> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.nii.gz");
-        write_nifti_gz(&path, labels, geometry, description).unwrap();
+        write(&path, labels, geometry, description).unwrap();
         let mut bytes = Vec::new();
         flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
             .read_to_end(&mut bytes)
@@ -379,7 +382,7 @@ mod tests {
         labels[(1, 2, 0)] = 2;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.nii.gz");
-        write_nifti_gz(&path, &labels, &geometry, "t").unwrap();
+        write(&path, &labels, &geometry, "t").unwrap();
         let read = read_nifti(&path).unwrap();
         assert_eq!(read.labels, labels.mapv(u32::from));
         for n in 0..3 {
@@ -489,10 +492,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let geometry = Geometry::axis_aligned([0.0; 3], [1.0; 3]);
         let small = Array3::<u16>::zeros((2, 2, 2));
-        let error = write_nifti_gz(&dir.path().join("x.nii"), &small, &geometry, "");
+        let error = write(&dir.path().join("x.nii"), &small, &geometry, "");
         assert!(error.unwrap_err().to_string().contains(".nii.gz"));
         let long = Array3::<u16>::zeros((1, 1, 40_000));
-        let error = write_nifti_gz(&dir.path().join("x.nii.gz"), &long, &geometry, "");
+        let error = write(&dir.path().join("x.nii.gz"), &long, &geometry, "");
         assert!(error.unwrap_err().to_string().contains("40000"));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }

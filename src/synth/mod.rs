@@ -481,10 +481,10 @@ fn write_case(
     });
     let reference = dir.join("reference");
     std::fs::create_dir_all(&reference).map_err(|e| Error::io(&reference, e))?;
+    let labels = crate::pipeline::image::Image::new(labels, series.geometry, "the reference")?;
     crate::report::nifti::write_nifti_gz(
         &reference.join("lesions-followup.nii.gz"),
         &labels,
-        &series.geometry,
         "Tandem sample case reference: new and enlarging lesions at follow-up",
     )?;
     let files = [false, true].map(|followup| {

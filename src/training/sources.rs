@@ -11,6 +11,7 @@ use ndarray::Array3;
 use crate::error::{Error, Result};
 use crate::marks::LesionKind;
 use crate::pipeline::geometry::Geometry;
+use crate::pipeline::image::{Image, array_shape, grid_dims};
 use crate::pipeline::lesion::Status;
 use crate::reading::{ReadLesion, marked_centroids, read_lesions};
 use crate::report::ReportFile;
@@ -29,8 +30,7 @@ pub struct LesionMask {
 impl LesionMask {
     /// `[i, j, k]`.
     pub fn dims(&self) -> [usize; 3] {
-        let (k, j, i) = self.mask.dim();
-        [i, j, k]
+        grid_dims(self.mask.dim())
     }
 
     /// The mask on another grid (nearest neighbour in patient mm); itself when the grid is
@@ -40,7 +40,7 @@ impl LesionMask {
             return self.mask.clone();
         }
         let own = self.dims();
-        Array3::from_shape_fn((dims[2], dims[1], dims[0]), |(k, j, i)| {
+        Array3::from_shape_fn(array_shape(dims), |(k, j, i)| {
             let mm = geometry.index_to_mm([i as f64, j as f64, k as f64]);
             let at = self.geometry.mm_to_index(mm).map(f64::round);
             at.iter().zip(own).all(|(v, d)| *v >= 0.0 && *v < d as f64)
@@ -119,18 +119,18 @@ pub fn read_lesion_mask(path: &Path, grid: Option<(&Geometry, [usize; 3])>) -> R
     }
     let session = Session::load(path)?;
     let scored = session_lesions(&session, path)?;
+    let (labels, geometry) = scored.labels.into_parts();
     Ok(LesionMask {
-        mask: scored.labels.mapv(|l| l != 0),
-        geometry: scored.geometry,
+        mask: labels.mapv(|l| l != 0),
+        geometry,
         kind: "session",
     })
 }
 
 /// A session's scored lesions on its grid, and the reading they come from.
 pub struct SessionLesions {
-    /// One label per scored lesion, 0 elsewhere.
-    pub labels: Array3<u16>,
-    pub geometry: Geometry,
+    /// One label per scored lesion, 0 elsewhere, on the comparison grid.
+    pub labels: Image<u16>,
     /// Every lesion as the session's reading stands.
     pub lesions: Vec<ReadLesion>,
 }
@@ -164,8 +164,11 @@ pub fn session_lesions(session: &Session, path: &Path) -> Result<SessionLesions>
             .labels(crate::ids::ExamId::FOLLOWUP)
             .ok_or_else(|| bad("the session's marks have no follow-up exam"))?;
         return Ok(SessionLesions {
-            labels: followup.mapv(|l| if keep(l) { l } else { 0 }),
-            geometry: *marks.geometry(),
+            labels: Image::new(
+                followup.mapv(|l| if keep(l) { l } else { 0 }),
+                *marks.geometry(),
+                "the session's marks",
+            )?,
             lesions,
         });
     }
@@ -198,8 +201,7 @@ pub fn session_lesions(session: &Session, path: &Path) -> Result<SessionLesions>
         crate::ids::ExamId::FOLLOWUP,
     );
     Ok(SessionLesions {
-        labels: labels.mapv(|l| if keep(l) { l } else { 0 }),
-        geometry: *view.baseline.geometry(),
+        labels: labels.map(|l| if keep(*l) { *l } else { 0 }),
         lesions,
     })
 }

@@ -103,7 +103,6 @@ pub fn teach_pack(
         crate::report::nifti::write_nifti_gz(
             &reference.join("lesions-followup.nii.gz"),
             &scored.labels,
-            &scored.geometry,
             "Tandem teaching case reference: new and enlarging lesions at follow-up",
         )?;
         let case = CaseFile {

@@ -6,7 +6,6 @@
 use std::hash::{Hash, Hasher};
 
 use egui::{Color32, ColorImage, PointerButton, Ui};
-use ndarray::Array3;
 use tandem::compare::PairView;
 use tandem::ids::ExamId;
 use tandem::pipeline::lesion::Status;
@@ -287,10 +286,10 @@ fn one_view(
             ),
             _ => {
                 let grey = extract(under.voxels(), &axes, through);
-                let z = overlay.then(|| extract(&view.z, &axes, through));
+                let z = overlay.then(|| extract(view.z.voxels(), &axes, through));
                 let mut image = compose(size, &grey, z.as_deref(), window, review.viewport.opacity);
                 if overlay {
-                    let labels = extract(&view.followup_lesions, &axes, through);
+                    let labels = extract(view.followup_lesions.voxels(), &axes, through);
                     outline(&mut image, &labels, |label| lesion_colour(review, label));
                 }
                 if marks_shown && let Some(marks) = review.reading.marks.labels(exam) {
@@ -298,7 +297,7 @@ fn one_view(
                 }
                 if exam == ExamId::FOLLOWUP
                     && let Some(reference) = &review.reference
-                    && reference.dim() == view.followup_lesions.dim()
+                    && reference.dim() == view.followup_lesions.voxels().dim()
                 {
                     let wide: Vec<u32> = extract(reference, &axes, through)
                         .iter()
@@ -520,7 +519,7 @@ fn status_line(ui: &mut Ui, review: &Review, view: &PairView) {
     let mm = view.baseline.geometry().index_to_mm([x, y, k]);
     let (i, j, k) = (x.round() as usize, y.round() as usize, k.round() as usize);
     let value = |v: Option<f32>| v.map_or("—".to_owned(), |v| format!("{v:.0}"));
-    let z = value_at(&view.z, i, j, k);
+    let z = view.z.get(i, j, k);
     let dims = view.baseline.dims();
     ui.add(
         egui::Label::new(format!(
@@ -541,10 +540,6 @@ fn status_line(ui: &mut Ui, review: &Review, view: &PairView) {
         ))
         .wrap(),
     );
-}
-
-fn value_at(values: &Array3<f32>, i: usize, j: usize, k: usize) -> Option<f32> {
-    values.get((k, j, i)).copied()
 }
 
 /// Colour of the reader's marks (outline) and of the active lesion (filled).
