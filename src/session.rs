@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{CompareOptions, Report};
 use crate::error::{Error, Result};
+use crate::ids::LesionId;
 use crate::marks::{ExamLabels, Label, LesionRecord, Marks, decode_labels, encode_labels};
 use crate::pipeline::geometry::Geometry;
 pub use crate::reading::ExamLocation;
@@ -121,7 +122,7 @@ pub struct Session {
     pub options: CompareOptions,
     /// The comparison as it was reviewed (registration, settings, candidates and their ids).
     pub report: Report,
-    pub decisions: BTreeMap<u32, Decision>,
+    pub decisions: BTreeMap<LesionId, Decision>,
     pub marks: Option<SavedMarks>,
 }
 

@@ -67,7 +67,9 @@ fn score_as_the_cli_does(comparison: &Comparison, reference_dir: &Path) -> Score
     let view = primary_view(&comparison.views).unwrap();
     let labels = final_labels(report, &lesions, view, None, tandem::ids::ExamId::FOLLOWUP);
     let marks = LesionMask {
-        mask: labels.voxels().mapv(|l| ids.contains(&u32::from(l))),
+        mask: labels
+            .voxels()
+            .mapv(|l| tandem::ids::LesionId::from_label(l).is_some_and(|id| ids.contains(&id))),
         geometry: *view.baseline.geometry(),
         kind: "report folder",
     };

@@ -14,6 +14,7 @@ use std::path::Path;
 
 use tandem::compare::{Comparison, compare_full};
 use tandem::counts::plural;
+use tandem::ids::LesionId;
 use tandem::marks::tools::{BrushShape, brush};
 use tandem::marks::{LesionKind, Marks};
 use tandem::pipeline::lesion::Status;
@@ -28,7 +29,7 @@ fn sample_comparison() -> Comparison {
 
 /// Marks for the sample: lesion `accepted` accepted from the comparison, one lesion (id 50)
 /// drawn by the reader at follow-up only.
-fn reader_marks(comparison: &Comparison, accepted: u32) -> (Marks, usize) {
+fn reader_marks(comparison: &Comparison, accepted: LesionId) -> (Marks, usize) {
     let view = primary_view(&comparison.views).unwrap();
     let report = &comparison.report;
     let mut marks = Marks::new(
@@ -41,7 +42,7 @@ fn reader_marks(comparison: &Comparison, accepted: u32) -> (Marks, usize) {
     );
     let lesion = report.lesions.iter().find(|l| l.id == accepted).unwrap();
     marks.accept_candidate(
-        u16::try_from(accepted).unwrap(),
+        accepted.label(),
         LesionKind::T2Flair,
         &[
             Some((&view.baseline_lesions, &lesion.baseline_labels)),
@@ -79,7 +80,7 @@ fn the_report_folder_follows_the_reader() {
     let report = &comparison.report;
     // The sample's truth: two new lesions, both enhancing, and one enlarging. The reader
     // accepts the first new one, rejects the other, confirms the enlarging one and draws one.
-    let with = |status: Status| -> Vec<u32> {
+    let with = |status: Status| -> Vec<LesionId> {
         let of = report.lesions.iter().filter(|l| l.status == status);
         of.map(|l| l.id).collect()
     };
@@ -130,7 +131,12 @@ fn the_report_folder_follows_the_reader() {
         "the algorithm's own counts are kept"
     );
     assert_eq!(file.reading.reader, "Dr Test Reader");
-    let drawn = file.reading.lesions.iter().find(|l| l.id == 50).unwrap();
+    let drawn = file
+        .reading
+        .lesions
+        .iter()
+        .find(|l| l.id.label() == 50)
+        .unwrap();
     let voxel = view_voxel_mm3(&comparison);
     assert!((drawn.volume_mm3.followup - ball as f64 * voxel).abs() < 1e-6);
     assert_eq!(drawn.status, Status::New);
@@ -154,20 +160,21 @@ fn the_report_folder_follows_the_reader() {
     ] {
         assert!(html.contains(needle), "report.html lacks {needle}");
     }
-    let shown: Vec<u32> = file
+    let shown: Vec<LesionId> = file
         .reading
         .lesions
         .iter()
         .filter(|l| l.counted() && (l.status.is_activity() || l.enhancing))
         .map(|l| l.id)
         .collect();
+    let drawn_id = LesionId::from_label(50).unwrap();
     assert!(
-        [enlarging, accepted, 50]
+        [enlarging, accepted, drawn_id]
             .iter()
             .all(|id| shown.contains(id))
     );
     assert!(!shown.contains(&rejected));
-    let key = |id: u32| out.join(format!("key-images/lesion-{id:03}.png"));
+    let key = |id: LesionId| out.join(format!("key-images/lesion-{id:03}.png"));
     assert_eq!(
         html.matches("src=\"data:image/png;base64,").count(),
         shown.len()
@@ -218,7 +225,7 @@ fn the_report_folder_follows_the_reader() {
         .map(|b| u16::from_le_bytes([b[0], b[1]]))
         .collect();
     assert_eq!(labels.iter().filter(|l| **l == 50).count(), ball);
-    let voxels_of = |id: u32| labels.iter().filter(|l| u32::from(**l) == id).count();
+    let voxels_of = |id: LesionId| labels.iter().filter(|l| **l == id.label()).count();
     assert_eq!(voxels_of(rejected), 0);
     assert!(voxels_of(accepted) > 0);
 

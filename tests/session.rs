@@ -72,7 +72,8 @@ fn sample_session() -> (Session, Marks) {
     let mut reading = Reading::new(comparison.clone(), CompareOptions::default(), &exams);
     reading.reader = "Dr Test".into();
     reading.notes = "Line one\nline two".into();
-    reading.decisions = BTreeMap::from([(3, Decision::Confirmed), (6, Decision::Rejected)]);
+    let id = |n| tandem::ids::LesionId::from_label(n).unwrap();
+    reading.decisions = BTreeMap::from([(id(3), Decision::Confirmed), (id(6), Decision::Rejected)]);
     reading.marks = marks.clone();
     let session = Session::of(&reading);
     (session, marks)
@@ -141,7 +142,8 @@ fn save_then_load_is_lossless_and_newer_or_damaged_files_are_refused() {
         restored.voxel_count(tandem::ids::ExamId::FOLLOWUP, 8),
         marks.voxel_count(tandem::ids::ExamId::FOLLOWUP, 8)
     );
-    assert_eq!(loaded.decisions.get(&6), Some(&Decision::Rejected));
+    let six = tandem::ids::LesionId::from_label(6).unwrap();
+    assert_eq!(loaded.decisions.get(&six), Some(&Decision::Rejected));
     assert_eq!(loaded.report.lesions.len(), session.report.lesions.len());
     assert_eq!(
         loaded.report.lesions[0].followup_labels, session.report.lesions[0].followup_labels,

@@ -161,7 +161,7 @@ fn a_teaching_case_is_de_identified_and_still_compares_the_same() {
     );
     for l in &report.lesions {
         marks.accept_candidate(
-            l.id as u16,
+            l.id.label(),
             LesionKind::T2Flair,
             &[
                 Some((&view.baseline_lesions, &l.baseline_labels)),
@@ -173,7 +173,8 @@ fn a_teaching_case_is_de_identified_and_still_compares_the_same() {
     let mut reading =
         tandem::reading::Reading::new(comparison.clone(), CompareOptions::default(), &exams);
     reading.reader = "Dr Expert".into();
-    reading.decisions = BTreeMap::from([(1, tandem::reading::Decision::Rejected)]);
+    let first = tandem::ids::LesionId::from_label(1).unwrap();
+    reading.decisions = BTreeMap::from([(first, tandem::reading::Decision::Rejected)]);
     reading.marks = marks.clone();
     let session = Session::of(&reading);
     let session_path = work.path().join("expert.tandem");
@@ -306,7 +307,7 @@ fn a_teaching_case_is_de_identified_and_still_compares_the_same() {
     )
     .unwrap()
     .report;
-    let statuses = |r: &tandem::compare::Report| -> Vec<(u32, Status, bool)> {
+    let statuses = |r: &tandem::compare::Report| -> Vec<(tandem::ids::LesionId, Status, bool)> {
         r.lesions
             .iter()
             .map(|l| (l.id, l.status, l.enhancing))

@@ -209,7 +209,7 @@ impl TandemApp {
     }
 
     /// Moves every view to a lesion: its slice, and the cursor on its centre.
-    fn select_lesion(&mut self, id: u32) {
+    fn select_lesion(&mut self, id: tandem::ids::LesionId) {
         let Some(review) = &mut self.review else {
             return;
         };
@@ -218,11 +218,9 @@ impl TandemApp {
             return;
         };
         review.selected = Some(id);
-        if source != tandem::reading::Source::Algorithm
-            && let Ok(label) = u16::try_from(id)
-        {
+        if source != tandem::reading::Source::Algorithm {
             // Selecting a marked lesion makes it the one the tools add to.
-            review.marking.active = Some(label);
+            review.marking.active = Some(id.label());
         }
         review.jump_to_mm(centre);
     }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::marking::Mark;
+use tandem::ids::LesionId;
 
 pub use tandem::display::Plane;
 pub use tandem::display::WindowPreset;
@@ -55,7 +56,7 @@ pub enum Command {
     /// Stop a running comparison.
     CancelComparison,
     /// Select a lesion and move every view to it.
-    SelectLesion(u32),
+    SelectLesion(LesionId),
     /// Select the next / previous flagged lesion.
     NextLesion,
     PreviousLesion,

@@ -4,7 +4,7 @@
 //! Tools act on the exam of the view they are used in: the baseline view marks the baseline,
 //! the follow-up and change views mark the follow-up (registered onto the baseline grid).
 
-use tandem::ids::ExamId;
+use tandem::ids::{ExamId, LesionId};
 use tandem::marks::tools::{BrushShape, brush, region_grow, threshold_box};
 use tandem::marks::{Label, LesionKind, LesionRecord, Origin};
 
@@ -32,7 +32,7 @@ impl Review {
         }
         let id = self.reading.marks.next_id(self.reserved_ids());
         self.marking.active = Some(id);
-        self.selected = Some(u32::from(id));
+        self.selected = LesionId::from_label(id);
         id
     }
 
@@ -69,7 +69,7 @@ impl Review {
             Mark::NewLesion => {
                 let id = self.reading.marks.next_id(self.reserved_ids());
                 self.marking.active = Some(id);
-                self.selected = Some(u32::from(id));
+                self.selected = LesionId::from_label(id);
                 if self.marking.tool == Tool::Navigate {
                     self.marking.tool = Tool::Brush;
                 }
@@ -127,32 +127,24 @@ impl Review {
             }
             Mark::Accept(id) => self.accept(id),
             Mark::Split(id) => {
-                if let Ok(id) = Label::try_from(id) {
-                    let parts = self.reading.marks.split(id, self.reserved_ids());
-                    self.marking.message = Some(format!("{} part(s)", parts.len()));
-                }
+                let parts = self.reading.marks.split(id.label(), self.reserved_ids());
+                self.marking.message = Some(format!("{} part(s)", parts.len()));
             }
             Mark::Merge { from, into } => {
-                if let (Ok(from), Ok(into)) = (Label::try_from(from), Label::try_from(into)) {
-                    self.reading.marks.merge(from, into);
-                    self.selected = Some(u32::from(into));
-                }
+                self.reading.marks.merge(from.label(), into.label());
+                self.selected = Some(into);
             }
             Mark::Relabel { from, to } => {
-                if let (Ok(from), Ok(to)) = (Label::try_from(from), Label::try_from(to)) {
-                    self.reading.marks.relabel(from, to);
-                    self.selected = Some(u32::from(to));
-                    if self.marking.active == Some(from) {
-                        self.marking.active = Some(to);
-                    }
+                self.reading.marks.relabel(from.label(), to.label());
+                self.selected = Some(to);
+                if self.marking.active == Some(from.label()) {
+                    self.marking.active = Some(to.label());
                 }
             }
             Mark::Delete(id) => {
-                if let Ok(id) = Label::try_from(id) {
-                    self.reading.marks.delete(id);
-                    if self.marking.active == Some(id) {
-                        self.marking.active = None;
-                    }
+                self.reading.marks.delete(id.label());
+                if self.marking.active == Some(id.label()) {
+                    self.marking.active = None;
                 }
             }
             Mark::SetKind(id, kind) => self.edit_record(id, |r| r.kind = kind),
@@ -172,17 +164,15 @@ impl Review {
         }
     }
 
-    fn edit_record(&mut self, id: u32, change: impl FnOnce(&mut LesionRecord)) {
-        let Ok(id) = Label::try_from(id) else {
-            return;
-        };
+    fn edit_record(&mut self, id: LesionId, change: impl FnOnce(&mut LesionRecord)) {
+        let label = id.label();
         let mut record = self
             .reading
             .marks
-            .record(id)
+            .record(label)
             .cloned()
             .unwrap_or(LesionRecord {
-                origin: if self.report().lesions.iter().any(|l| l.id == u32::from(id)) {
+                origin: if self.report().lesions.iter().any(|l| l.id == id) {
                     Origin::Candidate
                 } else {
                     Origin::Reader
@@ -190,7 +180,7 @@ impl Review {
                 ..LesionRecord::default()
             });
         change(&mut record);
-        self.reading.marks.set_record(id, Some(record));
+        self.reading.marks.set_record(label, Some(record));
     }
 
     fn grow(&mut self, exam: ExamId, seed: [usize; 3], label: Label) {
@@ -218,10 +208,8 @@ impl Review {
     }
 
     /// Takes the comparison's lesion `id` as a marked lesion.
-    fn accept(&mut self, id: u32) {
-        let Ok(label) = Label::try_from(id) else {
-            return;
-        };
+    fn accept(&mut self, id: LesionId) {
+        let label = id.label();
         let Some(lesion) = self.report().lesions.iter().find(|l| l.id == id).cloned() else {
             return;
         };

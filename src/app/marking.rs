@@ -5,7 +5,7 @@
 //! the follow-up and change views mark the follow-up (registered onto the baseline grid).
 
 use egui::{Key, KeyboardShortcut, Modifiers};
-use tandem::ids::ExamId;
+use tandem::ids::{ExamId, LesionId};
 use tandem::marks::{Label, LesionKind};
 
 /// The tool in the reader's hand.
@@ -135,19 +135,19 @@ pub enum Mark {
         through: usize,
     },
     /// Take the comparison's lesion as a marked lesion (both exams).
-    Accept(u32),
-    Split(u32),
+    Accept(LesionId),
+    Split(LesionId),
     Merge {
-        from: u32,
-        into: u32,
+        from: LesionId,
+        into: LesionId,
     },
     Relabel {
-        from: u32,
-        to: u32,
+        from: LesionId,
+        to: LesionId,
     },
-    Delete(u32),
-    SetKind(u32, LesionKind),
-    SetNote(u32, String),
+    Delete(LesionId),
+    SetKind(LesionId, LesionKind),
+    SetNote(LesionId, String),
     Undo,
     Redo,
 }

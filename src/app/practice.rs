@@ -59,7 +59,8 @@ impl TandemApp {
         let Some(followup) = marks.labels(tandem::ids::ExamId::FOLLOWUP) else {
             return;
         };
-        let trainee = followup.mapv(|l| ids.contains(&u32::from(l)));
+        let trainee = followup
+            .mapv(|l| tandem::ids::LesionId::from_label(l).is_some_and(|id| ids.contains(&id)));
         // A SEG reference has no grid of its own: it is placed on the marks' grid.
         let grid = Some((marks.geometry(), marks.dims()));
         let reference = match read_lesion_mask(&practice.case.reference(), grid) {

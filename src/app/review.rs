@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use tandem::compare::{PairView, Report};
-use tandem::ids::ExamId;
+use tandem::ids::{ExamId, LesionId};
 use tandem::marks::Label;
 use tandem::reading::{ReadLesion, ReadSummary, Reading, read_summary};
 
@@ -17,7 +17,7 @@ use super::marking::Marking;
 pub struct Review {
     pub reading: Reading,
     pub viewport: Viewport,
-    pub selected: Option<u32>,
+    pub selected: Option<LesionId>,
     /// Changes whenever the comparison does (texture cache keys).
     pub generation: u64,
     /// Histogram of the change map in the brain: (z at bin centre, voxel count).
@@ -31,7 +31,7 @@ pub struct Review {
     /// The reading as it stands (decisions and marks applied), refreshed by [`Review::sync`].
     lesions: Vec<ReadLesion>,
     /// (marks revision, decisions) the cached lesions were made from.
-    synced: Option<(u64, BTreeMap<u32, Decision>)>,
+    synced: Option<(u64, BTreeMap<LesionId, Decision>)>,
 }
 
 /// How the reader looks at a comparison: nothing here is part of the reading.
@@ -163,7 +163,7 @@ impl Review {
 
     /// Lesions the comparison flags for the reader: new, enlarging, enhancing, or changes no
     /// lesion explains.
-    pub fn flagged(&self) -> Vec<u32> {
+    pub fn flagged(&self) -> Vec<LesionId> {
         self.lesions
             .iter()
             .filter(|l| l.status.is_flagged() || l.enhancing)
@@ -172,7 +172,7 @@ impl Review {
     }
 
     /// The flagged lesion after (or before) the selected one, wrapping around.
-    pub fn step(&self, forward: bool) -> Option<u32> {
+    pub fn step(&self, forward: bool) -> Option<LesionId> {
         let flagged = self.flagged();
         let at = self
             .selected
@@ -231,7 +231,7 @@ impl Review {
         &self.lesions
     }
 
-    pub fn lesion(&self, id: u32) -> Option<&ReadLesion> {
+    pub fn lesion(&self, id: LesionId) -> Option<&ReadLesion> {
         self.lesions.iter().find(|l| l.id == id)
     }
 

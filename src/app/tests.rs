@@ -339,7 +339,7 @@ fn confirming_and_rejecting_update_the_summary() {
     );
 
     // Reject both new (enhancing) lesions with the buttons: the summary follows.
-    let new_ids: Vec<u32> = review
+    let new_ids: Vec<tandem::ids::LesionId> = review
         .report()
         .lesions
         .iter()

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use tandem::ids::ExamId;
+use tandem::ids::{ExamId, LesionId};
 use tandem::reading::{Decision, Source};
 
 use super::TandemApp;
@@ -30,6 +30,11 @@ fn app_with(setup: impl FnOnce(&mut TandemApp) + 'static) -> Harness<'static, Ta
 }
 
 /// Steps until `done` holds (or fails after a generous deadline).
+/// Lesion id `n` (1..).
+fn lesion_id(n: u16) -> LesionId {
+    LesionId::from_label(n).unwrap()
+}
+
 fn step_until(harness: &mut Harness<'_, TandemApp>, what: &str, done: impl Fn(&TandemApp) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(300);
     while !done(harness.state()) {
@@ -153,7 +158,7 @@ fn accepting_a_candidate_and_editing_its_record() {
     harness.get_by_label("Mark as lesion").click();
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
-    let lesion = review.lesion(4).unwrap();
+    let lesion = review.lesion(lesion_id(4)).unwrap();
     assert_eq!(lesion.source, Source::AlgorithmMarked);
     assert_eq!(lesion.decision, Decision::Confirmed);
     assert!(review.reading.marks.voxel_count(FOLLOWUP, 4) > 20);
@@ -190,11 +195,17 @@ fn accepting_a_candidate_and_editing_its_record() {
     harness.get_by_label("Note").type_text("ring enhancement");
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
-    assert_eq!(review.lesion(4).unwrap().note, "ring enhancement");
+    assert_eq!(
+        review.lesion(lesion_id(4)).unwrap().note,
+        "ring enhancement"
+    );
     harness.get_by_label("Delete marks").click();
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
-    assert_eq!(review.lesion(4).unwrap().source, Source::Algorithm);
+    assert_eq!(
+        review.lesion(lesion_id(4)).unwrap().source,
+        Source::Algorithm
+    );
 }
 
 /// Paints a small lesion at follow-up and (with `reject`) rejects lesion 1 (new, periventricular
@@ -216,7 +227,7 @@ fn make_some_work(harness: &mut Harness<'_, TandemApp>, reject: bool) {
             first: true,
         }),
         Command::Mark(Mark::EndStroke),
-        Command::SelectLesion(1),
+        Command::SelectLesion(lesion_id(1)),
         Command::SetReader("Dr Kittest".into()),
     ] {
         app.push_command(command);
@@ -302,7 +313,10 @@ fn a_saved_session_reopens_with_its_marks_and_decisions() {
     let state = harness.state();
     assert_eq!(marked_voxels(state, FOLLOWUP), voxels);
     let review = state.review.as_ref().unwrap();
-    assert_eq!(review.lesion(1).unwrap().decision, Decision::Rejected);
+    assert_eq!(
+        review.lesion(lesion_id(1)).unwrap().decision,
+        Decision::Rejected
+    );
     assert_eq!(state.review.as_ref().unwrap().reading.reader, "Dr Kittest");
     assert_eq!(state.session.path.as_deref(), Some(path.as_path()));
     assert!(
@@ -522,7 +536,7 @@ fn a_threshold_box_dragged_on_a_view_takes_bright_voxels_in_its_slab() {
         .reading
         .marks
         .geometry()
-        .mm_to_index(review.lesion(3).unwrap().centroid_mm);
+        .mm_to_index(review.lesion(lesion_id(3)).unwrap().centroid_mm);
     let c = centre.map(|v| v.round() as usize);
     assert_eq!(labels[(c[2], c[1], c[0])], id);
 }

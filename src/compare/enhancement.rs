@@ -3,6 +3,7 @@
 
 use crate::dicom::{Study, load_series};
 use crate::error::Result;
+use crate::ids::LesionId;
 use crate::pipeline::change::{ChangeSettings, intensity_z, keep_regions_reaching, regions};
 use crate::pipeline::geometry::{norm, sub};
 use crate::pipeline::image::Image;
@@ -158,11 +159,13 @@ pub(super) fn enhancement_as_lesions(
         .iter_mut()
         .enumerate()
         .map(|(n, e)| {
-            let id = n as u32 + 1;
+            // Focus `n`'s label on the map (`foci_labels`), and its lesion's id.
+            let focus = n as u32 + 1;
+            let id = LesionId::nth(n + 1).unwrap_or(LesionId::MAX);
             e.lesion_id = Some(id);
-            let voxels = present.contains(&id);
+            let voxels = present.contains(&focus);
             // `u32::MAX` is no focus's label: the location then rests on the centre alone.
-            let label = if voxels { id } else { u32::MAX };
+            let label = if voxels { focus } else { u32::MAX };
             TrackedLesion {
                 id,
                 status: Status::New,
@@ -171,7 +174,7 @@ pub(super) fn enhancement_as_lesions(
                 volume_baseline_mm3: 0.0,
                 volume_followup_mm3: e.volume_mm3,
                 baseline_labels: Vec::new(),
-                followup_labels: if voxels { vec![id] } else { Vec::new() },
+                followup_labels: if voxels { vec![focus] } else { Vec::new() },
                 notes: vec![
                     "new enhancement on post-contrast T1 (no T2/FLAIR series compared)".into(),
                 ],

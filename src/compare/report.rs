@@ -9,6 +9,7 @@ use crate::counts::{
     CONTRAST_NOT_ASSESSED, Counts, DiseaseActivity, EnhancingMethod, T2_NOT_ASSESSED, count_text,
 };
 use crate::dicom::{Series, Study};
+use crate::ids::LesionId;
 use crate::info::pretty_date;
 use crate::pipeline::change::{ChangeSettings, Region};
 use crate::pipeline::geometry::{Mat3, Vec3};
@@ -112,7 +113,7 @@ pub struct Volumes {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LesionReport {
-    pub id: u32,
+    pub id: LesionId,
     pub status: Status,
     pub enhancing: bool,
     /// periventricular, juxtacortical, infratentorial or deep_white_matter.
@@ -135,7 +136,7 @@ pub struct EnhancementReport {
     pub volume_mm3: f64,
     pub peak_z: f32,
     /// The FLAIR/T2 lesion it belongs to, when one is found there.
-    pub lesion_id: Option<u32>,
+    pub lesion_id: Option<LesionId>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

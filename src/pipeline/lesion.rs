@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use ndarray::Zip;
 use serde::{Deserialize, Serialize};
 
+use crate::ids::LesionId;
 use crate::pipeline::change::{ChangeSettings, Region};
 use crate::pipeline::geometry::Vec3;
 use crate::pipeline::image::Image;
@@ -63,7 +64,7 @@ impl Status {
 #[derive(Debug, Clone, Serialize)]
 pub struct TrackedLesion {
     /// Stable id within the comparison (1.., ordered by position).
-    pub id: u32,
+    pub id: LesionId,
     pub status: Status,
     /// New contrast enhancement at follow-up overlaps this lesion.
     pub enhancing: bool,
@@ -178,7 +179,7 @@ pub fn match_lesions(
         }
         used_baseline.extend(matched.iter().copied());
         lesions.push(TrackedLesion {
-            id: 0,
+            id: LesionId::MAX, // numbered by position below
             status,
             enhancing: false,
             centroid_mm: region.centroid_mm,
@@ -208,7 +209,7 @@ pub fn match_lesions(
             && let Some(region) = b_regions.get(b as usize - 1)
         {
             lesions.push(TrackedLesion {
-                id: 0,
+                id: LesionId::MAX, // numbered by position below
                 status: Status::Resolved,
                 enhancing: false,
                 centroid_mm: region.centroid_mm,
@@ -235,8 +236,9 @@ fn number_by_position(lesions: &mut [TrackedLesion]) {
             .then(ka.1.total_cmp(&kb.1))
             .then(ka.2.total_cmp(&kb.2))
     });
+    // Past the label volumes' range (65,535 lesions) the rest share the last id.
     for (n, lesion) in lesions.iter_mut().enumerate() {
-        lesion.id = n as u32 + 1;
+        lesion.id = LesionId::nth(n + 1).unwrap_or(LesionId::MAX);
     }
 }
 
@@ -294,7 +296,7 @@ pub fn add_unexplained(
             *slot = next;
         }
         lesions.push(TrackedLesion {
-            id: 0,
+            id: LesionId::MAX, // numbered by position below
             status: Status::Unexplained,
             enhancing: false,
             centroid_mm: candidate.centroid_mm,
@@ -389,7 +391,7 @@ mod tests {
         assert_eq!(status_at(50.0, 30.0), Some(Status::New));
         assert_eq!(status_at(10.0, 30.0), Some(Status::Resolved));
         assert_eq!(status_at(30.0, 30.0), Some(Status::Persistent));
-        let ids: Vec<u32> = lesions.iter().map(|l| l.id).collect();
+        let ids: Vec<u16> = lesions.iter().map(|l| l.id.label()).collect();
         assert_eq!(ids, (1..=5).collect::<Vec<_>>());
     }
 
@@ -424,7 +426,7 @@ mod tests {
         assert_eq!(fl.voxels()[[20, 20, 30]], label);
         assert!(!Status::Unexplained.is_activity() && Status::Unexplained.is_flagged());
         assert!(lesions.iter().any(|l| l.status == Status::New));
-        let mut ids: Vec<u32> = lesions.iter().map(|l| l.id).collect();
+        let mut ids: Vec<u16> = lesions.iter().map(|l| l.id.label()).collect();
         ids.sort_unstable();
         assert_eq!(ids, vec![1, 2]);
     }

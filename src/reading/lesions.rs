@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{LesionReport, Report, Volumes};
 use crate::counts::Counts;
+use crate::ids::LesionId;
 use crate::marks::{Label, LesionKind, Marks};
 use crate::pipeline::geometry::Vec3;
 use crate::pipeline::lesion::Status;
@@ -66,7 +67,7 @@ pub enum Source {
 /// One lesion as the reading stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadLesion {
-    pub id: u32,
+    pub id: LesionId,
     pub status: Status,
     pub kind: LesionKind,
     pub enhancing: bool,
@@ -147,15 +148,15 @@ pub fn marked_centroids(marks: &Marks) -> BTreeMap<Label, Vec3> {
 /// (callers cache it by the marks' revision).
 pub fn read_lesions(
     report: &Report,
-    decisions: &BTreeMap<u32, Decision>,
+    decisions: &BTreeMap<LesionId, Decision>,
     marks: Option<&Marks>,
     centroids: &BTreeMap<Label, Vec3>,
 ) -> Vec<ReadLesion> {
     let rule = &report.settings.change;
-    let decision = |id: u32| decisions.get(&id).copied().unwrap_or_default();
-    let marked = |id: u32| -> Option<(Volumes, LesionKind, String)> {
+    let decision = |id: LesionId| decisions.get(&id).copied().unwrap_or_default();
+    let marked = |id: LesionId| -> Option<(Volumes, LesionKind, String)> {
         let marks = marks?;
-        let label = Label::try_from(id).ok()?;
+        let label = id.label();
         let volumes = Volumes {
             baseline: marks.volume_mm3(crate::ids::ExamId::BASELINE, label),
             followup: marks.volume_mm3(crate::ids::ExamId::FOLLOWUP, label),
@@ -175,7 +176,7 @@ pub fn read_lesions(
         )
     };
     // Marking a lesion confirms it, unless the reader said otherwise.
-    let marked_decision = |id: u32| match decision(id) {
+    let marked_decision = |id: LesionId| match decision(id) {
         Decision::Pending => Decision::Confirmed,
         other => other,
     };
@@ -191,9 +192,9 @@ pub fn read_lesions(
                 source: Source::AlgorithmMarked,
                 decision: marked_decision(l.id),
                 location: l.location,
-                centroid_mm: Label::try_from(l.id)
-                    .ok()
-                    .and_then(|id| centroids.get(&id).copied())
+                centroid_mm: centroids
+                    .get(&l.id.label())
+                    .copied()
                     .unwrap_or(l.centroid_mm),
                 volume_mm3: volumes,
                 note: note.clone(),
@@ -216,23 +217,25 @@ pub fn read_lesions(
         })
         .collect();
     if let Some(marks) = marks {
-        for id in marks.ids() {
-            let id32 = u32::from(id);
-            if report.lesions.iter().any(|l| l.id == id32) {
+        for label in marks.ids() {
+            let Some(id) = LesionId::from_label(label) else {
+                continue;
+            };
+            if report.lesions.iter().any(|l| l.id == id) {
                 continue;
             }
-            let Some((volumes, kind, note)) = marked(id32) else {
+            let Some((volumes, kind, note)) = marked(id) else {
                 continue;
             };
             lesions.push(ReadLesion {
-                id: id32,
+                id,
                 status: marked_status(&volumes),
                 kind,
                 enhancing: kind == LesionKind::Enhancing,
                 source: Source::Reader,
-                decision: marked_decision(id32),
+                decision: marked_decision(id),
                 location: None,
-                centroid_mm: centroids.get(&id).copied().unwrap_or_default(),
+                centroid_mm: centroids.get(&label).copied().unwrap_or_default(),
                 volume_mm3: volumes,
                 note,
             });
@@ -244,7 +247,7 @@ pub fn read_lesions(
 
 /// The report's counts over `lesions` (from [`read_lesions`]).
 pub fn read_summary(report: &Report, lesions: &[ReadLesion]) -> ReadSummary {
-    let kept = |id: u32| {
+    let kept = |id: LesionId| {
         lesions
             .iter()
             .find(|l| l.id == id)
@@ -305,7 +308,7 @@ mod tests {
     fn unexplained_report() -> Report {
         Report {
             lesions: vec![LesionReport {
-                id: 1,
+                id: LesionId::nth(1).unwrap(),
                 status: Status::Unexplained,
                 enhancing: false,
                 location: None,
@@ -323,7 +326,7 @@ mod tests {
     }
 
     fn read(report: &Report, decision: Decision) -> (Vec<ReadLesion>, ReadSummary) {
-        let decisions = BTreeMap::from([(1, decision)]);
+        let decisions = BTreeMap::from([(LesionId::nth(1).unwrap(), decision)]);
         let lesions = read_lesions(report, &decisions, None, &BTreeMap::new());
         let summary = read_summary(report, &lesions);
         (lesions, summary)

@@ -24,6 +24,7 @@ pub use lesions::{
 };
 
 use crate::compare::{CompareOptions, Comparison, PairView, Report, primary_view};
+use crate::ids::LesionId;
 use crate::marks::{Label, Marks, Origin};
 use crate::pipeline::geometry::{Geometry, norm, sub};
 
@@ -46,7 +47,7 @@ pub struct Reading {
     /// What it found: the report and the images it was made from.
     pub comparison: Comparison,
     /// The reader's word on the comparison's lesions, by lesion id.
-    pub decisions: BTreeMap<u32, Decision>,
+    pub decisions: BTreeMap<LesionId, Decision>,
     /// The reader's marks, on the primary pair's reference grid, one label volume per exam.
     pub marks: Marks,
     pub reader: String,
@@ -113,14 +114,12 @@ impl Reading {
 
     /// Ids the comparison uses; reader lesions are numbered above them.
     pub fn reserved_ids(&self) -> Label {
-        let top = self
-            .report()
+        self.report()
             .lesions
             .iter()
-            .map(|l| l.id)
+            .map(|l| l.id.label())
             .max()
-            .unwrap_or(0);
-        Label::try_from(top).unwrap_or(Label::MAX)
+            .unwrap_or(0)
     }
 
     /// Takes over the reader's work from the reading this one replaces (the same exams
@@ -130,7 +129,7 @@ impl Reading {
     pub fn carry_over(&mut self, old: Reading) {
         self.reader = old.reader;
         self.notes = old.notes;
-        let same_place = |id: u32| match (
+        let same_place = |id: LesionId| match (
             old.comparison.report.lesions.iter().find(|l| l.id == id),
             self.comparison.report.lesions.iter().find(|l| l.id == id),
         ) {

@@ -44,7 +44,7 @@ pub fn key_image(
         return None;
     }
     let through = through as usize;
-    let id = Label::try_from(lesion.id).ok()?;
+    let id = lesion.id.label();
     let size = image_size(&axes, dims);
     let (cx, cy) = to_screen(&axes, dims, centre);
     let pixel = pixel_mm(&axes, geometry);
@@ -190,7 +190,7 @@ mod tests {
 
     fn lesion() -> ReadLesion {
         ReadLesion {
-            id: 3,
+            id: crate::ids::LesionId::nth(3).unwrap(),
             status: Status::Enlarging,
             kind: LesionKind::T2Flair,
             enhancing: false,

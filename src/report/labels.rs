@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use ndarray::Zip;
 
 use crate::compare::{PairView, Report};
-use crate::ids::ExamId;
+use crate::ids::{ExamId, LesionId};
 use crate::marks::{Label, Marks};
 use crate::pipeline::image::Image;
 use crate::reading::{ReadLesion, Source};
@@ -23,16 +23,14 @@ pub fn final_labels(
     marks: Option<&Marks>,
     exam: ExamId,
 ) -> Image<Label> {
-    let counted = |id: u32| lesions.iter().any(|l| l.id == id && l.counted());
+    let counted = |id: LesionId| lesions.iter().any(|l| l.id == id && l.counted());
     // Algorithm map label → lesion id, for counted lesions the reader did not mark.
     let mut from_algorithm: BTreeMap<u32, Label> = BTreeMap::new();
     for l in &report.lesions {
         let unmarked = lesions
             .iter()
             .any(|r| r.id == l.id && r.source == Source::Algorithm);
-        let Ok(id) = Label::try_from(l.id) else {
-            continue;
-        };
+        let id = l.id.label();
         if unmarked && counted(l.id) {
             let labels = if exam.is_reference() {
                 &l.baseline_labels
@@ -57,7 +55,7 @@ pub fn final_labels(
         let keep: Vec<Label> = lesions
             .iter()
             .filter(|l| l.counted() && l.source != Source::Algorithm)
-            .filter_map(|l| Label::try_from(l.id).ok())
+            .map(|l| l.id.label())
             .collect();
         Zip::from(out.voxels_mut()).and(marked).for_each(|o, m| {
             if *m != 0 && keep.contains(m) {

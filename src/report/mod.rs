@@ -135,7 +135,7 @@ pub fn write_report_folder(
             crate::fsutil::write_atomic(&path, &png)?;
             written.files.push(path);
             images.push(html::KeyImage {
-                lesion_id: lesion.id,
+                lesion_id: u32::from(lesion.id.label()),
                 caption: caption(lesion),
                 png,
             });
@@ -229,7 +229,7 @@ fn write_seg(
         .iter()
         .filter(|l| l.counted())
         .filter_map(|l| {
-            let id = u16::try_from(l.id).ok().filter(|id| present.contains(id))?;
+            let id = Some(l.id.label()).filter(|id| present.contains(id))?;
             Some(SegmentSpec {
                 number_in_labels: id,
                 label: format!("Lesion {}", l.id),

@@ -343,20 +343,20 @@ mod tests {
             ..Report::for_tests(Counts::assessed(Some((1, 0)), Some(0)))
         };
         let lesions = (1..=lesions)
-            .map(|id| ReadLesion {
-                id,
+            .map(|n| ReadLesion {
+                id: crate::ids::LesionId::nth(n as usize).unwrap(),
                 status: crate::pipeline::lesion::Status::New,
                 kind: crate::marks::LesionKind::T2Flair,
-                enhancing: id % 3 == 0,
+                enhancing: n % 3 == 0,
                 source: Source::Algorithm,
                 decision: Decision::Pending,
                 location: None,
                 centroid_mm: [0.0; 3],
                 volume_mm3: Volumes {
                     baseline: 0.0,
-                    followup: 40.0 + f64::from(id),
+                    followup: 40.0 + f64::from(n),
                 },
-                note: if id % 5 == 0 {
+                note: if n % 5 == 0 {
                     "Seen on two slices; check against the next exam. ".repeat(8)
                 } else {
                     String::new()

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::Report;
+use crate::ids::LesionId;
 use crate::reading::{Decision, ReadLesion, ReadSummary, Reading, read_summary};
 
 /// The reader's part of `report.json`.
@@ -18,7 +19,7 @@ pub struct ReadingSection {
     /// The build that wrote the report.
     pub tandem: String,
     pub notes: String,
-    pub decisions: BTreeMap<u32, Decision>,
+    pub decisions: BTreeMap<LesionId, Decision>,
     /// Every lesion with the reader's decisions and marks applied.
     pub lesions: Vec<ReadLesion>,
     /// The counts the report states.

@@ -9,6 +9,7 @@ use std::path::Path;
 use ndarray::Array3;
 
 use crate::error::{Error, Result};
+use crate::ids::LesionId;
 use crate::marks::LesionKind;
 use crate::pipeline::geometry::Geometry;
 use crate::pipeline::image::{Image, array_shape, grid_dims};
@@ -55,7 +56,7 @@ impl LesionMask {
 
 /// Lesions that make a follow-up active and that the reading counts: new or enlarging
 /// T2/FLAIR (or enhancing) lesions, not rejected.
-pub fn scored_ids(lesions: &[ReadLesion]) -> BTreeSet<u32> {
+pub fn scored_ids(lesions: &[ReadLesion]) -> BTreeSet<LesionId> {
     lesions
         .iter()
         .filter(|l| l.counted() && l.kind != LesionKind::Other)
@@ -89,7 +90,12 @@ pub fn read_lesion_mask(path: &Path, grid: Option<(&Geometry, [usize; 3])>) -> R
         let ids = scored_ids(&file.reading.lesions);
         let labels = read_nifti(&path.join("lesions-followup.nii.gz"))?;
         return Ok(LesionMask {
-            mask: labels.labels.mapv(|l| ids.contains(&l)),
+            mask: labels.labels.mapv(|l| {
+                u16::try_from(l)
+                    .ok()
+                    .and_then(LesionId::from_label)
+                    .is_some_and(|id| ids.contains(&id))
+            }),
             geometry: labels.geometry,
             kind: "report folder",
         });
@@ -155,7 +161,7 @@ pub fn session_lesions(session: &Session, path: &Path) -> Result<SessionLesions>
         &marks.as_ref().map(marked_centroids).unwrap_or_default(),
     );
     let ids = scored_ids(&lesions);
-    let keep = |l: u16| ids.contains(&u32::from(l));
+    let keep = |l: u16| LesionId::from_label(l).is_some_and(|id| ids.contains(&id));
     let needs_comparison = lesions
         .iter()
         .any(|l| ids.contains(&l.id) && l.source == crate::reading::Source::Algorithm);

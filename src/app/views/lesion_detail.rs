@@ -2,6 +2,7 @@
 //! (take the comparison's outline, split, merge, renumber, delete).
 
 use egui::Ui;
+use tandem::ids::LesionId;
 use tandem::marks::LesionKind;
 use tandem::reading::{ReadLesion, Source};
 
@@ -57,22 +58,23 @@ pub fn lesion_detail_ui(
         // Merge into / renumber to another id: the number is kept between frames in egui's
         // memory, so typing it does not touch the marks until the button is pressed.
         let target_id = ui.scope_id().with(("lesion target", id));
-        let mut target: u32 = ui.data(|d| d.get_temp(target_id)).unwrap_or(id);
+        let mut target: u16 = ui.data(|d| d.get_temp(target_id)).unwrap_or(id.label());
         ui.horizontal(|ui| {
             let label = ui.label("Other lesion");
-            ui.add(egui::DragValue::new(&mut target).range(1..=65_535))
+            ui.add(egui::DragValue::new(&mut target).range(1..=u16::MAX))
                 .labelled_by(label.id);
+            let other = LesionId::from_label(target).unwrap_or(id);
             for mark in [
                 Mark::Merge {
                     from: id,
-                    into: target,
+                    into: other,
                 },
                 Mark::Relabel {
                     from: id,
-                    to: target,
+                    to: other,
                 },
             ] {
-                mark_button(ui, mark, target != id, commands);
+                mark_button(ui, mark, other != id, commands);
             }
         });
         ui.data_mut(|d| d.insert_temp(target_id, target));
