@@ -7,6 +7,7 @@
 //! | `guard.rs` | a header walk before dicom-rs: lengths, VRs and items that would make it allocate or run past the file |
 //! | `header.rs` | one file's header → pixel layout, per-frame geometry and rescale |
 //! | `series.rs` | a study's headers → ordered, validated stacks |
+//! | `stack_problem.rs` | `StackProblem`: why a series' frames make no volume, one variant per cause |
 //! | `load.rs` | a stack → `Volume`, decoding in parallel |
 //! | `decode.rs` | one frame's pixel data → `f32` values |
 //! | `codestream.rs` | a compressed frame's own header (size, end marker) checked before a codec |
@@ -29,8 +30,10 @@ pub mod load;
 pub mod scan;
 pub mod seg_import;
 pub mod series;
+pub mod stack_problem;
 
 pub use header::{FileHeader, PixelFormat, Rescale, SeriesFacts};
 pub use load::{DecodedFile, decode_file, load_series};
 pub use scan::{FileProblem, Patient, Scan, Study, scan_paths};
 pub use series::{Series, SliceRef, Stack};
+pub use stack_problem::{FrameName, StackProblem};

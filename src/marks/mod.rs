@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::ExamId;
 use crate::pipeline::geometry::Geometry;
 
-pub use encode::{decode_labels, encode_labels};
+pub use encode::{LabelDataProblem, decode_labels, encode_labels};
 pub use label::Label;
 
 /// What kind of finding a lesion is (the types a follow-up report counts).

@@ -35,7 +35,7 @@ impl Volume {
         }
         geometry.validate().map_err(|problem| Error::Geometry {
             subject: subject.to_owned(),
-            problem,
+            problem: problem.to_string(),
         })?;
         Ok(Self { voxels, geometry })
     }
