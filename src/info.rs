@@ -205,7 +205,7 @@ fn series_info(series: &Series, load: bool) -> SeriesInfo {
     let stack = series.stack.as_ref().ok();
     let mut problems = series.warnings.clone();
     if let Err(e) = &series.stack {
-        problems.insert(0, e.clone());
+        problems.insert(0, e.to_string());
     }
     let facts = &series.facts;
     let mut info = SeriesInfo {

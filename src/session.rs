@@ -19,8 +19,10 @@ use serde::{Deserialize, Serialize};
 use crate::compare::{CompareOptions, Report};
 use crate::error::{Error, Result};
 use crate::ids::LesionId;
-use crate::marks::{ExamLabels, Label, LesionRecord, Marks, decode_labels, encode_labels};
-use crate::pipeline::geometry::Geometry;
+use crate::marks::{
+    ExamLabels, Label, LabelDataProblem, LesionRecord, Marks, decode_labels, encode_labels,
+};
+use crate::pipeline::geometry::{Geometry, GeometryProblem};
 pub use crate::reading::ExamLocation;
 use crate::reading::{Decision, Reading};
 
@@ -73,25 +75,21 @@ impl SavedMarks {
     }
 
     /// The marks back, or what is wrong with them.
-    pub fn to_marks(&self) -> std::result::Result<Marks, String> {
+    pub fn to_marks(&self) -> std::result::Result<Marks, MarksProblem> {
         let [i, j, k] = self.dims;
         let len = i
             .checked_mul(j)
             .and_then(|n| n.checked_mul(k))
             .filter(|n| *n > 0 && (*n as u64) <= crate::dicom::series::MAX_VOXELS)
-            .ok_or_else(|| format!("marks grid {i} × {j} × {k} is impossible"))?;
+            .ok_or(MarksProblem::Grid(self.dims))?;
         self.geometry.validate()?;
         let mut exams = Vec::new();
         for saved in &self.exams {
             if saved.encoding != LABEL_ENCODING {
-                return Err(format!(
-                    "marks encoded as {:?}, which this build cannot read",
-                    saved.encoding
-                ));
+                return Err(MarksProblem::Encoding(saved.encoding.clone()));
             }
             let labels = decode_labels(&saved.labels, len)?;
-            let labels = ndarray::Array3::from_shape_vec((k, j, i), labels)
-                .map_err(|e| format!("marks do not fit their grid: {e}"))?;
+            let labels = ndarray::Array3::from_shape_vec((k, j, i), labels)?;
             exams.push(ExamLabels {
                 study_uid: saved.study_uid.clone(),
                 labels,
@@ -103,6 +101,46 @@ impl SavedMarks {
             self.lesions.clone(),
         ))
     }
+}
+
+/// Why saved marks cannot be restored ([`SavedMarks::to_marks`]).
+#[derive(Debug, thiserror::Error)]
+pub enum MarksProblem {
+    /// `[i, j, k]` with no voxels, or more than a volume may hold.
+    #[error("marks grid {} × {} × {} is impossible", .0[0], .0[1], .0[2])]
+    Grid([usize; 3]),
+    #[error(transparent)]
+    Geometry(#[from] GeometryProblem),
+    /// A label encoding this build does not know.
+    #[error("marks encoded as {0:?}, which this build cannot read")]
+    Encoding(String),
+    #[error(transparent)]
+    Labels(#[from] LabelDataProblem),
+    #[error("marks do not fit their grid: {0}")]
+    Shape(#[from] ndarray::ShapeError),
+}
+
+/// Why bytes are not a session this build can use ([`Session::from_json`]).
+#[derive(Debug, thiserror::Error)]
+pub enum SessionProblem {
+    #[error("not a Tandem session (not JSON: {0})")]
+    NotJson(serde_json::Error),
+    /// JSON without `"format": "tandem-session"`.
+    #[error("not a Tandem session (no \"format\": \"tandem-session\")")]
+    NotSession,
+    /// Saved in a newer format `version`, by the build `by`.
+    #[error(
+        "saved in session format version {version} (by {by}); this build reads up to version \
+         {VERSION}: open it with a newer Tandem"
+    )]
+    Newer { version: u64, by: String },
+    #[error("the session has no valid format version")]
+    NoVersion,
+    /// The right format and version, but fields missing or of the wrong kind.
+    #[error("the session is damaged: {0}")]
+    Damaged(serde_json::Error),
+    #[error(transparent)]
+    Marks(#[from] MarksProblem),
 }
 
 /// A whole reading.
@@ -211,32 +249,30 @@ impl Session {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         Self::from_json(&bytes).map_err(|problem| Error::Format {
             path: path.to_path_buf(),
-            problem,
+            problem: problem.to_string(),
         })
     }
 
-    pub fn from_json(bytes: &[u8]) -> std::result::Result<Self, String> {
-        let value: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|e| format!("not a Tandem session (not JSON: {e})"))?;
+    /// A session from its file's bytes, or why they are not one this build can use.
+    pub fn from_json(bytes: &[u8]) -> std::result::Result<Self, SessionProblem> {
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(SessionProblem::NotJson)?;
         if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-            return Err("not a Tandem session (no \"format\": \"tandem-session\")".into());
+            return Err(SessionProblem::NotSession);
         }
         let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
         if version > u64::from(VERSION) {
             let by = value
                 .get("tandem")
                 .and_then(|t| t.as_str())
-                .unwrap_or("a newer Tandem");
-            return Err(format!(
-                "saved in session format version {version} (by {by}); this build reads up to \
-                 version {VERSION}: open it with a newer Tandem"
-            ));
+                .unwrap_or("a newer Tandem")
+                .to_owned();
+            return Err(SessionProblem::Newer { version, by });
         }
         if version == 0 {
-            return Err("the session has no valid format version".into());
+            return Err(SessionProblem::NoVersion);
         }
-        let session: Session =
-            serde_json::from_value(value).map_err(|e| format!("the session is damaged: {e}"))?;
+        let session: Session = serde_json::from_value(value).map_err(SessionProblem::Damaged)?;
         if let Some(marks) = &session.marks {
             marks.to_marks().map(drop)?;
         }
@@ -315,4 +351,72 @@ pub fn study_at(path: &Path, study_uid: &str) -> bool {
         .iter()
         .flat_map(|p| &p.studies)
         .any(|s| s.uid == study_uid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_not_a_session_says_why_by_variant() {
+        let problem = |text: &str| Session::from_json(text.as_bytes()).unwrap_err();
+        assert!(matches!(problem("{"), SessionProblem::NotJson(_)));
+        assert!(matches!(
+            problem(r#"{"format": "other"}"#),
+            SessionProblem::NotSession
+        ));
+        let newer = problem(r#"{"format": "tandem-session", "version": 9, "tandem": "T 9"}"#);
+        assert!(
+            matches!(&newer, SessionProblem::Newer { version: 9, by } if by == "T 9"),
+            "{newer}"
+        );
+        assert_eq!(
+            newer.to_string(),
+            "saved in session format version 9 (by T 9); this build reads up to version 1: \
+             open it with a newer Tandem"
+        );
+        assert!(matches!(
+            problem(r#"{"format": "tandem-session"}"#),
+            SessionProblem::NoVersion
+        ));
+        assert!(matches!(
+            problem(r#"{"format": "tandem-session", "version": 1}"#),
+            SessionProblem::Damaged(_)
+        ));
+    }
+
+    #[test]
+    fn impossible_marks_say_why_by_variant() {
+        let mut saved = SavedMarks {
+            geometry: Geometry {
+                origin: [0.0; 3],
+                spacing: [1.0; 3],
+                direction: crate::pipeline::geometry::IDENTITY,
+            },
+            dims: [0, 2, 2],
+            exams: Vec::new(),
+            lesions: BTreeMap::new(),
+        };
+        let grid = saved.to_marks().unwrap_err();
+        assert!(matches!(grid, MarksProblem::Grid([0, 2, 2])), "{grid}");
+        assert_eq!(grid.to_string(), "marks grid 0 × 2 × 2 is impossible");
+        saved.dims = [2, 2, 2];
+        saved.exams.push(SavedLabels {
+            study_uid: "1.2".into(),
+            encoding: LABEL_ENCODING.into(),
+            labels: encode_labels(&[0; 7]),
+        });
+        assert!(matches!(
+            saved.to_marks(),
+            Err(MarksProblem::Labels(LabelDataProblem::WrongCount {
+                found: 7,
+                len: 8
+            }))
+        ));
+        saved.geometry.spacing[0] = 0.0;
+        assert!(matches!(
+            saved.to_marks(),
+            Err(MarksProblem::Geometry(GeometryProblem::Spacing(_)))
+        ));
+    }
 }

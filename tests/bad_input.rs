@@ -33,6 +33,7 @@ fn stack_error(scan: &Scan) -> String {
         .stack
         .clone()
         .expect_err("series should be refused")
+        .to_string()
 }
 
 fn problem_for<'a>(scan: &'a Scan, file: &Path) -> &'a str {
@@ -231,7 +232,10 @@ fn errors_and_problems_never_carry_patient_identifiers() {
     std::fs::write(&files[0], &bytes[..bytes.len() - 10]).unwrap();
     let scan = scan(dir.path());
     let mut texts: Vec<String> = scan.problems.iter().map(|p| p.problem.clone()).collect();
-    texts.extend(scan.all_series().filter_map(|s| s.stack.clone().err()));
+    texts.extend(
+        scan.all_series()
+            .filter_map(|s| s.stack.as_ref().err().map(ToString::to_string)),
+    );
     std::fs::copy(&files[11], &files[10]).unwrap();
     common::edit(&files[10], |obj| {
         let mut p = common::get_ds(obj, tags::IMAGE_POSITION_PATIENT);

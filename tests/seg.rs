@@ -16,7 +16,7 @@ use serde_json::Value;
 use tandem::dicom::export::{
     SegOptions, SegmentAlgorithm, SegmentKind, SegmentSpec, write_segmentation,
 };
-use tandem::dicom::{Rescale, Series, Stack, scan_paths};
+use tandem::dicom::{FrameName, Rescale, Series, Stack, StackProblem, scan_paths};
 use tandem::pipeline::geometry::Geometry;
 use tandem::progress::Progress;
 use tandem::synth::writer::{Encoding, SeriesHeader, write_series};
@@ -380,7 +380,19 @@ fn bad_inputs_are_errors_that_say_what_is_wrong() {
 
     let labels = Array3::<u16>::zeros((slices, rows, columns));
     let broken = Series {
-        stack: Err("2 missing slice(s)".into()),
+        stack: Err(StackProblem::MissingSlices {
+            missing: 2,
+            gap_mm: 3.0,
+            spacing_mm: 1.0,
+            first: FrameName {
+                file: "1.dcm".into(),
+                frame: None,
+            },
+            second: FrameName {
+                file: "2.dcm".into(),
+                frame: None,
+            },
+        }),
         ..source.clone()
     };
     let err = write_segmentation(

@@ -82,7 +82,7 @@ impl TandemApp {
             tandem: tandem::build_info::describe(),
         };
         if let Some(dir) = &self.practice_dir {
-            practice.saved = Some(save_round(dir, &result).map_err(|e| e.to_string()));
+            practice.saved = Some(save_round(dir, &result));
             practice.history =
                 read_history(&history_path(dir, &result.trainee)).unwrap_or_default();
         } else {

@@ -17,7 +17,7 @@ pub struct Practice {
     /// Index of the miss the replay is at.
     pub replay: usize,
     /// Where the score report was saved, or why it was not.
-    pub saved: Option<Result<PathBuf, String>>,
+    pub saved: Option<Result<PathBuf, tandem::Error>>,
     /// Past rounds of this trainee, this one included once scored.
     pub history: Vec<HistoryEntry>,
 }

@@ -49,7 +49,7 @@ pub struct SessionState {
     /// A session waiting for the reader to say where one of its exams went.
     pub relocating: Option<(Session, Side)>,
     /// The interrupted reading found at start (or why it cannot be read).
-    pub recovery: Option<Result<Session, String>>,
+    pub recovery: Option<Result<Session, tandem::Error>>,
     /// A report folder that already holds a report: replace it?
     pub confirm_replace: Option<PathBuf>,
     pub report_job: Activity<Written>,

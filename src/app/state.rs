@@ -75,7 +75,7 @@ impl TandemApp {
     /// reading found there is offered to the reader.
     pub fn enable_recovery(&mut self, dir: PathBuf) {
         if let Some((_, found)) = tandem::session::pending_recovery(&dir) {
-            self.session.recovery = Some(found.map_err(|e| e.to_string()));
+            self.session.recovery = Some(found);
         }
         self.practice_dir = Some(dir.join("practice"));
         self.session.data_dir = Some(dir);

@@ -650,7 +650,7 @@ fn a_practice_round_on_the_sample_case() {
     harness.get_by_label_contains("Enlarging: you 0, expert 1 (wrong)");
     // The score report and the history were saved.
     let practice = harness.state().practice.as_ref().unwrap();
-    let report = practice.saved.clone().unwrap().unwrap();
+    let report = practice.saved.as_ref().unwrap().as_ref().unwrap();
     assert!(std::fs::read_to_string(report).unwrap().contains("missed"));
     assert_eq!(practice.history.len(), 1);
 }

@@ -6,10 +6,45 @@
 //! A frame whose header disagrees with the DICOM Rows and Columns is refused here, as is one
 //! cut short (no end marker).
 
+/// What is wrong with a compressed frame's own header, or its end.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CodestreamProblem {
+    /// The codestream declares `width` × `height`, the DICOM header `columns` × `rows`.
+    #[error("its codestream declares {width} × {height} pixels, the header {columns} × {rows}")]
+    Size {
+        width: u32,
+        height: u32,
+        columns: u32,
+        rows: u32,
+    },
+    /// No FF D9 at the end.
+    #[error("its codestream has no end marker (truncated)")]
+    Truncated,
+    /// No marker at this byte (counted from the SOI) of the header.
+    #[error("the JPEG codestream has no marker at byte {0} of its header")]
+    NoMarker(usize),
+    #[error("the JPEG frame header leaves its height to a DNL marker, which is not supported")]
+    HeightInDnl,
+    #[error("the JPEG frame header is cut short")]
+    FrameHeaderCut,
+    #[error("the JPEG codestream has no frame header before its scan")]
+    NoFrameHeader,
+    #[error("a JPEG marker segment is cut short")]
+    SegmentCut,
+    /// A marker segment whose length is under 2.
+    #[error("a JPEG marker segment (FF {marker:02X}) declares length {length}")]
+    SegmentLength { marker: u8, length: u32 },
+    #[error("the JPEG 2000 SIZ segment is cut short")]
+    SizCut,
+    /// The image offset (`x0`, `y0`) is past the size (`x`, `y`).
+    #[error("the JPEG 2000 SIZ segment's image offset ({x0}, {y0}) lies past its size ({x}, {y})")]
+    SizOffset { x: u32, y: u32, x0: u32, y0: u32 },
+}
+
 /// The width and height (columns, rows) a JPEG, JPEG-LS or JPEG 2000 codestream declares:
 /// the first frame header (SOF0–SOF15 or JPEG-LS's SOF55) or JPEG 2000's SIZ segment. `None`
 /// when `stream` is none of those (a JP2 file wrapper, say, which the codec reads itself).
-pub fn declared_size(stream: &[u8]) -> Result<Option<(u32, u32)>, String> {
+pub fn declared_size(stream: &[u8]) -> Result<Option<(u32, u32)>, CodestreamProblem> {
     match stream {
         [0xFF, 0xD8, rest @ ..] => jpeg_frame_size(rest).map(Some),
         [0xFF, 0x4F, 0xFF, 0x51, rest @ ..] => siz_size(rest).map(Some),
@@ -18,11 +53,16 @@ pub fn declared_size(stream: &[u8]) -> Result<Option<(u32, u32)>, String> {
 }
 
 /// Refuses a frame whose codestream declares another size than `columns` × `rows`.
-pub fn check_size(stream: &[u8], columns: u32, rows: u32) -> Result<(), String> {
+pub fn check_size(stream: &[u8], columns: u32, rows: u32) -> Result<(), CodestreamProblem> {
     match declared_size(stream)? {
-        Some((width, height)) if (width, height) != (columns, rows) => Err(format!(
-            "its codestream declares {width} × {height} pixels, the header {columns} × {rows}"
-        )),
+        Some((width, height)) if (width, height) != (columns, rows) => {
+            Err(CodestreamProblem::Size {
+                width,
+                height,
+                columns,
+                rows,
+            })
+        }
         _ => Ok(()),
     }
 }
@@ -30,7 +70,7 @@ pub fn check_size(stream: &[u8], columns: u32, rows: u32) -> Result<(), String> 
 /// Refuses a codestream that does not end with FF D9 (EOI / EOC; trailing zero padding
 /// allowed): it was cut short, and handing it to a codec gives garbage or, for CharLS, seconds
 /// of work.
-pub fn check_end(last_fragment: &[u8]) -> Result<(), String> {
+pub fn check_end(last_fragment: &[u8]) -> Result<(), CodestreamProblem> {
     let end = last_fragment.iter().rposition(|b| *b != 0).unwrap_or(0);
     let marker = end
         .checked_sub(1)
@@ -38,7 +78,7 @@ pub fn check_end(last_fragment: &[u8]) -> Result<(), String> {
     if marker == Some(&[0xFF, 0xD9][..]) {
         Ok(())
     } else {
-        Err("its codestream has no end marker (truncated)".into())
+        Err(CodestreamProblem::Truncated)
     }
 }
 
@@ -62,7 +102,7 @@ fn be32(bytes: &[u8], at: usize) -> Option<u32> {
 
 /// The (width, height) of the first frame header among the marker segments of `after_soi`
 /// (a JPEG or JPEG-LS stream after its SOI).
-fn jpeg_frame_size(after_soi: &[u8]) -> Result<(u32, u32), String> {
+fn jpeg_frame_size(after_soi: &[u8]) -> Result<(u32, u32), CodestreamProblem> {
     let mut at = 0;
     loop {
         // Fill bytes (FF) may precede a marker.
@@ -70,10 +110,7 @@ fn jpeg_frame_size(after_soi: &[u8]) -> Result<(u32, u32), String> {
             at += 1;
         }
         let (Some(0xFF), Some(&marker)) = (after_soi.get(at), after_soi.get(at + 1)) else {
-            return Err(format!(
-                "the JPEG codestream has no marker at byte {} of its header",
-                at + 2
-            ));
+            return Err(CodestreamProblem::NoMarker(at + 2));
         };
         at += 2;
         // Markers without a length: TEM and RSTn.
@@ -85,22 +122,17 @@ fn jpeg_frame_size(after_soi: &[u8]) -> Result<(u32, u32), String> {
         if is_frame {
             // Length, precision, then height and width.
             return match (be16(after_soi, at + 3), be16(after_soi, at + 5)) {
-                (Some(0), Some(_)) => Err(
-                    "the JPEG frame header leaves its height to a DNL marker, which is not supported"
-                        .into(),
-                ),
+                (Some(0), Some(_)) => Err(CodestreamProblem::HeightInDnl),
                 (Some(height), Some(width)) => Ok((width, height)),
-                _ => Err("the JPEG frame header is cut short".into()),
+                _ => Err(CodestreamProblem::FrameHeaderCut),
             };
         }
         if matches!(marker, 0xD9 | 0xDA) {
-            return Err("the JPEG codestream has no frame header before its scan".into());
+            return Err(CodestreamProblem::NoFrameHeader);
         }
-        let length = be16(after_soi, at).ok_or("a JPEG marker segment is cut short")?;
+        let length = be16(after_soi, at).ok_or(CodestreamProblem::SegmentCut)?;
         if length < 2 {
-            return Err(format!(
-                "a JPEG marker segment (FF {marker:02X}) declares length {length}"
-            ));
+            return Err(CodestreamProblem::SegmentLength { marker, length });
         }
         at += length as usize;
     }
@@ -108,15 +140,13 @@ fn jpeg_frame_size(after_soi: &[u8]) -> Result<(u32, u32), String> {
 
 /// The (width, height) of a JPEG 2000 SIZ segment (`after_siz`: from its length field on):
 /// Xsiz − XOsiz by Ysiz − YOsiz.
-fn siz_size(after_siz: &[u8]) -> Result<(u32, u32), String> {
+fn siz_size(after_siz: &[u8]) -> Result<(u32, u32), CodestreamProblem> {
     // Lsiz (2), Rsiz (2), Xsiz, Ysiz, XOsiz, YOsiz (4 each).
-    let field = |at| be32(after_siz, at).ok_or("the JPEG 2000 SIZ segment is cut short");
+    let field = |at| be32(after_siz, at).ok_or(CodestreamProblem::SizCut);
     let (x, y, x0, y0) = (field(4)?, field(8)?, field(12)?, field(16)?);
     match (x.checked_sub(x0), y.checked_sub(y0)) {
         (Some(width), Some(height)) => Ok((width, height)),
-        _ => Err(format!(
-            "the JPEG 2000 SIZ segment's image offset ({x0}, {y0}) lies past its size ({x}, {y})"
-        )),
+        _ => Err(CodestreamProblem::SizOffset { x, y, x0, y0 }),
     }
 }
 
@@ -139,7 +169,11 @@ mod tests {
         assert_eq!(declared_size(&jpeg(320, 240)), Ok(Some((320, 240))));
         assert!(check_size(&jpeg(320, 240), 320, 240).is_ok());
         let refused = check_size(&jpeg(32816, 65320), 512, 512).unwrap_err();
-        assert!(refused.contains("32816 × 65320"), "{refused}");
+        assert!(
+            matches!(refused, CodestreamProblem::Size { width: 32816, .. }),
+            "{refused}"
+        );
+        assert!(refused.to_string().contains("32816 × 65320"), "{refused}");
     }
 
     #[test]
@@ -152,7 +186,10 @@ mod tests {
     #[test]
     fn broken_jpeg_headers_are_errors() {
         let no_frame = [0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x08];
-        assert!(declared_size(&no_frame).is_err());
+        assert_eq!(
+            declared_size(&no_frame),
+            Err(CodestreamProblem::NoFrameHeader)
+        );
         let cut = &jpeg(320, 240)[..14];
         assert!(declared_size(cut).is_err());
         let zero_length = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x00];

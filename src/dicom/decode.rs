@@ -12,6 +12,7 @@ use dicom_dictionary_std::tags;
 use dicom_object::DefaultDicomObject;
 use dicom_pixeldata::PixelDecoder;
 
+use super::frame_problem::FrameProblem;
 use super::header::{NATIVE_SYNTAXES, PixelFormat, Rescale, trim_uid};
 use super::{codestream, jpeg12};
 use crate::error::{Error, Result};
@@ -88,24 +89,26 @@ pub fn decode_frame(
     if syntax.starts_with(JPEG_FAMILY) {
         // Our 12-bit decoder copes with a missing end marker (pydicom's JPGExtended.dcm has
         // none); the other codecs are not asked to.
-        check_compressed_frame(obj, pixel, frame, !own_jpeg12).map_err(|reason| Error::Decode {
-            path: path.to_owned(),
-            reason,
+        check_compressed_frame(obj, pixel, frame, !own_jpeg12).map_err(|problem| {
+            Error::Decode {
+                path: path.to_owned(),
+                reason: problem.to_string(),
+            }
         })?;
     }
     if own_jpeg12 {
         // dicom-pixeldata 0.10 cannot decode 12-bit JPEG extended: our own decoder can.
         return isolated(path, || decode_jpeg12(obj, frame, &map, out)).and_then(|r| {
-            r.map_err(|reason| Error::Decode {
+            r.map_err(|problem| Error::Decode {
                 path: path.to_owned(),
-                reason,
+                reason: problem.to_string(),
             })
         });
     }
     if syntax == RLE_LOSSLESS {
-        check_rle_header(obj, frame).map_err(|reason| Error::Decode {
+        check_rle_header(obj, frame).map_err(|problem| Error::Decode {
             path: path.to_owned(),
-            reason,
+            reason: problem.to_string(),
         })?;
     }
     let decoded = match isolated(path, || obj.decode_pixel_data_frame(frame))? {
@@ -119,9 +122,9 @@ pub fn decode_frame(
     };
     let bytes = decoded.data();
     let bits = decoded.bits_allocated();
-    fill_from_bytes(bytes, bits, &map, out).map_err(|reason| Error::Decode {
+    fill_from_bytes(bytes, bits, &map, out).map_err(|problem| Error::Decode {
         path: path.to_owned(),
-        reason: format!("frame {}: {reason}", frame + 1),
+        reason: format!("frame {}: {problem}", frame + 1),
     })
 }
 
@@ -151,7 +154,7 @@ fn check_compressed_frame(
     pixel: &PixelFormat,
     frame: u32,
     end_marker: bool,
-) -> Result<(), String> {
+) -> Result<(), FrameProblem> {
     let Some(Value::PixelSequence(seq)) = obj.get(tags::PIXEL_DATA).map(|e| e.value()) else {
         return Ok(());
     };
@@ -167,9 +170,12 @@ fn check_compressed_frame(
     } else {
         frame_codestream(obj, frame).ok()
     };
-    let what = |reason: String| format!("compressed frame {}: {reason}", frame + 1);
+    let what = |problem| FrameProblem::Codestream {
+        frame: frame + 1,
+        problem,
+    };
     match own {
-        Some(stream) if stream.is_empty() => Err(what("it holds no data".into())),
+        Some(stream) if stream.is_empty() => Err(FrameProblem::Empty(frame + 1)),
         Some(stream) => {
             if end_marker {
                 codestream::check_end(&stream).map_err(what)?;
@@ -189,42 +195,39 @@ const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 /// fragment per frame, a 64-byte header of a segment count, 1 to 15, and 15 offsets, the first
 /// 64, rising, inside the fragment). The decoder trusts that table: a huge count asked it for a
 /// 16 GiB table, which aborts the process where no panic handler can catch it.
-fn check_rle_header(obj: &DefaultDicomObject, frame: u32) -> Result<(), String> {
+fn check_rle_header(obj: &DefaultDicomObject, frame: u32) -> Result<(), FrameProblem> {
     let Some(Value::PixelSequence(seq)) = obj.get(tags::PIXEL_DATA).map(|e| e.value()) else {
         return Ok(());
     };
     let fragment = seq
         .fragments()
         .get(frame as usize)
-        .ok_or_else(|| format!("RLE frame {} has no fragment", frame + 1))?;
-    let header = fragment.get(..64).ok_or_else(|| {
-        format!(
-            "RLE frame {} is {} bytes, shorter than its 64-byte header",
-            frame + 1,
-            fragment.len()
-        )
+        .ok_or(FrameProblem::RleNoFragment(frame + 1))?;
+    let header = fragment.get(..64).ok_or(FrameProblem::RleShort {
+        frame: frame + 1,
+        bytes: fragment.len(),
     })?;
     let words: Vec<u32> = header
         .chunks_exact(4)
         .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
         .collect();
-    let (count, offsets) = words.split_first().ok_or("empty RLE header")?;
+    let (count, offsets) = words.split_first().ok_or(FrameProblem::RleEmptyHeader)?;
     let count = *count as usize;
     if !(1..=15).contains(&count) {
-        return Err(format!(
-            "RLE frame {} declares {count} segments (1 to 15 are allowed)",
-            frame + 1
-        ));
+        return Err(FrameProblem::RleSegments {
+            frame: frame + 1,
+            count,
+        });
     }
     let used = offsets.get(..count).unwrap_or_default();
     let rising = used.windows(2).all(|w| w[0] < w[1]);
     let inside = used.iter().all(|o| (*o as usize) < fragment.len());
     if used.first() != Some(&64) || !rising || !inside {
-        return Err(format!(
-            "RLE frame {} has a broken segment table (offsets {used:?} in a fragment of {} bytes)",
-            frame + 1,
-            fragment.len()
-        ));
+        return Err(FrameProblem::RleTable {
+            frame: frame + 1,
+            offsets: used.to_vec(),
+            bytes: fragment.len(),
+        });
     }
     Ok(())
 }
@@ -238,16 +241,15 @@ fn decode_jpeg12(
     frame: u32,
     map: &SampleMap,
     out: &mut [f32],
-) -> Result<(), String> {
+) -> Result<(), FrameProblem> {
     let stream = frame_codestream(obj, frame)?;
     let image = jpeg12::decode(&stream)?;
     if image.samples.len() != out.len() {
-        return Err(format!(
-            "the JPEG holds {}×{} pixels, the header declares {}",
-            image.width,
-            image.height,
-            out.len()
-        ));
+        return Err(FrameProblem::JpegSize {
+            width: image.width,
+            height: image.height,
+            declared: out.len(),
+        });
     }
     for (o, s) in out.iter_mut().zip(&image.samples) {
         *o = map.apply(u32::from(*s));
@@ -257,10 +259,10 @@ fn decode_jpeg12(
 
 /// The compressed bytes of one frame: all fragments for a single-frame object, one fragment
 /// per frame when they match one to one, else the Basic Offset Table's split.
-fn frame_codestream(obj: &DefaultDicomObject, frame: u32) -> Result<Vec<u8>, String> {
-    let element = obj.get(tags::PIXEL_DATA).ok_or("no Pixel Data element")?;
+fn frame_codestream(obj: &DefaultDicomObject, frame: u32) -> Result<Vec<u8>, FrameProblem> {
+    let element = obj.get(tags::PIXEL_DATA).ok_or(FrameProblem::NoPixelData)?;
     let Value::PixelSequence(seq) = element.value() else {
-        return Err("pixel data is not encapsulated".into());
+        return Err(FrameProblem::NotEncapsulated);
     };
     let fragments = seq.fragments();
     let frames = obj
@@ -275,14 +277,14 @@ fn frame_codestream(obj: &DefaultDicomObject, frame: u32) -> Result<Vec<u8>, Str
             .get(frame as usize)
             .cloned()
             .map(|f| f.to_vec())
-            .ok_or_else(|| format!("no fragment for frame {}", frame + 1));
+            .ok_or(FrameProblem::NoFragment(frame + 1));
     }
     // Offsets are measured from the first fragment's item tag: 8 bytes of item header each.
     let table = seq.offset_table();
     let start = table
         .get(frame as usize)
         .copied()
-        .ok_or("no Basic Offset Table entry")?;
+        .ok_or(FrameProblem::NoOffsetEntry)?;
     let end = table.get(frame as usize + 1).copied().unwrap_or(u32::MAX);
     let mut offset = 0u32;
     let mut stream = Vec::new();
@@ -295,7 +297,7 @@ fn frame_codestream(obj: &DefaultDicomObject, frame: u32) -> Result<Vec<u8>, Str
             .saturating_add(fragment.len() as u32);
     }
     if stream.is_empty() {
-        return Err(format!("no fragments for frame {}", frame + 1));
+        return Err(FrameProblem::NoFragments(frame + 1));
     }
     Ok(stream)
 }
@@ -353,10 +355,10 @@ fn decode_native(
                 .get(start..start + size)
                 .ok_or_else(|| short(bytes.len(), start + size))?;
             let bits = if bits == 1 { 1 } else { bits };
-            fill_from_bytes_at(frame_bytes, bits, frame * n, map, out).map_err(|reason| {
+            fill_from_bytes_at(frame_bytes, bits, frame * n, map, out).map_err(|problem| {
                 Error::Decode {
                     path: path.to_owned(),
-                    reason,
+                    reason: problem.to_string(),
                 }
             })?;
         }
@@ -368,10 +370,10 @@ fn decode_native(
             let frame_bytes = bytes
                 .get(start..start + size)
                 .ok_or_else(|| short(bytes.len(), start + size))?;
-            fill_from_bytes_at(frame_bytes, bits, frame * n, map, out).map_err(|reason| {
+            fill_from_bytes_at(frame_bytes, bits, frame * n, map, out).map_err(|problem| {
                 Error::Decode {
                     path: path.to_owned(),
-                    reason,
+                    reason: problem.to_string(),
                 }
             })?;
         }
@@ -412,7 +414,7 @@ pub fn fill_from_bytes(
     bits: u16,
     map: &SampleMap,
     out: &mut [f32],
-) -> Result<(), String> {
+) -> Result<(), FrameProblem> {
     fill_from_bytes_at(bytes, bits, 0, map, out)
 }
 
@@ -423,14 +425,14 @@ fn fill_from_bytes_at(
     first_pixel: usize,
     map: &SampleMap,
     out: &mut [f32],
-) -> Result<(), String> {
+) -> Result<(), FrameProblem> {
     let n = out.len();
     let need = frame_bytes(n, bits);
     if bytes.len() < need {
-        return Err(format!(
-            "decoded {} bytes, expected at least {need}",
-            bytes.len()
-        ));
+        return Err(FrameProblem::Short {
+            have: bytes.len(),
+            need,
+        });
     }
     match bits {
         1 => {
@@ -456,7 +458,7 @@ fn fill_from_bytes_at(
                 *o = map.apply(u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
             }
         }
-        other => return Err(format!("{other} bits allocated")),
+        other => return Err(FrameProblem::Bits(other)),
     }
     Ok(())
 }
@@ -503,7 +505,10 @@ mod tests {
     fn short_buffers_are_errors_not_panics() {
         let map = SampleMap::new(&format(16, false, "MONOCHROME2"), Rescale::IDENTITY);
         let mut out = [0.0f32; 4];
-        assert!(fill_from_bytes(&[1, 2, 3], 16, &map, &mut out).is_err());
+        assert_eq!(
+            fill_from_bytes(&[1, 2, 3], 16, &map, &mut out),
+            Err(FrameProblem::Short { have: 3, need: 8 })
+        );
         assert!(fill_from_bytes(&[1, 0, 2, 0, 3, 0, 4, 0], 16, &map, &mut out).is_ok());
         assert_eq!(out, [1.0, 2.0, 3.0, 4.0]);
     }

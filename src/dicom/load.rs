@@ -22,7 +22,7 @@ pub fn load_series(series: &Series, progress: &Progress) -> Result<Volume> {
         .as_ref()
         .map_err(|problem| Error::InconsistentSeries {
             series_uid: series.id.clone(),
-            problem: problem.clone(),
+            problem: problem.to_string(),
         })?;
     load_stack(&series.id, stack, progress)
 }

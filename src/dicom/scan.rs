@@ -143,7 +143,7 @@ fn collect_files(
                 Ok(referenced) => files.extend(referenced),
                 Err(problem) => problems.push(FileProblem {
                     path: path.to_owned(),
-                    problem,
+                    problem: problem.to_string(),
                 }),
             }
         } else {
@@ -182,13 +182,27 @@ fn is_dicomdir_name(path: &Path) -> bool {
         .is_some_and(|n| n.eq_ignore_ascii_case("DICOMDIR"))
 }
 
+/// Why a DICOMDIR gave no files.
+#[derive(Debug, thiserror::Error)]
+enum DicomdirProblem {
+    /// The file could not be read (or is too large).
+    #[error("not a readable DICOMDIR: {0}")]
+    Unreadable(Error),
+    /// The file is not DICOM.
+    #[error("not a readable DICOMDIR: {0}")]
+    NotDicom(dicom_object::ReadError),
+    /// A Referenced File ID that could leave the medium (empty, `..`, a separator).
+    #[error("Referenced File ID {0:?} is not a plain path")]
+    NotPlainPath(Vec<String>),
+    #[error("the DICOMDIR references no files")]
+    NoFiles,
+}
+
 /// Paths of the image files a DICOMDIR references (Referenced File ID, relative to the
 /// DICOMDIR's folder, components joined with the platform separator).
-fn dicomdir_files(path: &Path) -> Result<Vec<PathBuf>, String> {
-    let bytes = super::file_bytes::read_checked(path)
-        .map_err(|e| format!("not a readable DICOMDIR: {e}"))?;
-    let obj = super::file_bytes::parse(&bytes, false)
-        .map_err(|e| format!("not a readable DICOMDIR: {e}"))?;
+fn dicomdir_files(path: &Path) -> Result<Vec<PathBuf>, DicomdirProblem> {
+    let bytes = super::file_bytes::read_checked(path).map_err(DicomdirProblem::Unreadable)?;
+    let obj = super::file_bytes::parse(&bytes, false).map_err(DicomdirProblem::NotDicom)?;
     let root = path.parent().unwrap_or(Path::new("."));
     let mut files = Vec::new();
     for record in attrs::items(&obj, tags::DIRECTORY_RECORD_SEQUENCE) {
@@ -203,14 +217,14 @@ fn dicomdir_files(path: &Path) -> Result<Vec<PathBuf>, String> {
             let part = part.trim();
             // Refuse anything that would escape the medium.
             if part.is_empty() || part == ".." || part.contains(['/', '\\']) {
-                return Err(format!("Referenced File ID {parts:?} is not a plain path"));
+                return Err(DicomdirProblem::NotPlainPath(parts.to_vec()));
             }
             file.push(part);
         }
         files.push(file);
     }
     if files.is_empty() {
-        return Err("the DICOMDIR references no files".into());
+        return Err(DicomdirProblem::NoFiles);
     }
     Ok(files)
 }
@@ -255,5 +269,26 @@ pub fn organise(headers: Vec<FileHeader>) -> Scan {
         patients,
         problems: Vec::new(),
         files_seen: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dicomdir_that_is_not_dicom_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("DICOMDIR");
+        std::fs::write(&path, b"not a DICOMDIR").unwrap();
+        let problem = dicomdir_files(&path).unwrap_err();
+        assert!(
+            matches!(
+                problem,
+                DicomdirProblem::Unreadable(_) | DicomdirProblem::NotDicom(_)
+            ),
+            "{problem}"
+        );
+        assert!(problem.to_string().starts_with("not a readable DICOMDIR: "));
     }
 }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::header::{FileHeader, FrameHeader, PixelFormat, Rescale, SeriesFacts};
+use super::stack_problem::{FrameName, StackProblem};
 use crate::pipeline::geometry::{
     Geometry, Vec3, cross, dot, from_columns, norm, normalized, scale, sub,
 };
@@ -49,7 +50,7 @@ pub struct Series {
     pub transfer_syntaxes: Vec<String>,
     pub files: Vec<PathBuf>,
     /// The volume this series makes, or why it cannot make one.
-    pub stack: Result<Stack, String>,
+    pub stack: Result<Stack, StackProblem>,
     /// Warnings that did not stop the series (splits, odd headers).
     pub warnings: Vec<String>,
 }
@@ -116,7 +117,7 @@ fn series_of(uid: &str, files: &[FileHeader]) -> Vec<Series> {
             pixel: None,
             transfer_syntaxes: syntaxes(files.iter()),
             files: no_pixels,
-            stack: Err("no pixel data (not an image series)".into()),
+            stack: Err(StackProblem::NotImages),
             warnings: Vec::new(),
         });
         return out;
@@ -185,54 +186,47 @@ fn stack_key(header: &FileHeader, frame: &FrameHeader) -> String {
 }
 
 /// Orders frames along the slice normal and checks they form one regular grid.
-fn plan_stack(frames: &[FrameRef<'_>]) -> Result<Stack, String> {
-    let first = frames.first().ok_or("no frames")?;
-    let name = |f: &FrameRef<'_>| {
-        let file = f.header.path.display();
-        if f.header.frames.len() > 1 {
-            format!("{file} (frame {})", f.frame.frame + 1)
-        } else {
-            file.to_string()
-        }
-    };
-    let pixel = first.header.pixel.as_ref().ok_or("no pixel data")?;
+fn plan_stack(frames: &[FrameRef<'_>]) -> Result<Stack, StackProblem> {
+    let first = frames.first().ok_or(StackProblem::NoFrames)?;
+    let pixel = first
+        .header
+        .pixel
+        .as_ref()
+        .ok_or(StackProblem::NoPixelData)?;
     if pixel.samples_per_pixel != 1 {
-        return Err(format!(
-            "colour images ({} samples per pixel) are not loaded as volumes",
-            pixel.samples_per_pixel
-        ));
+        return Err(StackProblem::Colour(pixel.samples_per_pixel));
     }
     let iop = first
         .frame
         .orientation
-        .ok_or_else(|| format!("{} has no Image Orientation (Patient)", name(first)))?;
+        .ok_or_else(|| StackProblem::NoOrientation(name(first)))?;
     let (row, col) = orientation_axes(iop)?;
     let normal = cross(row, col);
     let spacing = first
         .frame
         .pixel_spacing
         .filter(|s| s.iter().all(|v| *v > 0.0))
-        .ok_or_else(|| format!("{} has no valid Pixel Spacing", name(first)))?;
+        .ok_or_else(|| StackProblem::NoPixelSpacing(name(first)))?;
 
     let mut placed = Vec::with_capacity(frames.len());
     for frame in frames {
         let position = frame
             .frame
             .position
-            .ok_or_else(|| format!("{} has no Image Position (Patient)", name(frame)))?;
+            .ok_or_else(|| StackProblem::NoPosition(name(frame)))?;
         placed.push((dot(position, normal), position, frame));
     }
     placed.sort_by(|a, b| a.0.total_cmp(&b.0));
 
-    let slice_spacing = check_spacing(&placed, normal, &name, first)?;
-    let (_, origin, _) = placed.first().ok_or("no frames")?;
+    let slice_spacing = check_spacing(&placed, normal, first)?;
+    let (_, origin, _) = placed.first().ok_or(StackProblem::NoFrames)?;
     let dims = [pixel.columns as usize, pixel.rows as usize, placed.len()];
     let voxels = dims.iter().map(|d| *d as u64).product::<u64>();
     if voxels > MAX_VOXELS {
-        return Err(format!(
-            "{} × {} × {} voxels is beyond the {MAX_VOXELS} voxel limit",
-            dims[0], dims[1], dims[2]
-        ));
+        return Err(StackProblem::TooLarge {
+            dims,
+            limit: MAX_VOXELS,
+        });
     }
     let geometry = Geometry {
         origin: *origin,
@@ -256,17 +250,25 @@ fn plan_stack(frames: &[FrameRef<'_>]) -> Result<Stack, String> {
     })
 }
 
+/// How messages name a frame: its file, and its number when the file holds several.
+fn name(f: &FrameRef<'_>) -> FrameName {
+    FrameName {
+        file: f.header.path.clone(),
+        frame: (f.header.frames.len() > 1).then_some(f.frame.frame + 1),
+    }
+}
+
 /// Row and column direction cosines, checked to be orthogonal unit vectors (after
 /// normalising the small rounding errors scanners write).
-fn orientation_axes(iop: [f64; 6]) -> Result<(Vec3, Vec3), String> {
-    let bad = || "Image Orientation (Patient) is not two orthogonal directions".to_owned();
-    let row = normalized([iop[0], iop[1], iop[2]]).ok_or_else(bad)?;
-    let col = normalized([iop[3], iop[4], iop[5]]).ok_or_else(bad)?;
+fn orientation_axes(iop: [f64; 6]) -> Result<(Vec3, Vec3), StackProblem> {
+    let bad = StackProblem::Orientation;
+    let row = normalized([iop[0], iop[1], iop[2]]).ok_or(bad.clone())?;
+    let col = normalized([iop[3], iop[4], iop[5]]).ok_or(bad.clone())?;
     if dot(row, col).abs() > 1e-3 {
-        return Err(bad());
+        return Err(bad);
     }
     // Re-orthogonalise the column so the direction matrix is orthonormal to rounding.
-    let col = normalized(sub(col, scale(row, dot(row, col)))).ok_or_else(bad)?;
+    let col = normalized(sub(col, scale(row, dot(row, col)))).ok_or(bad)?;
     Ok((row, col))
 }
 
@@ -274,9 +276,8 @@ fn orientation_axes(iop: [f64; 6]) -> Result<(Vec3, Vec3), String> {
 fn check_spacing<'a>(
     placed: &[(f64, Vec3, &'a FrameRef<'a>)],
     normal: Vec3,
-    name: &dyn Fn(&FrameRef<'_>) -> String,
     first: &FrameRef<'_>,
-) -> Result<f64, String> {
+) -> Result<f64, StackProblem> {
     let [(d0, p0, _), .., (dn, _, _)] = placed else {
         // A single slice: its thickness is the best guess of its extent.
         return Ok(first
@@ -289,14 +290,13 @@ fn check_spacing<'a>(
     let gaps: Vec<f64> = placed.windows(2).map(|w| w[1].0 - w[0].0).collect();
     for (w, gap) in placed.windows(2).zip(&gaps) {
         if *gap < 0.01 {
-            let dupes = placed.windows(2).filter(|w| w[1].0 - w[0].0 < 0.01).count();
-            return Err(format!(
-                "{dupes} duplicate slice position(s), e.g. {} and {} both at {:.2} mm along the \
-                 normal (several echoes or acquisitions in one series?)",
-                name(w[0].2),
-                name(w[1].2),
-                w[0].0
-            ));
+            let count = placed.windows(2).filter(|w| w[1].0 - w[0].0 < 0.01).count();
+            return Err(StackProblem::Duplicates {
+                count,
+                first: name(w[0].2),
+                second: name(w[1].2),
+                at_mm: w[0].0,
+            });
         }
     }
     let mean = (dn - d0) / gaps.len() as f64;
@@ -307,30 +307,34 @@ fn check_spacing<'a>(
     for (w, gap) in placed.windows(2).zip(&gaps) {
         if (gap - median).abs() > tolerance {
             let ratio = gap / median;
-            let detail = if (ratio - ratio.round()).abs() < 0.05 && ratio.round() >= 2.0 {
-                format!(
-                    "{} missing slice(s): a gap of {gap:.3} mm where the spacing is {median:.3} mm",
-                    ratio.round() as u64 - 1
-                )
-            } else {
-                format!("uneven slice spacing: {gap:.3} mm where the rest is {median:.3} mm")
-            };
-            return Err(format!(
-                "{detail}, between {} and {}",
-                name(w[0].2),
-                name(w[1].2)
-            ));
+            let (first, second) = (name(w[0].2), name(w[1].2));
+            return Err(
+                if (ratio - ratio.round()).abs() < 0.05 && ratio.round() >= 2.0 {
+                    StackProblem::MissingSlices {
+                        missing: ratio.round() as u64 - 1,
+                        gap_mm: *gap,
+                        spacing_mm: median,
+                        first,
+                        second,
+                    }
+                } else {
+                    StackProblem::Uneven {
+                        gap_mm: *gap,
+                        spacing_mm: median,
+                        first,
+                        second,
+                    }
+                },
+            );
         }
     }
     for (d, p, frame) in placed {
         let in_plane = sub(sub(*p, *p0), scale(normal, d - d0));
         if norm(in_plane) > 0.05 + 0.01 * median {
-            return Err(format!(
-                "{} is shifted {:.2} mm in-plane from the stack's axis (sheared stack or gantry \
-                 tilt)",
-                name(frame),
-                norm(in_plane)
-            ));
+            return Err(StackProblem::Sheared {
+                frame: name(frame),
+                shift_mm: norm(in_plane),
+            });
         }
     }
     Ok(mean)

@@ -34,34 +34,47 @@ pub fn encode_labels(labels: &[Label]) -> String {
     STANDARD.encode(deflated)
 }
 
+/// What is wrong with label data ([`decode_labels`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LabelDataProblem {
+    #[error("label data is not base64: {0}")]
+    NotBase64(#[from] base64::DecodeError),
+    /// The deflate stream is broken (the inflater's message).
+    #[error("label data does not inflate: {0}")]
+    NoInflate(String),
+    #[error("label data ends inside a run")]
+    CutRun,
+    /// More labels than the grid's `0` voxels.
+    #[error("label data holds more than the grid's {0} voxels")]
+    TooMany(usize),
+    #[error("label data holds {found} voxels, the grid has {len}")]
+    WrongCount { found: usize, len: usize },
+}
+
 /// Decodes [`encode_labels`]'s text into exactly `len` labels, or says what is wrong.
-pub fn decode_labels(text: &str, len: usize) -> Result<Vec<Label>, String> {
-    let deflated = STANDARD
-        .decode(text.trim())
-        .map_err(|e| format!("label data is not base64: {e}"))?;
+pub fn decode_labels(text: &str, len: usize) -> Result<Vec<Label>, LabelDataProblem> {
+    let deflated = STANDARD.decode(text.trim())?;
     let mut runs = Vec::new();
     DeflateDecoder::new(deflated.as_slice())
         .read_to_end(&mut runs)
-        .map_err(|e| format!("label data does not inflate: {e}"))?;
+        .map_err(|e| LabelDataProblem::NoInflate(e.to_string()))?;
     if runs.len() % 6 != 0 {
-        return Err("label data ends inside a run".to_owned());
+        return Err(LabelDataProblem::CutRun);
     }
     let mut labels = Vec::with_capacity(len);
     for run in runs.chunks_exact(6) {
         let value = Label::from_le_bytes([run[0], run[1]]);
         let count = u32::from_le_bytes([run[2], run[3], run[4], run[5]]) as usize;
         if labels.len() + count > len {
-            return Err(format!(
-                "label data holds more than the grid's {len} voxels"
-            ));
+            return Err(LabelDataProblem::TooMany(len));
         }
         labels.resize(labels.len() + count, value);
     }
     if labels.len() != len {
-        return Err(format!(
-            "label data holds {} voxels, the grid has {len}",
-            labels.len()
-        ));
+        return Err(LabelDataProblem::WrongCount {
+            found: labels.len(),
+            len,
+        });
     }
     Ok(labels)
 }

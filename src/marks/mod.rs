@@ -26,7 +26,7 @@ use crate::ids::ExamId;
 use crate::pipeline::geometry::Geometry;
 use crate::pipeline::image::{array_shape, grid_dims};
 
-pub use encode::{decode_labels, encode_labels};
+pub use encode::{LabelDataProblem, decode_labels, encode_labels};
 pub use label::Label;
 
 /// What kind of finding a lesion is (the types a follow-up report counts).

@@ -249,7 +249,16 @@ fn labels_encode_compactly_and_decode_exactly() {
     let text = encode_labels(&labels);
     assert!(text.len() < 20_000, "{} bytes", text.len());
     assert_eq!(decode_labels(&text, labels.len()), Ok(labels.clone()));
-    assert!(decode_labels(&text, labels.len() + 1).is_err());
-    assert!(decode_labels("not base64!", 10).is_err());
+    assert_eq!(
+        decode_labels(&text, labels.len() + 1),
+        Err(LabelDataProblem::WrongCount {
+            found: labels.len(),
+            len: labels.len() + 1
+        })
+    );
+    assert!(matches!(
+        decode_labels("not base64!", 10),
+        Err(LabelDataProblem::NotBase64(_))
+    ));
     assert!(decode_labels(&encode_labels(&[]), 0).is_ok_and(|l| l.is_empty()));
 }

@@ -61,27 +61,38 @@ impl Geometry {
     }
 
     /// Checks that spacing is positive and finite and the direction orthonormal.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), GeometryProblem> {
         if self.spacing.iter().any(|s| !s.is_finite() || *s <= 0.0) {
-            return Err(format!(
-                "voxel spacing {:?} mm is not positive",
-                self.spacing
-            ));
+            return Err(GeometryProblem::Spacing(self.spacing));
         }
         if self.origin.iter().any(|v| !v.is_finite()) {
-            return Err("origin is not finite".into());
+            return Err(GeometryProblem::Origin);
         }
         for a in 0..3 {
             for b in a..3 {
                 let dot = dot(self.axis(a), self.axis(b));
                 let want = if a == b { 1.0 } else { 0.0 };
                 if !dot.is_finite() || (dot - want).abs() > 1e-3 {
-                    return Err(format!("direction axes {a} and {b} are not orthonormal"));
+                    return Err(GeometryProblem::Axes(a, b));
                 }
             }
         }
         Ok(())
     }
+}
+
+/// Why a [`Geometry`] cannot describe a real grid ([`Geometry::validate`]).
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum GeometryProblem {
+    /// A spacing that is zero, negative or not finite.
+    #[error("voxel spacing {0:?} mm is not positive")]
+    Spacing(Vec3),
+    /// An origin that is not finite.
+    #[error("origin is not finite")]
+    Origin,
+    /// Two direction axes (indices) that are not unit length or not orthogonal.
+    #[error("direction axes {0} and {1} are not orthonormal")]
+    Axes(usize, usize),
 }
 
 /// The identity matrix.
@@ -172,9 +183,16 @@ mod tests {
         assert!(oblique().validate().is_ok());
         let mut g = oblique();
         g.spacing[2] = 0.0;
-        assert!(g.validate().unwrap_err().contains("spacing"));
+        assert_eq!(g.validate(), Err(GeometryProblem::Spacing(g.spacing)));
+        assert!(g.validate().unwrap_err().to_string().contains("spacing"));
         let mut g = oblique();
         g.direction = from_columns([1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]);
-        assert!(g.validate().unwrap_err().contains("orthonormal"));
+        assert_eq!(g.validate(), Err(GeometryProblem::Axes(0, 1)));
+        assert!(
+            g.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("orthonormal")
+        );
     }
 }

@@ -55,7 +55,7 @@ impl<T> Image<T> {
         }
         geometry.validate().map_err(|problem| Error::Geometry {
             subject: subject.to_owned(),
-            problem,
+            problem: problem.to_string(),
         })?;
         Ok(Self { voxels, geometry })
     }

@@ -163,7 +163,7 @@ mod tests {
                 pixel: None,
                 transfer_syntaxes: Vec::new(),
                 files: Vec::new(),
-                stack: Err("none".into()),
+                stack: Err(crate::dicom::StackProblem::NotImages),
                 warnings: Vec::new(),
             },
             baseline_window: None,

@@ -14,6 +14,7 @@
 //! | `pdf.rs` | report.pdf: the same sections in the same words |
 //! | `pdf_layout.rs` | text wrapping and page flow (paragraphs, tables, image rows) for the PDF |
 //! | `pdf_draw.rs` | the laid-out pages drawn with krilla |
+//! | `pdf_error.rs` | `PdfError`: why report.pdf could not be made |
 //! | `nifti.rs` | NIfTI-1 label maps, written and read (the `nifti` crate; the grid is ours) |
 //!
 //! Nothing is replaced silently: if the folder already holds a report, writing stops with
@@ -26,8 +27,11 @@ pub mod labels;
 pub mod nifti;
 pub mod pdf;
 mod pdf_draw;
+mod pdf_error;
 mod pdf_layout;
 mod report_file;
+
+pub use pdf_error::PdfError;
 
 use std::path::{Path, PathBuf};
 
@@ -191,8 +195,10 @@ pub fn write_report_folder(
     crate::fsutil::write_atomic(&path, page.as_bytes())?;
     written.files.push(path);
     let path = dir.join("report.pdf");
-    let pdf = pdf::report_pdf(&file, &patient, &images)
-        .and_then(|bytes| crate::fsutil::write_atomic(&path, &bytes).map_err(|e| e.to_string()));
+    let pdf = match pdf::report_pdf(&file, &patient, &images) {
+        Ok(bytes) => crate::fsutil::write_atomic(&path, &bytes).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
     match pdf {
         Ok(()) => written.files.push(path),
         Err(e) => {

@@ -11,7 +11,7 @@ use nifti::writer::WriterOptions;
 use nifti::{DataElement, Endianness, InMemNiftiVolume, NiftiError, NiftiHeader, NiftiType};
 
 use crate::error::{Error, Result};
-use crate::pipeline::geometry::Geometry;
+use crate::pipeline::geometry::{Geometry, GeometryProblem};
 use crate::pipeline::image::Image;
 
 const HEADER: usize = 348;
@@ -259,7 +259,7 @@ fn labels_of<T: DataElement>(
 
 /// The grid in patient LPS of a header's affine: the sform, else the qform's rotation scaled
 /// by the voxel sizes, else the voxel sizes alone.
-fn grid(h: &NiftiHeader) -> std::result::Result<Geometry, String> {
+fn grid(h: &NiftiHeader) -> std::result::Result<Geometry, GeometryProblem> {
     let pixdim = [h.pixdim[1], h.pixdim[2], h.pixdim[3]].map(|v| f64::from(v.abs()).max(1e-6));
     let affine: [[f64; 4]; 3] = if h.sform_code > 0 {
         let rows = [h.srow_x, h.srow_y, h.srow_z];

@@ -12,6 +12,7 @@ use super::html::{
     KEY_IMAGES_NOTE, KeyImage, Patient, closing_text, date, found_by, impression_detail,
     other_finding, person_name, settings_text, status_word, technique_text,
 };
+use super::pdf_error::PdfError;
 use super::pdf_layout::{Cell, Face, Flow, GREY, Span, Style, WARN, WIDTH};
 use super::report_file::ReportFile;
 use crate::counts::{CONTRAST_NOT_ASSESSED, T2_NOT_ASSESSED};
@@ -38,13 +39,15 @@ pub fn report_pdf(
     file: &ReportFile,
     patient: &Patient,
     images: &[KeyImage],
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, PdfError> {
     let face = Face::new()?;
     let pictures = images
         .iter()
         .map(|k| {
-            Image::from_png(k.png.clone().into(), true)
-                .map_err(|e| format!("key image of lesion {}: {e}", k.lesion_id))
+            Image::from_png(k.png.clone().into(), true).map_err(|reason| PdfError::KeyImage {
+                lesion_id: k.lesion_id,
+                reason,
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut flow = Flow::new(&face);

@@ -13,6 +13,7 @@ use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{GlyphId, KrillaGlyph};
 
+use super::pdf_error::PdfError;
 use super::pdf_layout::{Face, Item, PAGE_H, PAGE_W, Rgb};
 
 fn color(c: Rgb) -> rgb::Color {
@@ -41,10 +42,10 @@ pub fn render(
     pages: &[Vec<Item>],
     images: &[Image],
     metadata: Metadata,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, PdfError> {
     let mut document = Document::new();
     document.set_metadata(metadata);
-    let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or("bad page size")?;
+    let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or(PdfError::PageSize)?;
     for items in pages {
         let mut page = document.start_page_with(settings.clone());
         let mut surface = page.surface();
@@ -54,7 +55,9 @@ pub fn render(
         surface.finish();
         page.finish();
     }
-    document.finish().map_err(|e| format!("{e:?}"))
+    document
+        .finish()
+        .map_err(|e| PdfError::Document(format!("{e:?}")))
 }
 
 fn draw(surface: &mut Surface, face: &Face, images: &[Image], item: &Item) {

@@ -6,6 +6,8 @@
 //! what is measured is what is drawn.
 
 use krilla::text::Font;
+
+use super::pdf_error::PdfError;
 use skrifa::charmap::Charmap;
 use skrifa::instance::{LocationRef, Size as FontSize};
 use skrifa::metrics::GlyphMetrics;
@@ -100,9 +102,10 @@ struct Typeface {
 }
 
 impl Typeface {
-    fn new(data: &'static [u8]) -> Result<Self, String> {
-        let font_ref = FontRef::new(data).map_err(|e| format!("font: {e}"))?;
-        let font = Font::new(data.into(), 0).ok_or("font: krilla could not read it")?;
+    fn new(data: &'static [u8]) -> Result<Self, PdfError> {
+        let font_ref = FontRef::new(data).map_err(|e| PdfError::Font(e.to_string()))?;
+        let font = Font::new(data.into(), 0)
+            .ok_or_else(|| PdfError::Font("krilla could not read it".into()))?;
         Ok(Self {
             charmap: font_ref.charmap(),
             metrics: font_ref.glyph_metrics(FontSize::new(1.0), LocationRef::default()),
@@ -121,10 +124,10 @@ pub struct Face {
 }
 
 impl Face {
-    pub fn new() -> Result<Self, String> {
+    pub fn new() -> Result<Self, PdfError> {
         let ubuntu = epaint_default_fonts::UBUNTU_LIGHT;
         let ascent = FontRef::new(ubuntu)
-            .map_err(|e| format!("font: {e}"))?
+            .map_err(|e| PdfError::Font(e.to_string()))?
             .metrics(FontSize::new(1.0), LocationRef::default())
             .ascent;
         Ok(Self {

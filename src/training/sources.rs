@@ -151,7 +151,7 @@ pub fn session_lesions(session: &Session, path: &Path) -> Result<SessionLesions>
         problem: problem.to_owned(),
     };
     let marks = match &session.marks {
-        Some(saved) => Some(saved.to_marks().map_err(|e| bad(&e))?),
+        Some(saved) => Some(saved.to_marks().map_err(|e| bad(&e.to_string()))?),
         None => None,
     };
     let lesions = read_lesions(

@@ -59,7 +59,7 @@ pub fn series_list_ui(ui: &mut Ui, slot: &ExamSlot, commands: &mut Vec<Command>)
             let enabled = series.stack.is_ok();
             let response = ui.add_enabled(enabled, egui::Button::selectable(selected, text));
             let response = match &series.stack {
-                Err(problem) => response.on_disabled_hover_text(problem),
+                Err(problem) => response.on_disabled_hover_text(problem.to_string()),
                 Ok(_) => response
                     .on_hover_text(Command::ChooseSeries(slot.side, String::new()).tooltip()),
             };

@@ -1,6 +1,8 @@
 //! What the SEG writer refuses before writing anything: a source that is not a referenceable
 //! volume, labels on another grid, and strings or segments DICOM cannot hold.
 
+use std::path::Path;
+
 use ndarray::Array3;
 
 use super::segments::{SegOptions, SegmentSpec};
@@ -11,6 +13,14 @@ use crate::error::{Error, Result};
 pub(super) fn inconsistent(source: &Series, problem: impl Into<String>) -> Error {
     Error::InconsistentSeries {
         series_uid: source.id.clone(),
+        problem: problem.into(),
+    }
+}
+
+/// A refusal of what DICOM cannot hold, about `path` (the output).
+pub(super) fn limits(path: &Path, problem: impl Into<String>) -> Error {
+    Error::Limits {
+        subject: path.display().to_string(),
         problem: problem.into(),
     }
 }
@@ -46,70 +56,73 @@ pub(super) fn check_source<'a>(labels: &Array3<u16>, source: &'a Series) -> Resu
     Ok(stack)
 }
 
-/// Checks what DICOM limits in the caller's strings and segments.
+/// Checks what DICOM limits in the caller's strings and segments, for the output `path`.
 pub(super) fn check_arguments(
+    path: &Path,
     segments: &[SegmentSpec],
     options: &SegOptions,
-) -> Result<(), String> {
+) -> Result<()> {
+    let refuse = |problem: String| Err(limits(path, problem));
     if segments.is_empty() {
-        return Err("no segments to write".into());
+        return refuse("no segments to write".into());
     }
     if segments.len() > usize::from(u16::MAX) {
-        return Err(format!("{} segments (at most 65535)", segments.len()));
+        return refuse(format!("{} segments (at most 65535)", segments.len()));
     }
     let mut seen = std::collections::BTreeSet::new();
     for s in segments {
         if s.number_in_labels == 0 {
-            return Err(format!(
+            return refuse(format!(
                 "segment {:?}: label value 0 is the background",
                 s.label
             ));
         }
         if !seen.insert(s.number_in_labels) {
-            return Err(format!(
+            return refuse(format!(
                 "label value {} given to two segments",
                 s.number_in_labels
             ));
         }
-        long_string("segment label", &s.label, 64)?;
+        long_string(path, "segment label", &s.label, 64)?;
         if s.label.is_empty() {
-            return Err("a segment label is empty".into());
+            return refuse("a segment label is empty".into());
         }
         if s.description
             .as_ref()
             .is_some_and(|d| d.chars().count() > 1024)
         {
-            return Err(format!(
+            return refuse(format!(
                 "segment {:?}: description over 1024 characters",
                 s.label
             ));
         }
     }
-    long_string("series description", &options.series_description, 64)?;
+    long_string(path, "series description", &options.series_description, 64)?;
     if let Some(creator) = &options.creator {
-        long_string("creator name", creator, 64)?;
+        long_string(path, "creator name", creator, 64)?;
     }
     let label = &options.content_label;
     let allowed = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ' || c == '_';
     if label.is_empty() || label.len() > 16 || !label.chars().all(allowed) {
-        return Err(format!(
+        return refuse(format!(
             "content label {label:?} is not 1-16 upper case letters, digits, spaces or underscores"
         ));
     }
     let t = &options.timestamp;
     if t.len() != 14 || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("timestamp {t:?} is not YYYYMMDDHHMMSS"));
+        return refuse(format!("timestamp {t:?} is not YYYYMMDDHHMMSS"));
     }
     Ok(())
 }
 
 /// An LO-like value: at most `max` characters, no backslash (the value separator) or controls.
-fn long_string(what: &str, value: &str, max: usize) -> Result<(), String> {
+fn long_string(path: &Path, what: &str, value: &str, max: usize) -> Result<()> {
+    let refuse = |problem: String| Err(limits(path, problem));
     if value.chars().count() > max {
-        return Err(format!("{what} {value:?} is longer than {max} characters"));
+        return refuse(format!("{what} {value:?} is longer than {max} characters"));
     }
     if value.chars().any(|c| c == '\\' || c.is_control()) {
-        return Err(format!(
+        return refuse(format!(
             "{what} {value:?} holds a backslash or control character"
         ));
     }
@@ -143,9 +156,11 @@ mod tests {
 
     #[test]
     fn arguments_dicom_cannot_hold_are_refused_with_the_reason() {
-        assert!(check_arguments(&[spec(7, "Lesion 7")], &options()).is_ok());
+        assert!(check_arguments(Path::new("seg.dcm"), &[spec(7, "Lesion 7")], &options()).is_ok());
         let refused = |segments: &[SegmentSpec], options: &SegOptions| {
-            check_arguments(segments, options).unwrap_err()
+            let error = check_arguments(Path::new("seg.dcm"), segments, options).unwrap_err();
+            assert!(matches!(error, Error::Limits { .. }), "{error}");
+            error.to_string()
         };
         assert!(refused(&[], &options()).contains("no segments"));
         assert!(refused(&[spec(0, "x")], &options()).contains("background"));

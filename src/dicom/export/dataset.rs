@@ -2,16 +2,20 @@
 //! the source, series, equipment, image, segments, functional groups, dimensions and the
 //! references back to the source images.
 
+use std::path::Path;
+
 use dicom_core::VR;
 use dicom_dictionary_std::{tags, uids};
 use dicom_object::{DefaultDicomObject, InMemDicomObject};
 
+use super::checks::limits;
 use super::elements::{Code, Item, Put, item, name_uid};
 use super::frames::Frame;
 use super::segments::{ALGORITHM_FAMILY, ALGORITHM_NAME, CATEGORY, SegOptions, SegmentSpec};
 use super::uids::Uids;
 use crate::dicom::attrs;
 use crate::dicom::{Series, SliceRef, Stack};
+use crate::error::Result;
 use crate::pipeline::geometry::Geometry;
 
 /// Everything the data set is made from.
@@ -41,16 +45,18 @@ const SOURCE_PURPOSE: Code = Code {
 };
 
 /// Builds the whole data set; `pixels` is the packed 1-bit pixel data of `frames`.
-pub(super) fn build(c: &Context<'_>, pixels: Vec<u8>) -> Result<InMemDicomObject, String> {
+/// What DICOM cannot hold is refused as [`Error::Limits`] about `path`, the output.
+pub(super) fn build(c: &Context<'_>, pixels: Vec<u8>, path: &Path) -> Result<InMemDicomObject> {
     let [columns, rows, _] = c.stack.dims;
     let edge = |n: usize, what: &str| {
-        u16::try_from(n).map_err(|_| format!("{what} = {n} does not fit a segmentation"))
+        u16::try_from(n)
+            .map_err(|_| limits(path, format!("{what} = {n} does not fit a segmentation")))
     };
     let (rows, columns) = (edge(rows, "rows")?, edge(columns, "columns")?);
     if u32::try_from(pixels.len()).is_err() {
-        return Err(format!(
-            "{} bytes of pixel data (at most 4 GiB)",
-            pixels.len()
+        return Err(limits(
+            path,
+            format!("{} bytes of pixel data (at most 4 GiB)", pixels.len()),
         ));
     }
     let mut obj = InMemDicomObject::new_empty();

@@ -60,10 +60,7 @@ pub fn write_segmentation(
     options: &SegOptions,
 ) -> Result<()> {
     let stack = check_source(labels, source)?;
-    check_arguments(segments, options).map_err(|problem| Error::Limits {
-        subject: path.display().to_string(),
-        problem,
-    })?;
+    check_arguments(path, segments, options)?;
     let first = stack
         .slices
         .first()
@@ -89,10 +86,7 @@ pub fn write_segmentation(
         frames: &frames,
         uids: &uids,
     };
-    let obj = dataset::build(&context, pixels).map_err(|problem| Error::Limits {
-        subject: path.display().to_string(),
-        problem,
-    })?;
+    let obj = dataset::build(&context, pixels, path)?;
     let file = obj
         .with_meta(
             FileMetaTableBuilder::new()

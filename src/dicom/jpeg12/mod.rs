@@ -20,7 +20,7 @@
 /// 8- or 12-bit precision.
 ///
 /// Decoding ends with the image's scan: what follows it (EOI, padding) is not read.
-pub fn decode(data: &[u8]) -> Result<Decoded, String> {
+pub fn decode(data: &[u8]) -> Result<Decoded, Jpeg12Error> {
     if data.get(..2) != Some(&[0xFF, 0xD8][..]) {
         return Err("not a JPEG stream: it does not start with an SOI marker".into());
     }
@@ -58,7 +58,8 @@ pub fn decode(data: &[u8]) -> Result<Decoded, String> {
                     .ok_or("a scan (SOS) comes before the frame header")?;
                 let scan = Scan::parse(segment, frame, &tables)?;
                 let entropy = data.get(pos..).unwrap_or_default();
-                return decode_scan(entropy, frame, &scan, tables.restart_interval);
+                return decode_scan(entropy, frame, &scan, tables.restart_interval)
+                    .map_err(Jpeg12Error::Malformed);
             }
             // APPn, COM, DAC, DNL, DHP, EXP, JPGn and reserved markers: nothing we need.
             _ => {}
@@ -67,18 +68,18 @@ pub fn decode(data: &[u8]) -> Result<Decoded, String> {
 }
 
 /// The error for a frame type this module does not decode.
-fn unsupported_frame(marker: u8) -> String {
+fn unsupported_frame(marker: u8) -> Jpeg12Error {
     let kind = match marker {
         0xC2 => "progressive",
         0xC3 => "lossless",
         0xC5..=0xC7 => "hierarchical (differential)",
         _ => "arithmetic-coded",
     };
-    format!(
+    Jpeg12Error::Unsupported(format!(
         "{kind} JPEG (SOF{}) is not supported: only baseline and extended sequential Huffman \
          JPEG (SOF0, SOF1) are",
         marker - 0xC0
-    )
+    ))
 }
 
 /// Reads a marker at `pos`, skipping fill bytes: returns its code and the position after it.
@@ -119,11 +120,13 @@ fn read_segment(data: &[u8], pos: usize, marker: u8) -> Result<&[u8], String> {
 }
 
 mod blocks;
+mod error;
 mod huffman;
 mod segments;
 
 pub use blocks::Decoded;
 use blocks::decode_scan;
+pub use error::Jpeg12Error;
 use segments::{Frame, Scan, Tables};
 #[cfg(test)]
 mod tests;

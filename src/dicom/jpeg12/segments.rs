@@ -1,6 +1,7 @@
 //! The JPEG header segments the decoder reads: the frame (SOF), quantisation and Huffman
 //! tables (DQT, DHT), the scan header (SOS), over a bounds-checked byte reader.
 
+use super::error::Jpeg12Error;
 use super::huffman::Huffman;
 
 /// A cursor over a segment's payload.
@@ -65,24 +66,26 @@ pub(super) struct Frame {
 }
 
 impl Frame {
-    pub(super) fn parse(segment: &[u8]) -> Result<Self, String> {
+    pub(super) fn parse(segment: &[u8]) -> Result<Self, Jpeg12Error> {
         let mut b = Bytes::new(segment, "frame header (SOF)");
         let precision = b.u8()?;
         let height = usize::from(b.u16()?);
         let width = usize::from(b.u16()?);
         let components = b.u8()?;
         if precision != 8 && precision != 12 {
-            return Err(format!(
+            return Err(Jpeg12Error::Unsupported(format!(
                 "{precision}-bit samples are not supported: only 8- and 12-bit DCT JPEG is"
-            ));
+            )));
         }
         if components != 1 {
-            return Err(format!(
+            return Err(Jpeg12Error::Unsupported(format!(
                 "{components}-component JPEG is not supported: only greyscale (one component) is"
-            ));
+            )));
         }
         if height == 0 {
-            return Err("image height 0 (set later by a DNL marker) is not supported".into());
+            return Err(Jpeg12Error::Unsupported(
+                "image height 0 (set later by a DNL marker) is not supported".into(),
+            ));
         }
         if width == 0 {
             return Err("image width is 0".into());
@@ -93,10 +96,14 @@ impl Frame {
         b.finish()?;
         let (h, v) = (sampling >> 4, sampling & 0x0F);
         if !(1..=4).contains(&h) || !(1..=4).contains(&v) {
-            return Err(format!("invalid sampling factors {h}×{v}"));
+            return Err(Jpeg12Error::Malformed(format!(
+                "invalid sampling factors {h}×{v}"
+            )));
         }
         if quant_table > 3 {
-            return Err(format!("invalid quantisation table number {quant_table}"));
+            return Err(Jpeg12Error::Malformed(format!(
+                "invalid quantisation table number {quant_table}"
+            )));
         }
         Ok(Self {
             precision,
