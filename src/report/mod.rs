@@ -10,8 +10,10 @@
 //! | `report_file.rs` | `ReportFile` (report.json) and `Reading`, what a report is made from |
 //! | `labels.rs` | the final lesion label volumes (marks where marked, the comparison elsewhere) |
 //! | `key_images.rs` | side-by-side key images with outlines |
-//! | `html.rs` | report.html (and the sentences report.pdf shares) |
-//! | `pdf.rs` | report.pdf: the same sections in the same words |
+//! | `document.rs` | `Document`: the report as sections of paragraphs, lists, tables and images |
+//! | `content.rs` | what the report says: the `Document` built once from the report, all its words |
+//! | `html.rs` | report.html: the `Document` rendered as one self-contained page |
+//! | `pdf.rs` | report.pdf: the same `Document` on A4 pages |
 //! | `pdf_layout.rs` | text wrapping and page flow (paragraphs, tables, image rows) for the PDF |
 //! | `pdf_draw.rs` | the laid-out pages drawn with krilla |
 //! | `nifti.rs` | NIfTI-1 label maps, written and read (the `nifti` crate; the grid is ours) |
@@ -20,6 +22,8 @@
 //! [`Error::Exists`] unless the caller says to replace it. Every file is written atomically.
 //! The optional parts (key images, SEG, PDF) become warnings when they cannot be made.
 
+pub mod content;
+pub mod document;
 pub mod html;
 pub mod key_images;
 pub mod labels;
@@ -35,9 +39,10 @@ use crate::compare::PairView;
 use crate::display::{Window, WindowPreset, pair_windows};
 use crate::error::{Error, Result};
 use crate::ids::ExamId;
-use crate::reading::{ReadLesion, Reading, Source};
+use crate::reading::{Reading, Source};
 
-pub use html::{KeyImage, Patient, escape, impression_detail};
+pub use content::{KeyImage, Patient, impression_detail};
+pub use html::escape;
 pub use report_file::{MarksSummary, ReadingSection, ReportFile};
 
 /// What writing the folder did.
@@ -134,9 +139,9 @@ pub fn write_report_folder(
             let path = image_dir.join(format!("lesion-{:03}.png", lesion.id));
             crate::fsutil::write_atomic(&path, &png)?;
             written.files.push(path);
-            images.push(html::KeyImage {
+            images.push(KeyImage {
                 lesion_id: lesion.id,
-                caption: caption(lesion),
+                caption: content::caption(lesion),
                 png,
             });
         }
@@ -191,12 +196,13 @@ pub fn write_report_folder(
                 .unwrap_or_default(),
         })
         .unwrap_or_default();
-    let page = html::report_html(&file, &patient, &images);
+    let document = content::report_document(&file, &patient, &images);
+    let page = html::render(&document);
     let path = dir.join("report.html");
     crate::fsutil::write_atomic(&path, page.as_bytes())?;
     written.files.push(path);
     let path = dir.join("report.pdf");
-    let pdf = pdf::report_pdf(&file, &patient, &images)
+    let pdf = pdf::render(&document)
         .and_then(|bytes| crate::fsutil::write_atomic(&path, &bytes).map_err(|e| e.to_string()));
     match pdf {
         Ok(()) => written.files.push(path),
@@ -251,7 +257,7 @@ fn write_seg(
                     LesionKind::Other => SegmentKind::OtherFinding,
                 },
                 algorithm: segment_algorithm(l.source),
-                description: Some(caption(l)),
+                description: Some(content::caption(l)),
             })
         })
         .collect();
@@ -286,17 +292,4 @@ fn segment_algorithm(source: Source) -> crate::dicom::export::SegmentAlgorithm {
         Source::AlgorithmMarked => SegmentAlgorithm::SemiAutomatic,
         Source::Reader => SegmentAlgorithm::Manual,
     }
-}
-
-fn caption(l: &ReadLesion) -> String {
-    let status = l.status.name();
-    format!(
-        "Lesion {}: {status}{}{}, {:.0} → {:.0} mm³",
-        l.id,
-        if l.enhancing { ", enhancing" } else { "" },
-        l.location
-            .map_or(String::new(), |x| format!(", {}", x.name())),
-        l.volume_mm3.baseline,
-        l.volume_mm3.followup
-    )
 }
