@@ -360,47 +360,10 @@ fn score_command(
     let text = if json {
         serde_json::to_string_pretty(&score).map_err(|e| e.to_string())? + "\n"
     } else {
-        score_text(&score)
+        tandem::training::score_text(&score)
     };
     print_out(&text)?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn score_text(s: &tandem::training::Score) -> String {
-    let mm = |c: [f64; 3]| format!("({:.1}, {:.1}, {:.1}) mm", c[0], c[1], c[2]);
-    let mut out = format!(
-        "Reference lesions: {}; marked lesions: {}.\n\
-         Lesion sensitivity {:.2}, PPV {:.2}, F1 {:.2}; voxel Dice {:.2}.\n",
-        s.reference_lesions,
-        s.marked_lesions,
-        s.lesion_sensitivity,
-        s.lesion_ppv,
-        s.lesion_f1,
-        s.dice
-    );
-    for d in &s.detected {
-        out += &format!(
-            "Found at {}: {:.0} mm³, marked {:.0} mm³.\n",
-            mm(d.centroid_mm),
-            d.volume_mm3,
-            d.marked_volume_mm3.unwrap_or(0.0)
-        );
-    }
-    for m in &s.misses {
-        out += &format!(
-            "Missed at {}: {:.0} mm³.\n",
-            mm(m.centroid_mm),
-            m.volume_mm3
-        );
-    }
-    for f in &s.false_marks {
-        out += &format!(
-            "False mark at {}: {:.0} mm³.\n",
-            mm(f.centroid_mm),
-            f.volume_mm3
-        );
-    }
-    out
 }
 
 fn bench_load(paths: &[PathBuf], runs: usize) -> Result<ExitCode, String> {

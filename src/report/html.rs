@@ -1,27 +1,15 @@
-//! `report.html`: one self-contained page (styles inline, key images embedded as PNG data) that
-//! a clinician can open and print. It says what a follow-up report must say (CLINICAL.md): the
-//! comparison exam and whether it is comparable, the technique, new T2/FLAIR lesions,
-//! enlarging lesions (with the rule), enhancing lesions, the impression, key images, and the
-//! settings used.
+//! `report.html`: the report's [`Document`] as one self-contained page (styles inline, key
+//! images embedded as PNG data) that a clinician can open and print.
 
 use std::fmt::Write;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::report_file::{ReadingSection, ReportFile};
-use crate::counts::{CONTRAST_NOT_ASSESSED, T2_NOT_ASSESSED};
-use crate::info::pretty_date;
-use crate::reading::ReadLesion;
+use super::document::{Block, Cell, Document, Emphasis, Figure, List, Paragraph, Role, Span};
+use super::document::{Table, TableKind};
 
-/// A key image for the page: which lesion, the caption, the PNG.
-pub struct KeyImage {
-    pub lesion_id: u32,
-    pub caption: String,
-    pub png: Vec<u8>,
-}
-
-/// Escapes text for HTML.
+/// Escapes text for HTML (element content and attribute values).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -37,6 +25,13 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Escapes element content only (`&`, `<`, `>`): what headings need, quotes kept as typed.
+fn escape_content(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;\
 color:#111;line-height:1.4}h1{font-size:1.5em}h2{font-size:1.15em;border-bottom:1px solid #ccc;\
 margin-top:1.6em}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;\
@@ -44,266 +39,198 @@ padding:.25em .5em;text-align:left}th{background:#f3f3f3}.impression{font-weight
 font-size:1.1em}.warn{color:#a50}figure{display:inline-block;margin:.5em;page-break-inside:avoid}\
 figcaption{font-size:.9em}.small{font-size:.85em;color:#555}@media print{body{margin:0}}";
 
-/// What the key images show.
-pub(super) const KEY_IMAGES_NOTE: &str = "Axial, baseline (left) and follow-up registered to the \
-     baseline (right), 80 mm field, lesion outlined (dashed where that exam has none of it: its \
-     outline at the other exam).";
-
-pub(super) fn date(d: &Option<String>) -> String {
-    d.as_deref().map_or("(no date)".to_owned(), pretty_date)
-}
-
-pub(super) fn status_word(l: &ReadLesion) -> &'static str {
-    l.status.name()
-}
-
 /// The whole page.
-pub fn report_html(file: &ReportFile, patient: &Patient, images: &[KeyImage]) -> String {
-    let r = &file.comparison;
-    let reading = &file.reading;
-    let s = &reading.summary;
-    let mut h = String::new();
-    let _ = write!(
-        h,
+pub fn render(doc: &Document) -> String {
+    let mut h = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>MRI brain follow-up report</title><style>{STYLE}</style></head><body>\n\
-         <h1>MRI brain: multiple sclerosis follow-up</h1>\n"
+         <title>{}</title><style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
+        escape_content(&doc.short_title),
+        escape_content(&doc.title),
     );
-    let _ = writeln!(
-        h,
-        "<table><tr><th>Patient</th><td>{}</td><th>Patient ID</th><td>{}</td></tr>\
-         <tr><th>Follow-up exam</th><td>{} {}</td><th>Comparison exam</th><td>{} {}</td></tr></table>",
-        escape(&person_name(&patient.name)),
-        escape(&patient.id),
-        escape(&date(&r.followup.date)),
-        escape(r.followup.description.as_deref().unwrap_or("")),
-        escape(&date(&r.baseline.date)),
-        escape(r.baseline.description.as_deref().unwrap_or("")),
-    );
-
-    h += "<h2>Comparison</h2>\n<p>";
-    if r.comparability.warnings.is_empty() {
-        let _ = write!(
-            h,
-            "Compared with the exam of {}; the exams are comparable.",
-            escape(&date(&r.baseline.date))
-        );
-    } else {
-        let _ = write!(
-            h,
-            "Compared with the exam of {}; comparable with reservations:</p><ul class=\"warn\">{}</ul><p>",
-            escape(&date(&r.baseline.date)),
-            r.comparability
-                .warnings
-                .iter()
-                .map(|w| format!("<li>{}</li>", escape(w)))
-                .collect::<String>()
-        );
-    }
-    h += "</p>\n<h2>Technique</h2>\n<ul>";
-    for p in &r.pairs {
-        let _ = write!(h, "<li>{}</li>", escape(&technique_text(p)));
-    }
-    h += "</ul>\n<h2>Findings</h2>\n<ul>";
-    let c = &s.counts;
-    let count = |id: &str, n: Option<usize>, not_assessed: &str| match n {
-        Some(n) => format!("<b id=\"count-{id}\">{n}</b>"),
-        None => format!("<span id=\"count-{id}\">{}</span>", escape(not_assessed)),
-    };
-    let _ = write!(
-        h,
-        "<li>New T2/FLAIR lesions: {}.</li>",
-        count("new", c.new, T2_NOT_ASSESSED)
-    );
-    let _ = write!(
-        h,
-        "<li>Enlarging T2/FLAIR lesions: {}{}.</li>",
-        count("enlarging", c.enlarging, T2_NOT_ASSESSED),
-        if c.enlarging.is_some() {
-            format!(" (rule: {})", escape(&r.settings.enlarging_rule))
-        } else {
-            String::new()
-        }
-    );
-    let _ = write!(
-        h,
-        "<li>Gadolinium-enhancing lesions: {}.</li>",
-        count("enhancing", c.enhancing, CONTRAST_NOT_ASSESSED)
-    );
-    if c.unexplained > 0 {
-        let _ = write!(
-            h,
-            "<li>Unexplained changes, not yet reviewed: <b id=\"count-unexplained\">{}</b> \
-             (significant increase that no lesion explains; listed below).</li>",
-            c.unexplained
-        );
-    }
-    h += "</ul>\n<table><tr><th>Lesion</th><th>Status</th><th>Location</th><th>Baseline mm³</th>\
-          <th>Follow-up mm³</th><th>Enhancing</th><th>Found by</th><th>Reader</th><th>Note</th></tr>\n";
-    for l in &reading.lesions {
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{:.0}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            l.id,
-            status_word(l),
-            other_finding(l),
-            l.location.map_or("—", |x| x.name()),
-            l.volume_mm3.baseline,
-            l.volume_mm3.followup,
-            if l.enhancing { "yes" } else { "no" },
-            found_by(l),
-            l.decision.label(),
-            escape(&l.note),
-        );
-    }
-    h += "</table>\n<h2>Impression</h2>\n";
-    let _ = writeln!(
-        h,
-        "<p class=\"impression\" id=\"impression\">{}{}.</p>",
-        if s.counts.active() {
-            "Radiologically active disease: "
-        } else {
-            ""
-        },
-        escape(&impression_detail(s)),
-    );
-    if !reading.notes.trim().is_empty() {
-        let _ = write!(
-            h,
-            "<h2>Reader's notes</h2>\n<p>{}</p>\n",
-            escape(&reading.notes).replace('\n', "<br>")
-        );
-    }
-    if !images.is_empty() {
-        let _ = writeln!(
-            h,
-            "<h2>Key images</h2>\n<p class=\"small\">{KEY_IMAGES_NOTE}</p>"
-        );
-        for image in images {
-            let _ = writeln!(
-                h,
-                "<figure id=\"key-{}\"><img alt=\"Lesion {} baseline and follow-up\" src=\"data:image/png;base64,{}\">\
-                 <figcaption>{}</figcaption></figure>",
-                image.lesion_id,
-                image.lesion_id,
-                STANDARD.encode(&image.png),
-                escape(&image.caption)
-            );
+    table(&mut h, &doc.facts);
+    for section in &doc.sections {
+        let _ = writeln!(h, "<h2>{}</h2>", escape_content(&section.heading));
+        for block in &section.blocks {
+            match block {
+                Block::Paragraph(p) => paragraph(&mut h, p),
+                Block::List(l) => list(&mut h, l),
+                Block::Table(t) => table(&mut h, t),
+                Block::Figures(f) => f.iter().for_each(|f| figure(&mut h, f)),
+            }
         }
     }
-    let _ = write!(
-        h,
-        "<h2>Settings</h2>\n<p class=\"small\">{}</p>\n",
-        escape(&settings_text(r))
-    );
-    let closing = escape(&closing_text(reading));
-    let _ = write!(
-        h,
-        "<p class=\"small\">{closing} Written {} by Tandem {}.</p>\n</body></html>\n",
-        escape(&reading.saved_at),
-        escape(&reading.tandem),
-    );
+    paragraph(&mut h, &doc.sign_off);
+    h += "</body></html>\n";
     h
 }
 
-/// One compared pair: the series, their grids and the registration.
-pub(super) fn technique_text(p: &crate::compare::PairReport) -> String {
-    format!(
-        "{}: baseline “{}” ({}×{}×{}, {:.2}×{:.2}×{:.2} mm), follow-up “{}” ({}×{}×{}, \
-         {:.2}×{:.2}×{:.2} mm); rigid registration {:.1}°, {:.1} mm, correlation {:.3}.",
-        p.kind.name(),
-        p.baseline.description.as_deref().unwrap_or(""),
-        p.baseline.dims[0],
-        p.baseline.dims[1],
-        p.baseline.dims[2],
-        p.baseline.spacing_mm[0],
-        p.baseline.spacing_mm[1],
-        p.baseline.spacing_mm[2],
-        p.followup.description.as_deref().unwrap_or(""),
-        p.followup.dims[0],
-        p.followup.dims[1],
-        p.followup.dims[2],
-        p.followup.spacing_mm[0],
-        p.followup.spacing_mm[1],
-        p.followup.spacing_mm[2],
-        p.registration.rotation_deg,
-        p.registration.translation_mm,
-        p.registration.correlation,
-    )
-}
-
-/// " (other finding)" for lesions the reader typed as other findings.
-pub(super) fn other_finding(l: &ReadLesion) -> &'static str {
-    if l.kind == crate::marks::LesionKind::Other {
-        " (other finding)"
-    } else {
-        ""
+/// Spans in their emphasis, named ones with their id.
+fn spans(spans: &[Span]) -> String {
+    let mut out = String::new();
+    for s in spans {
+        let text = escape(&s.text);
+        let id = s
+            .anchor
+            .as_ref()
+            .map_or(String::new(), |a| format!(" id=\"{}\"", escape(a)));
+        match (s.emphasis, s.anchor.is_some()) {
+            (Emphasis::Strong, _) => {
+                let _ = write!(out, "<b{id}>{text}</b>");
+            }
+            (Emphasis::Plain, true) => {
+                let _ = write!(out, "<span{id}>{text}</span>");
+            }
+            (Emphasis::Plain, false) => out += &text,
+        }
     }
+    out
 }
 
-/// Who found a lesion, as the lesion table says it.
-pub(super) fn found_by(l: &ReadLesion) -> &'static str {
-    match l.source {
-        crate::reading::Source::Algorithm => "comparison",
-        crate::reading::Source::AlgorithmMarked => "comparison, marked by reader",
-        crate::reading::Source::Reader => "reader",
-    }
+fn paragraph(h: &mut String, p: &Paragraph) {
+    let class = match p.role {
+        Role::Body => "",
+        Role::Small => " class=\"small\"",
+        Role::Impression => " class=\"impression\"",
+    };
+    let id = p
+        .anchor
+        .as_ref()
+        .map_or(String::new(), |a| format!(" id=\"{}\"", escape(a)));
+    let _ = writeln!(
+        h,
+        "<p{class}{id}>{}</p>",
+        spans(&p.spans).replace('\n', "<br>")
+    );
 }
 
-/// The detection and registration settings in one sentence.
-pub(super) fn settings_text(r: &crate::compare::Report) -> String {
-    format!(
-        "Change z ≥ {} (grow {}), hyperintense at follow-up (z ≥ {} against normal white matter \
-         and half-way to the brightest normal tissue); lesions z ≥ {} (grow {}) and above the \
-         brightest normal tissue by the largest of 3 σ, half the normal contrast and the reach \
-         of noise over their size; smallest lesion {} mm³; each exam's coil shading divided out \
-         ({} mm white-matter field); enhancement measured as {}. Registration levels {:?} mm.",
-        r.settings.change.z_seed,
-        r.settings.change.z_grow,
-        r.settings.change.hyperintense_z,
-        r.settings.change.lesion_z_seed,
-        r.settings.change.lesion_z_grow,
-        r.settings.change.min_volume_mm3,
-        r.settings.change.bias_sigma_mm,
-        r.summary.enhancing_method.as_str(),
-        r.settings.registration.levels_mm,
-    )
-}
-
-/// Who read it (or that nobody did yet).
-pub(super) fn closing_text(reading: &ReadingSection) -> String {
-    if reading.reader.is_empty() {
-        "Computer-generated comparison (tandem compare); not yet reviewed by a reader.".to_owned()
+fn list(h: &mut String, l: &List) {
+    *h += if l.warning {
+        "<ul class=\"warn\">"
     } else {
-        format!(
-            "Read by {}. Computer-assisted comparison: every finding was shown to the reader, \
-             whose decisions take precedence.",
-            reading.reader
-        )
+        "<ul>"
+    };
+    for item in &l.items {
+        let _ = write!(h, "<li>{}</li>", spans(item));
     }
+    *h += "</ul>\n";
 }
 
-/// The impression in words, with the counts that make it and what was not assessed
-/// ([`crate::counts::Counts::impression`]).
-pub fn impression_detail(s: &crate::reading::ReadSummary) -> String {
-    s.counts.impression()
+/// A facts table on one line; a lesion table with a row per line.
+fn table(h: &mut String, t: &Table) {
+    let row = |cells: &[Cell]| -> String {
+        let cells: String = cells
+            .iter()
+            .map(|c| {
+                let tag = if c.header { "th" } else { "td" };
+                format!("<{tag}>{}</{tag}>", escape(&c.text))
+            })
+            .collect();
+        format!("<tr>{cells}</tr>")
+    };
+    let end = match t.kind {
+        TableKind::Facts => "",
+        TableKind::Lesions => "\n",
+    };
+    *h += "<table>";
+    if !t.header.is_empty() {
+        *h += &row(&t.header);
+        *h += end;
+    }
+    for r in &t.rows {
+        *h += &row(r);
+        *h += end;
+    }
+    *h += "</table>\n";
 }
 
-/// Who the report is about (from the baseline series' headers; empty when absent).
-#[derive(Debug, Clone, Default)]
-pub struct Patient {
-    pub name: String,
-    pub id: String,
+fn figure(h: &mut String, f: &Figure) {
+    let _ = writeln!(
+        h,
+        "<figure id=\"key-{}\"><img alt=\"{}\" src=\"data:image/png;base64,{}\">\
+         <figcaption>{}</figcaption></figure>",
+        f.lesion_id,
+        escape(&f.alt),
+        STANDARD.encode(f.png),
+        escape(&f.caption)
+    );
 }
 
-/// A DICOM person name (`FAMILY^GIVEN^MIDDLE^PREFIX^SUFFIX`) as people write it.
-pub fn person_name(pn: &str) -> String {
-    let mut parts = pn.split('^').map(str::trim);
-    let family = parts.next().unwrap_or("");
-    let rest: Vec<&str> = parts.filter(|p| !p.is_empty()).collect();
-    if rest.is_empty() {
-        family.to_owned()
-    } else {
-        format!("{family}, {}", rest.join(" "))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::document::{Meta, Section};
+
+    fn doc(blocks: Vec<Block<'_>>) -> Document<'_> {
+        Document {
+            title: "Title".into(),
+            short_title: "Short".into(),
+            facts: Table {
+                kind: TableKind::Facts,
+                header: Vec::new(),
+                rows: vec![vec![Cell::header("Patient"), Cell::data("DOE & co")]],
+            },
+            sections: vec![Section {
+                heading: "Reader's notes".into(),
+                blocks,
+            }],
+            sign_off: Paragraph::new(Role::Small, vec![Span::plain("Written.")]),
+            footer: String::new(),
+            meta: Meta {
+                author: None,
+                written_at: String::new(),
+                generator: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn spans_paragraphs_and_tables_are_set_as_the_report_has_them() {
+        let page = render(&doc(vec![
+            Block::List(List {
+                warning: false,
+                items: vec![vec![
+                    Span::plain("New T2/FLAIR lesions: "),
+                    Span::plain("not assessed (no T2/FLAIR series compared)").anchored("count-new"),
+                    Span::plain("."),
+                ]],
+            }),
+            Block::Paragraph(Paragraph {
+                role: Role::Impression,
+                anchor: Some("impression".into()),
+                spans: vec![Span::plain("a <b>\nnext"), Span::strong("2").anchored("n")],
+            }),
+            Block::Table(Table {
+                kind: TableKind::Lesions,
+                header: vec![Cell::header("Lesion")],
+                rows: vec![vec![Cell::data("it's")]],
+            }),
+        ]));
+        for needle in [
+            "<title>Short</title>",
+            "<h1>Title</h1>\n<table><tr><th>Patient</th><td>DOE &amp; co</td></tr></table>\n",
+            "<h2>Reader's notes</h2>\n",
+            "<ul><li>New T2/FLAIR lesions: <span id=\"count-new\">not assessed (no T2/FLAIR \
+             series compared)</span>.</li></ul>\n",
+            "<p class=\"impression\" id=\"impression\">a &lt;b&gt;<br>next<b id=\"n\">2</b></p>\n",
+            "<table><tr><th>Lesion</th></tr>\n<tr><td>it&#39;s</td></tr>\n</table>\n",
+            "<p class=\"small\">Written.</p>\n</body></html>\n",
+        ] {
+            assert!(page.contains(needle), "{needle} not in {page}");
+        }
+    }
+
+    #[test]
+    fn key_images_are_embedded() {
+        let png = [1u8, 2, 3];
+        let page = render(&doc(vec![Block::Figures(vec![Figure {
+            lesion_id: crate::ids::LesionId::from_label(7).unwrap(),
+            alt: "Lesion 7".into(),
+            caption: "Lesion 7: new".into(),
+            png: &png,
+        }])]));
+        assert!(page.contains(
+            "<figure id=\"key-7\"><img alt=\"Lesion 7\" src=\"data:image/png;base64,AQID\">\
+             <figcaption>Lesion 7: new</figcaption></figure>\n"
+        ));
     }
 }

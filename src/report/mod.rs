@@ -10,8 +10,10 @@
 //! | `report_file.rs` | `ReportFile` (report.json) and `Reading`, what a report is made from |
 //! | `labels.rs` | the final lesion label volumes (marks where marked, the comparison elsewhere) |
 //! | `key_images.rs` | side-by-side key images with outlines |
-//! | `html.rs` | report.html (and the sentences report.pdf shares) |
-//! | `pdf.rs` | report.pdf: the same sections in the same words |
+//! | `document.rs` | `Document`: the report as sections of paragraphs, lists, tables and images |
+//! | `content.rs` | what the report says: the `Document` built once from the report, all its words |
+//! | `html.rs` | report.html: the `Document` rendered as one self-contained page |
+//! | `pdf.rs` | report.pdf: the same `Document` on A4 pages |
 //! | `pdf_layout.rs` | text wrapping and page flow (paragraphs, tables, image rows) for the PDF |
 //! | `pdf_draw.rs` | the laid-out pages drawn with krilla |
 //! | `pdf_error.rs` | `PdfError`: why report.pdf could not be made |
@@ -21,6 +23,8 @@
 //! [`Error::Exists`] unless the caller says to replace it. Every file is written atomically.
 //! The optional parts (key images, SEG, PDF) become warnings when they cannot be made.
 
+pub mod content;
+pub mod document;
 pub mod html;
 pub mod key_images;
 pub mod labels;
@@ -39,9 +43,10 @@ use crate::compare::PairView;
 use crate::display::{Window, WindowPreset, pair_windows};
 use crate::error::{Error, Result};
 use crate::ids::ExamId;
-use crate::reading::{ReadLesion, Reading, Source};
+use crate::reading::{Reading, Source};
 
-pub use html::{KeyImage, Patient, escape, impression_detail};
+pub use content::{KeyImage, Patient, impression_detail};
+pub use html::escape;
 pub use report_file::{MarksSummary, ReadingSection, ReportFile};
 
 /// What writing the folder did.
@@ -138,9 +143,9 @@ pub fn write_report_folder(
             let path = image_dir.join(format!("lesion-{:03}.png", lesion.id));
             crate::fsutil::write_atomic(&path, &png)?;
             written.files.push(path);
-            images.push(html::KeyImage {
-                lesion_id: u32::from(lesion.id.label()),
-                caption: caption(lesion),
+            images.push(KeyImage {
+                lesion_id: lesion.id,
+                caption: content::caption(lesion),
                 png,
             });
         }
@@ -190,12 +195,13 @@ pub fn write_report_folder(
                 .unwrap_or_default(),
         })
         .unwrap_or_default();
-    let page = html::report_html(&file, &patient, &images);
+    let document = content::report_document(&file, &patient, &images);
+    let page = html::render(&document);
     let path = dir.join("report.html");
     crate::fsutil::write_atomic(&path, page.as_bytes())?;
     written.files.push(path);
     let path = dir.join("report.pdf");
-    let pdf = match pdf::report_pdf(&file, &patient, &images) {
+    let pdf = match pdf::render(&document) {
         Ok(bytes) => crate::fsutil::write_atomic(&path, &bytes).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
@@ -252,7 +258,7 @@ fn write_seg(
                     LesionKind::Other => SegmentKind::OtherFinding,
                 },
                 algorithm: segment_algorithm(l.source),
-                description: Some(caption(l)),
+                description: Some(content::caption(l)),
             })
         })
         .collect();
@@ -293,17 +299,4 @@ fn segment_algorithm(source: Source) -> crate::dicom::export::SegmentAlgorithm {
         Source::AlgorithmMarked => SegmentAlgorithm::SemiAutomatic,
         Source::Reader => SegmentAlgorithm::Manual,
     }
-}
-
-fn caption(l: &ReadLesion) -> String {
-    let status = l.status.name();
-    format!(
-        "Lesion {}: {status}{}{}, {:.0} → {:.0} mm³",
-        l.id,
-        if l.enhancing { ", enhancing" } else { "" },
-        l.location
-            .map_or(String::new(), |x| format!(", {}", x.name())),
-        l.volume_mm3.baseline,
-        l.volume_mm3.followup
-    )
 }

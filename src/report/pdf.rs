@@ -1,302 +1,176 @@
-//! `report.pdf`: report.html's content on A4 pages, for clinics that file PDFs. Same sections in
-//! the same order and the same sentences (shared with `html.rs`): patient and exams,
-//! comparison, technique, findings with the three counts, the lesion table, impression,
-//! reader's notes, key images, settings and who read it. The font (egui's Ubuntu Light) is
-//! embedded as a subset. The bytes depend only on the report: the dates are the exams' and
-//! `saved_at`, and krilla derives the document ID from the content.
+//! `report.pdf`: the report's [`Document`] on A4 pages, for clinics that file PDFs: the same
+//! sections in the same order and the same words as report.html. `pdf_layout.rs` wraps and
+//! flows it over pages, `pdf_draw.rs` draws it. The font (egui's Ubuntu Light) is embedded as a
+//! subset. The bytes depend only on the report: the dates are the exams' and `saved_at`, and
+//! krilla derives the document ID from the content.
 
 use krilla::image::Image;
 use krilla::metadata::{DateTime, Metadata};
 
-use super::html::{
-    KEY_IMAGES_NOTE, KeyImage, Patient, closing_text, date, found_by, impression_detail,
-    other_finding, person_name, settings_text, status_word, technique_text,
-};
+use super::document::{Block, Document, Emphasis, List, Paragraph, Role, Section, Table};
+use super::document::{Cell as DocCell, Span as DocSpan, TableKind};
 use super::pdf_error::PdfError;
 use super::pdf_layout::{Cell, Face, Flow, GREY, Span, Style, WARN, WIDTH};
-use super::report_file::ReportFile;
-use crate::counts::{CONTRAST_NOT_ASSESSED, T2_NOT_ASSESSED};
 
 const BODY: Style = Style::new(10.0);
 const SMALL: Style = Style::new(8.5).color(GREY);
 const TABLE: Style = Style::new(8.0);
+const TITLE: Style = Style::new(17.0).bold();
+const IMPRESSION: Style = Style::new(11.0).bold();
 /// Room kept under a heading so it never ends a page alone.
 const KEEP: f32 = 30.0;
+/// Room kept under the key images' heading: the note and a row of images.
+const KEEP_FIGURES: f32 = 150.0;
 
-fn span(text: impl Into<String>, style: Style) -> Span {
-    (text.into(), style)
-}
-
-fn cell(text: impl Into<String>, style: Style, shaded: bool) -> Cell {
-    Cell {
-        spans: vec![span(text, style)],
-        shaded,
-    }
-}
-
-/// The whole report as PDF bytes.
-pub fn report_pdf(
-    file: &ReportFile,
-    patient: &Patient,
-    images: &[KeyImage],
-) -> Result<Vec<u8>, PdfError> {
+/// The document as PDF bytes.
+pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
     let face = Face::new()?;
-    let pictures = images
-        .iter()
-        .map(|k| {
-            Image::from_png(k.png.clone().into(), true).map_err(|reason| PdfError::KeyImage {
-                lesion_id: k.lesion_id,
-                reason,
-            })
+    let pictures = doc
+        .figures()
+        .map(|f| {
+            Image::from_png(f.png.to_vec().into(), true)
+                .map_err(|reason| PdfError::KeyImage {
+                    lesion_id: f.lesion_id,
+                    reason,
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut flow = Flow::new(&face);
-    layout(&mut flow, file, patient, images, &pictures);
-    let r = &file.comparison;
-    let name = person_name(&patient.name);
-    let who = [name.as_str(), patient.id.as_str()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
-    flow.footers(&format!(
-        "MRI brain MS follow-up {}{}",
-        date(&r.followup.date),
-        if who.is_empty() {
-            String::new()
-        } else {
-            format!(" · {who}")
-        }
-    ));
+    layout(&mut flow, doc, &pictures);
+    flow.footers(&doc.footer);
     let mut metadata = Metadata::new()
-        .title("MRI brain: multiple sclerosis follow-up".into())
+        .title(doc.title.clone())
         .language("en".into())
-        .creator(format!("Tandem {}", file.reading.tandem));
-    if !file.reading.reader.is_empty() {
-        metadata = metadata.authors(vec![file.reading.reader.clone()]);
+        .creator(doc.meta.generator.clone());
+    if let Some(author) = &doc.meta.author {
+        metadata = metadata.authors(vec![author.clone()]);
     }
-    if let Some(when) = iso_date(&file.reading.saved_at) {
+    if let Some(when) = iso_date(&doc.meta.written_at) {
         metadata = metadata.creation_date(when);
     }
     super::pdf_draw::render(&face, &flow.pages, &pictures, metadata)
 }
 
-fn layout(
-    flow: &mut Flow,
-    file: &ReportFile,
-    patient: &Patient,
-    images: &[KeyImage],
-    pictures: &[Image],
-) {
-    let r = &file.comparison;
-    let reading = &file.reading;
-    let s = &reading.summary;
-    flow.paragraph(
-        &[span(
-            "MRI brain: multiple sclerosis follow-up",
-            Style::new(17.0).bold(),
-        )],
-        0.0,
-    );
-    flow.gap(8.0);
-    let th = BODY.bold();
-    let exam = |e: &crate::compare::ExamRef| {
-        format!(
-            "{} {}",
-            date(&e.date),
-            e.description.as_deref().unwrap_or("")
-        )
-    };
-    let w = WIDTH / 4.0;
-    flow.table(
-        &[w * 0.85, w * 1.15, w * 0.85, w * 1.15],
-        None,
-        &[
-            vec![
-                cell("Patient", th, true),
-                cell(person_name(&patient.name), BODY, false),
-                cell("Patient ID", th, true),
-                cell(patient.id.clone(), BODY, false),
-            ],
-            vec![
-                cell("Follow-up exam", th, true),
-                cell(exam(&r.followup), BODY, false),
-                cell("Comparison exam", th, true),
-                cell(exam(&r.baseline), BODY, false),
-            ],
-        ],
-    );
-
-    flow.heading("Comparison", KEEP);
-    let baseline = date(&r.baseline.date);
-    if r.comparability.warnings.is_empty() {
-        flow.paragraph(
-            &[span(
-                format!("Compared with the exam of {baseline}; the exams are comparable."),
-                BODY,
-            )],
-            0.0,
-        );
-    } else {
-        flow.paragraph(
-            &[span(
-                format!("Compared with the exam of {baseline}; comparable with reservations:"),
-                BODY,
-            )],
-            0.0,
-        );
-        for w in &r.comparability.warnings {
-            flow.bullet(&[span(w.clone(), BODY.color(WARN))]);
-        }
-    }
-
-    flow.heading("Technique", KEEP);
-    for p in &r.pairs {
-        flow.bullet(&[span(technique_text(p), BODY)]);
-    }
-
-    flow.heading("Findings", KEEP);
-    let c = &s.counts;
-    let rule = format!(" (rule: {})", r.settings.enlarging_rule);
-    for (what, count, not_assessed, after) in [
-        ("New T2/FLAIR lesions: ", c.new, T2_NOT_ASSESSED, ""),
-        (
-            "Enlarging T2/FLAIR lesions: ",
-            c.enlarging,
-            T2_NOT_ASSESSED,
-            rule.as_str(),
-        ),
-        (
-            "Gadolinium-enhancing lesions: ",
-            c.enhancing,
-            CONTRAST_NOT_ASSESSED,
-            "",
-        ),
-    ] {
-        match count {
-            Some(n) => flow.bullet(&[
-                span(what, BODY),
-                span(n.to_string(), BODY.bold()),
-                span(format!("{after}."), BODY),
-            ]),
-            None => flow.bullet(&[span(format!("{what}{not_assessed}."), BODY)]),
-        }
-    }
-    if c.unexplained > 0 {
-        flow.bullet(&[
-            span("Unexplained changes, not yet reviewed: ", BODY),
-            span(c.unexplained.to_string(), BODY.bold()),
-            span(
-                " (significant increase that no lesion explains; listed below).",
-                BODY,
-            ),
-        ]);
-    }
-    flow.gap(6.0);
-    lesion_table(flow, file);
-
-    flow.heading("Impression", KEEP);
-    flow.paragraph(
-        &[span(
-            format!(
-                "{}{}.",
-                if s.counts.active() {
-                    "Radiologically active disease: "
-                } else {
-                    ""
-                },
-                impression_detail(s)
-            ),
-            Style::new(11.0).bold(),
-        )],
-        0.0,
-    );
-    if !reading.notes.trim().is_empty() {
-        flow.heading("Reader's notes", KEEP);
-        flow.paragraph(&[span(reading.notes.clone(), BODY)], 0.0);
-    }
-    if !images.is_empty() {
-        flow.heading("Key images", 150.0);
-        flow.paragraph(&[span(KEY_IMAGES_NOTE, SMALL)], 0.0);
-        flow.gap(4.0);
-        let gap = 14.0;
-        let w = (WIDTH - gap) / 2.0;
-        let entries: Vec<(usize, (u32, u32), Vec<Span>)> = images
-            .iter()
-            .zip(pictures)
-            .enumerate()
-            .map(|(i, (k, p))| (i, p.size(), vec![span(k.caption.clone(), SMALL)]))
-            .collect();
-        for pair in entries.chunks(2) {
-            let row: Vec<(usize, (u32, u32), &[Span])> = pair
-                .iter()
-                .map(|(i, size, caption)| (*i, *size, caption.as_slice()))
-                .collect();
-            flow.image_row(&row, w, gap);
-            flow.gap(8.0);
-        }
-    }
-    flow.heading("Settings", KEEP);
-    flow.paragraph(&[span(settings_text(r), SMALL)], 0.0);
-    flow.gap(10.0);
-    flow.paragraph(
-        &[span(
-            format!(
-                "{} Written {} by Tandem {}.",
-                closing_text(reading),
-                reading.saved_at,
-                reading.tandem
-            ),
-            SMALL,
-        )],
-        0.0,
-    );
+/// Spans in `style`, strong ones bold.
+fn spans(spans: &[DocSpan], style: Style) -> Vec<Span> {
+    spans
+        .iter()
+        .map(|s| {
+            let style = match s.emphasis {
+                Emphasis::Plain => style,
+                Emphasis::Strong => style.bold(),
+            };
+            (s.text.clone(), style)
+        })
+        .collect()
 }
 
-/// The lesion table, as report.html has it.
-fn lesion_table(flow: &mut Flow, file: &ReportFile) {
-    let th = TABLE.bold();
-    let header = [
-        "Lesion",
-        "Status",
-        "Location",
-        "Baseline mm³",
-        "Follow-up mm³",
-        "Enhancing",
-        "Found by",
-        "Reader",
-        "Note",
-    ]
-    .map(|h| cell(h, th, true));
-    // Each just wider than its longest word at 8 pt ("periventricular", "comparison,"), so
-    // words never break; the note takes the rest.
+/// Lays out the document; `pictures` are its figures, in order.
+fn layout(flow: &mut Flow, doc: &Document, pictures: &[Image]) {
+    flow.paragraph(&[(doc.title.clone(), TITLE)], 0.0);
+    flow.gap(8.0);
+    table(flow, &doc.facts);
+    let mut next_picture = 0;
+    for s in &doc.sections {
+        section(flow, s, pictures, &mut next_picture);
+    }
+    flow.gap(10.0);
+    paragraph(flow, &doc.sign_off);
+}
+
+fn section(flow: &mut Flow, s: &Section, pictures: &[Image], next_picture: &mut usize) {
+    let figures = s.blocks.iter().any(|b| matches!(b, Block::Figures(_)));
+    flow.heading(&s.heading, if figures { KEEP_FIGURES } else { KEEP });
+    for (i, block) in s.blocks.iter().enumerate() {
+        match block {
+            Block::Paragraph(p) => paragraph(flow, p),
+            Block::List(l) => list(flow, l),
+            Block::Table(t) => {
+                if i > 0 {
+                    flow.gap(6.0);
+                }
+                table(flow, t);
+            }
+            Block::Figures(f) => {
+                flow.gap(4.0);
+                let gap = 14.0;
+                let w = (WIDTH - gap) / 2.0;
+                let entries: Vec<(usize, (u32, u32), Vec<Span>)> = f
+                    .iter()
+                    .filter_map(|f| {
+                        let index = *next_picture;
+                        *next_picture += 1;
+                        let size = pictures.get(index)?.size();
+                        Some((index, size, vec![(f.caption.clone(), SMALL)]))
+                    })
+                    .collect();
+                for pair in entries.chunks(2) {
+                    let row: Vec<(usize, (u32, u32), &[Span])> = pair
+                        .iter()
+                        .map(|(i, size, caption)| (*i, *size, caption.as_slice()))
+                        .collect();
+                    flow.image_row(&row, w, gap);
+                    flow.gap(8.0);
+                }
+            }
+        }
+    }
+}
+
+fn paragraph(flow: &mut Flow, p: &Paragraph) {
+    let style = match p.role {
+        Role::Body => BODY,
+        Role::Small => SMALL,
+        Role::Impression => IMPRESSION,
+    };
+    flow.paragraph(&spans(&p.spans, style), 0.0);
+}
+
+fn list(flow: &mut Flow, l: &List) {
+    let style = if l.warning { BODY.color(WARN) } else { BODY };
+    for item in &l.items {
+        flow.bullet(&spans(item, style));
+    }
+}
+
+fn table(flow: &mut Flow, t: &Table) {
+    let (style, widths) = match t.kind {
+        TableKind::Facts => (BODY, facts_widths(t)),
+        TableKind::Lesions => (TABLE, lesion_widths(t.header.len())),
+    };
+    let cell = |c: &DocCell| Cell {
+        spans: vec![(c.text.clone(), if c.header { style.bold() } else { style })],
+        shaded: c.header,
+    };
+    let header: Vec<Cell> = t.header.iter().map(cell).collect();
+    let rows: Vec<Vec<Cell>> = t
+        .rows
+        .iter()
+        .map(|r| r.iter().map(cell).collect())
+        .collect();
+    flow.table(&widths, (!header.is_empty()).then_some(&header[..]), &rows);
+}
+
+/// Name columns narrower than value columns, across the page.
+fn facts_widths(t: &Table) -> Vec<f32> {
+    let columns = t.rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    let w = WIDTH / columns as f32;
+    (0..columns)
+        .map(|i| if i % 2 == 0 { w * 0.85 } else { w * 1.15 })
+        .collect()
+}
+
+/// Each just wider than its longest word at 8 pt ("periventricular", "comparison,"), so
+/// words never break; the note (last) takes the rest. Another number of columns shares the
+/// page evenly.
+fn lesion_widths(columns: usize) -> Vec<f32> {
     let fixed = [30.0, 44.0, 60.0, 38.0, 43.0, 44.0, 51.0, 44.0];
+    if columns != fixed.len() + 1 {
+        return vec![WIDTH / columns.max(1) as f32; columns];
+    }
     let mut widths = fixed.to_vec();
     widths.push(WIDTH - fixed.iter().sum::<f32>());
-    let rows: Vec<Vec<Cell>> = file
-        .reading
-        .lesions
-        .iter()
-        .map(|l| {
-            vec![
-                cell(l.id.to_string(), TABLE, false),
-                cell(
-                    format!("{}{}", status_word(l), other_finding(l)),
-                    TABLE,
-                    false,
-                ),
-                cell(l.location.map_or("—", |x| x.name()), TABLE, false),
-                cell(format!("{:.0}", l.volume_mm3.baseline), TABLE, false),
-                cell(format!("{:.0}", l.volume_mm3.followup), TABLE, false),
-                cell(if l.enhancing { "yes" } else { "no" }, TABLE, false),
-                cell(found_by(l), TABLE, false),
-                cell(l.decision.label(), TABLE, false),
-                cell(l.note.clone(), TABLE, false),
-            ]
-        })
-        .collect();
-    flow.table(&widths, Some(&header), &rows);
+    widths
 }
 
 /// `2026-11-27T07:05:09Z` → a PDF date in UTC.
@@ -323,7 +197,8 @@ mod tests {
     use crate::compare::{Comparability, ExamRef, Report, Volumes};
     use crate::counts::Counts;
     use crate::reading::{Decision, ReadLesion, ReadSummary, Source};
-    use crate::report::{MarksSummary, ReadingSection};
+    use crate::report::content::{KeyImage, Patient, report_document};
+    use crate::report::{MarksSummary, ReadingSection, ReportFile};
 
     fn exam(date: &str) -> ExamRef {
         ExamRef {
@@ -391,7 +266,7 @@ mod tests {
             image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
         });
         KeyImage {
-            lesion_id: id,
+            lesion_id: crate::ids::LesionId::nth(id as usize).unwrap(),
             caption: format!("Lesion {id}: new, 0 → 41 mm³"),
             png: crate::report::key_images::png_bytes(&image).unwrap(),
         }
@@ -405,11 +280,12 @@ mod tests {
             id: "P1".into(),
         };
         let images: Vec<KeyImage> = (1..=3).map(key_image).collect();
-        let pdf = report_pdf(&file, &patient, &images).unwrap();
+        let doc = report_document(&file, &patient, &images);
+        let pdf = render(&doc).unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
         assert_eq!(
             pdf,
-            report_pdf(&file, &patient, &images).unwrap(),
+            render(&report_document(&file, &patient, &images)).unwrap(),
             "same bytes"
         );
 
@@ -420,7 +296,7 @@ mod tests {
             .map(|k| Image::from_png(k.png.clone().into(), true).unwrap())
             .collect();
         let mut flow = Flow::new(&face);
-        layout(&mut flow, &file, &patient, &images, &pictures);
+        layout(&mut flow, &doc, &pictures);
         assert!(flow.pages.len() >= 3, "{} pages", flow.pages.len());
         let mut texts = Vec::new();
         for item in flow.pages.iter().flatten() {

@@ -9,7 +9,10 @@ pub enum PdfError {
     Font(String),
     /// A key image's PNG that krilla could not read.
     #[error("key image of lesion {lesion_id}: {reason}")]
-    KeyImage { lesion_id: u32, reason: String },
+    KeyImage {
+        lesion_id: crate::ids::LesionId,
+        reason: String,
+    },
     /// The A4 page size was refused.
     #[error("bad page size")]
     PageSize,

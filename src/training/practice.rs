@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::score::Score;
+use super::score_text::{metrics_sentence, rules_sentence, score_items};
 use super::teach_pack::{Answers, CaseFile};
 use crate::error::{Error, Result};
 use crate::report::escape;
@@ -192,7 +193,6 @@ pub fn save_round(dir: &Path, result: &PracticeResult) -> Result<PathBuf> {
 /// The score report as one self-contained page.
 pub fn result_html(r: &PracticeResult) -> String {
     let s = &r.score;
-    let mm = |c: [f64; 3]| format!("({:.1}, {:.1}, {:.1})", c[0], c[1], c[2]);
     let row = |what: &str, given: String, expected: String, right: bool| {
         format!(
             "<tr><td>{what}</td><td>{given}</td><td>{expected}</td><td>{}</td></tr>",
@@ -206,14 +206,8 @@ pub fn result_html(r: &PracticeResult) -> String {
          <style>body{{font-family:system-ui,sans-serif;max-width:50em;margin:2em auto}}table{{border-collapse:collapse}}\
          td,th{{border:1px solid #ccc;padding:.2em .5em}}</style></head><body>\n\
          <h1>Practice score: {case}</h1>\n<p>{trainee}, {when}{shown}.</p>\n\
-         <h2>Lesions</h2>\n<p id=\"metrics\">Sensitivity {:.2}, PPV {:.2}, F1 {:.2}; voxel Dice {:.2} \
-         ({} reference lesions, {} marked).</p>\n",
-        s.lesion_sensitivity,
-        s.lesion_ppv,
-        s.lesion_f1,
-        s.dice,
-        s.reference_lesions,
-        s.marked_lesions,
+         <h2>Lesions</h2>\n<p id=\"metrics\">{metrics}</p>\n",
+        metrics = escape(&metrics_sentence(s)),
         case = escape(&r.case),
         trainee = escape(if r.trainee.is_empty() {
             "Trainee"
@@ -228,26 +222,18 @@ pub fn result_html(r: &PracticeResult) -> String {
         },
     );
     h += "<table><tr><th>Lesion</th><th>Position (mm, LPS)</th><th>Reference mm³</th><th>Marked mm³</th></tr>\n";
-    for d in &s.detected {
+    for item in score_items(s) {
+        let word = escape(item.outcome.word());
         h += &format!(
-            "<tr><td>found</td><td>{}</td><td>{:.0}</td><td>{:.0}</td></tr>\n",
-            mm(d.centroid_mm),
-            d.volume_mm3,
-            d.marked_volume_mm3.unwrap_or(0.0)
-        );
-    }
-    for m in &s.misses {
-        h += &format!(
-            "<tr><td><b>missed</b></td><td>{}</td><td>{:.0}</td><td>—</td></tr>\n",
-            mm(m.centroid_mm),
-            m.volume_mm3
-        );
-    }
-    for f in &s.false_marks {
-        h += &format!(
-            "<tr><td><b>false mark</b></td><td>{}</td><td>—</td><td>{:.0}</td></tr>\n",
-            mm(f.centroid_mm),
-            f.volume_mm3
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            if item.outcome.is_error() {
+                format!("<b>{word}</b>")
+            } else {
+                word
+            },
+            escape(&item.position()),
+            escape(&item.reference_cell()),
+            escape(&item.marked_cell()),
         );
     }
     h += "</table>\n<h2>Summary answers</h2>\n<table><tr><th>Question</th><th>Your answer</th><th>Expert</th><th></th></tr>\n";
@@ -278,10 +264,9 @@ pub fn result_html(r: &PracticeResult) -> String {
         a.activity_right,
     );
     h += &format!(
-        "</table>\n<p>Scored by Tandem {} (MSSEG-2 rules: overlap ≥ {:.0} %, lesions ≥ {} mm³).</p>\n</body></html>\n",
+        "</table>\n<p>Scored by Tandem {} ({}).</p>\n</body></html>\n",
         escape(&r.tandem),
-        s.settings.min_overlap * 100.0,
-        s.settings.min_volume_mm3
+        escape(&rules_sentence(s)),
     );
     h
 }

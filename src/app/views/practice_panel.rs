@@ -4,6 +4,7 @@
 
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
+use tandem::training::score_text;
 
 use crate::app::command::Command;
 use crate::app::practice_state::Practice;
@@ -70,21 +71,8 @@ fn result(ui: &mut Ui, practice: &Practice, commands: &mut Vec<Command>) {
         return;
     };
     let s = &r.score;
-    ui.label(
-        RichText::new(format!(
-            "Lesion F1 {:.2} · sensitivity {:.2} · PPV {:.2} · Dice {:.2}",
-            s.lesion_f1, s.lesion_sensitivity, s.lesion_ppv, s.dice
-        ))
-        .strong(),
-    );
-    ui.label(format!(
-        "{} reference lesion(s), {} marked; {} found, {} missed, {} false mark(s).",
-        s.reference_lesions,
-        s.marked_lesions,
-        s.detected.len(),
-        s.misses.len(),
-        s.false_marks.len()
-    ));
+    ui.label(RichText::new(score_text::metrics_line(s)).strong());
+    ui.label(score_text::totals_sentence(s));
     let a = &r.answers;
     let verdict = |ui: &mut Ui, what: &str, given: String, expected: String, right: bool| {
         let (mark, colour) = if right {
@@ -128,43 +116,11 @@ fn result(ui: &mut Ui, practice: &Practice, commands: &mut Vec<Command>) {
         a.activity_right,
     );
     ui.separator();
-    let mm = |c: [f64; 3]| format!("({:.0}, {:.0}, {:.0}) mm", c[0], c[1], c[2]);
-    for (n, found) in s.detected.iter().enumerate() {
-        let marked = found.marked_volume_mm3.unwrap_or(0.0);
-        let error = (marked - found.volume_mm3) / found.volume_mm3.max(1e-9) * 100.0;
-        let text = format!(
-            "Found lesion {} at {}: expert {:.0} mm³, yours {:.0} mm³ ({error:+.0} %)",
-            n + 1,
-            mm(found.centroid_mm),
-            found.volume_mm3,
-            marked
-        );
-        jump_link(ui, text, found.centroid_mm, commands);
-    }
-    for (n, miss) in s.misses.iter().enumerate() {
-        let text = format!(
-            "Missed lesion {} at {}, {:.0} mm³",
-            n + 1,
-            mm(miss.centroid_mm),
-            miss.volume_mm3
-        );
-        jump_link(ui, text, miss.centroid_mm, commands);
-    }
-    for (n, mark) in s.false_marks.iter().enumerate() {
-        let text = format!(
-            "False mark {} at {}, {:.0} mm³",
-            n + 1,
-            mm(mark.centroid_mm),
-            mark.volume_mm3
-        );
-        jump_link(ui, text, mark.centroid_mm, commands);
+    for item in score_text::score_items(s) {
+        jump_link(ui, item.label(), item.centroid_mm, commands);
     }
     if !s.false_marks.is_empty() {
-        ui.weak(format!(
-            "A mark is false when it lies mostly outside the expert's lesions, or when the expert \
-             lesion it covers lies more than {:.0} % outside your marks (MSSEG-2 rules).",
-            s.settings.max_outside * 100.0
-        ));
+        ui.weak(score_text::false_mark_rule(s));
     }
     if !s.misses.is_empty() {
         let replay = Command::ReplayMiss;
