@@ -28,11 +28,10 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
     let pictures = doc
         .figures()
         .map(|f| {
-            Image::from_png(f.png.to_vec().into(), true)
-                .map_err(|reason| PdfError::KeyImage {
-                    lesion_id: f.lesion_id,
-                    reason,
-                })
+            Image::from_png(f.png.to_vec().into(), true).map_err(|reason| PdfError::KeyImage {
+                lesion_id: f.lesion_id,
+                reason,
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut flow = Flow::new(&face);
