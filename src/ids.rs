@@ -50,6 +50,8 @@ impl ExamId {
 pub struct LesionId(std::num::NonZeroU16);
 
 impl LesionId {
+    /// The first id.
+    pub const FIRST: LesionId = LesionId(std::num::NonZeroU16::MIN);
     /// The highest id a reading can hold (the label volumes' value range).
     pub const MAX: LesionId = LesionId(std::num::NonZeroU16::MAX);
 

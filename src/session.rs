@@ -20,7 +20,7 @@ use crate::compare::{CompareOptions, Report};
 use crate::error::{Error, Result};
 use crate::ids::LesionId;
 use crate::marks::{
-    ExamLabels, Label, LabelDataProblem, LesionRecord, Marks, decode_labels, encode_labels,
+    ExamLabels, LabelDataProblem, LesionRecord, Marks, decode_labels, encode_labels,
 };
 use crate::pipeline::geometry::{Geometry, GeometryProblem};
 pub use crate::reading::ExamLocation;
@@ -51,7 +51,7 @@ pub struct SavedMarks {
     /// `[i, j, k]`.
     pub dims: [usize; 3],
     pub exams: Vec<SavedLabels>,
-    pub lesions: BTreeMap<Label, LesionRecord>,
+    pub lesions: BTreeMap<LesionId, LesionRecord>,
 }
 
 impl SavedMarks {

@@ -42,7 +42,7 @@ fn reader_marks(comparison: &Comparison, accepted: LesionId) -> (Marks, usize) {
     );
     let lesion = report.lesions.iter().find(|l| l.id == accepted).unwrap();
     marks.accept_candidate(
-        accepted.label(),
+        accepted,
         LesionKind::T2Flair,
         &[
             Some((&view.baseline_lesions, &lesion.baseline_labels)),

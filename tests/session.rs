@@ -61,7 +61,7 @@ fn sample_session() -> (Session, Marks) {
         true,
     );
     marks.set_record(
-        8,
+        tandem::ids::LesionId::from_label(8).unwrap(),
         Some(LesionRecord {
             kind: LesionKind::Enhancing,
             note: "ring ✓".into(),
@@ -113,7 +113,7 @@ fn a_session_restores_its_reading_onto_a_fresh_comparison_and_says_what_it_could
     let warnings = other.restore_onto(&mut reading);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("another grid"), "{warnings:?}");
-    assert_eq!(reading.marks.ids(), Vec::<u16>::new());
+    assert_eq!(reading.marks.ids(), Vec::<tandem::ids::LesionId>::new());
     assert_eq!(
         reading.decisions, session.decisions,
         "the decisions still are"
@@ -138,9 +138,10 @@ fn save_then_load_is_lossless_and_newer_or_damaged_files_are_refused() {
         assert_eq!(restored.labels(exam), marks.labels(exam));
     }
     assert_eq!(restored.records(), marks.records());
+    let eight = tandem::ids::LesionId::from_label(8).unwrap();
     assert_eq!(
-        restored.voxel_count(tandem::ids::ExamId::FOLLOWUP, 8),
-        marks.voxel_count(tandem::ids::ExamId::FOLLOWUP, 8)
+        restored.voxel_count(tandem::ids::ExamId::FOLLOWUP, eight),
+        marks.voxel_count(tandem::ids::ExamId::FOLLOWUP, eight)
     );
     let six = tandem::ids::LesionId::from_label(6).unwrap();
     assert_eq!(loaded.decisions.get(&six), Some(&Decision::Rejected));

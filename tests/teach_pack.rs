@@ -161,7 +161,7 @@ fn a_teaching_case_is_de_identified_and_still_compares_the_same() {
     );
     for l in &report.lesions {
         marks.accept_candidate(
-            l.id.label(),
+            l.id,
             LesionKind::T2Flair,
             &[
                 Some((&view.baseline_lesions, &l.baseline_labels)),

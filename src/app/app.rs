@@ -220,7 +220,7 @@ impl TandemApp {
         review.selected = Some(id);
         if source != tandem::reading::Source::Algorithm {
             // Selecting a marked lesion makes it the one the tools add to.
-            review.marking.active = Some(id.label());
+            review.marking.active = Some(id);
         }
         review.jump_to_mm(centre);
     }

@@ -26,13 +26,13 @@ fn voxel(at: [f64; 3], dims: [usize; 3]) -> Option<[usize; 3]> {
 
 impl Review {
     /// The id new marks go to: the active lesion, else a new one (made active).
-    fn active_or_new(&mut self) -> Label {
+    fn active_or_new(&mut self) -> LesionId {
         if let Some(id) = self.marking.active {
             return id;
         }
         let id = self.reading.marks.next_id(self.reserved_ids());
         self.marking.active = Some(id);
-        self.selected = LesionId::from_label(id);
+        self.selected = Some(id);
         id
     }
 
@@ -69,7 +69,7 @@ impl Review {
             Mark::NewLesion => {
                 let id = self.reading.marks.next_id(self.reserved_ids());
                 self.marking.active = Some(id);
-                self.selected = LesionId::from_label(id);
+                self.selected = Some(id);
                 if self.marking.tool == Tool::Navigate {
                     self.marking.tool = Tool::Brush;
                 }
@@ -87,7 +87,11 @@ impl Review {
                 };
                 let voxels = brush(dims, spacing, at, f64::from(self.marking.radius_mm), shape);
                 let erase = self.marking.tool == Tool::Eraser;
-                let label = if erase { 0 } else { self.active_or_new() };
+                let label = if erase {
+                    0
+                } else {
+                    self.active_or_new().label()
+                };
                 if first {
                     self.reading.marks.begin_stroke();
                 }
@@ -97,7 +101,7 @@ impl Review {
             Mark::EndStroke => self.reading.marks.end_stroke(),
             Mark::Grow { exam, at } => {
                 if let Some(seed) = voxel(at, dims) {
-                    let label = self.active_or_new();
+                    let label = self.active_or_new().label();
                     if self.marking.tolerance <= 0.0 {
                         self.marking.tolerance = self.default_tolerance(exam);
                     }
@@ -117,7 +121,7 @@ impl Review {
                     .round() as usize;
                 a[through] = a[through].saturating_sub(half);
                 b[through] = (b[through] + half).min(dims[through].saturating_sub(1));
-                let label = self.active_or_new();
+                let label = self.active_or_new().label();
                 if let Some(values) = self.exam_values(exam) {
                     let voxels = threshold_box(values, a, b, self.marking.threshold);
                     let n = self.reading.marks.paint(exam, &voxels, label, true);
@@ -127,23 +131,23 @@ impl Review {
             }
             Mark::Accept(id) => self.accept(id),
             Mark::Split(id) => {
-                let parts = self.reading.marks.split(id.label(), self.reserved_ids());
+                let parts = self.reading.marks.split(id, self.reserved_ids());
                 self.marking.message = Some(format!("{} part(s)", parts.len()));
             }
             Mark::Merge { from, into } => {
-                self.reading.marks.merge(from.label(), into.label());
+                self.reading.marks.merge(from, into);
                 self.selected = Some(into);
             }
             Mark::Relabel { from, to } => {
-                self.reading.marks.relabel(from.label(), to.label());
+                self.reading.marks.relabel(from, to);
                 self.selected = Some(to);
-                if self.marking.active == Some(from.label()) {
-                    self.marking.active = Some(to.label());
+                if self.marking.active == Some(from) {
+                    self.marking.active = Some(to);
                 }
             }
             Mark::Delete(id) => {
-                self.reading.marks.delete(id.label());
-                if self.marking.active == Some(id.label()) {
+                self.reading.marks.delete(id);
+                if self.marking.active == Some(id) {
                     self.marking.active = None;
                 }
             }
@@ -165,11 +169,10 @@ impl Review {
     }
 
     fn edit_record(&mut self, id: LesionId, change: impl FnOnce(&mut LesionRecord)) {
-        let label = id.label();
         let mut record = self
             .reading
             .marks
-            .record(label)
+            .record(id)
             .cloned()
             .unwrap_or(LesionRecord {
                 origin: if self.report().lesions.iter().any(|l| l.id == id) {
@@ -180,7 +183,7 @@ impl Review {
                 ..LesionRecord::default()
             });
         change(&mut record);
-        self.reading.marks.set_record(label, Some(record));
+        self.reading.marks.set_record(id, Some(record));
     }
 
     fn grow(&mut self, exam: ExamId, seed: [usize; 3], label: Label) {
@@ -209,7 +212,6 @@ impl Review {
 
     /// Takes the comparison's lesion `id` as a marked lesion.
     fn accept(&mut self, id: LesionId) {
-        let label = id.label();
         let Some(lesion) = self.report().lesions.iter().find(|l| l.id == id).cloned() else {
             return;
         };
@@ -225,7 +227,7 @@ impl Review {
             Some((&view.baseline_lesions, lesion.baseline_labels.as_slice())),
             Some((&view.followup_lesions, lesion.followup_labels.as_slice())),
         ];
-        self.reading.marks.accept_candidate(label, kind, &sources);
-        self.marking.active = Some(label);
+        self.reading.marks.accept_candidate(id, kind, &sources);
+        self.marking.active = Some(id);
     }
 }

@@ -81,7 +81,7 @@ pub struct Marking {
     /// Threshold box: depth through the view's plane, mm.
     pub box_depth_mm: f32,
     /// The lesion the brush, growing and the box add to.
-    pub active: Option<Label>,
+    pub active: Option<LesionId>,
     /// The last region grown, so moving the tolerance regrows it.
     pub(super) last_grow: Option<(ExamId, [usize; 3], Label)>,
     /// What the last tool use has to say ("the region reached the 30 mm limit").

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use tandem::compare::{PairView, Report};
 use tandem::ids::{ExamId, LesionId};
-use tandem::marks::Label;
 use tandem::reading::{ReadLesion, ReadSummary, Reading, read_summary};
 
 use super::command::{Decision, Plane, QcMode, WindowPreset};
@@ -241,7 +240,7 @@ impl Review {
     }
 
     /// Ids the comparison uses; reader lesions are numbered above them.
-    pub fn reserved_ids(&self) -> Label {
+    pub fn reserved_ids(&self) -> Option<LesionId> {
         self.reading.reserved_ids()
     }
 

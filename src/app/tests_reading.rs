@@ -161,9 +161,9 @@ fn accepting_a_candidate_and_editing_its_record() {
     let lesion = review.lesion(lesion_id(4)).unwrap();
     assert_eq!(lesion.source, Source::AlgorithmMarked);
     assert_eq!(lesion.decision, Decision::Confirmed);
-    assert!(review.reading.marks.voxel_count(FOLLOWUP, 4) > 20);
+    assert!(review.reading.marks.voxel_count(FOLLOWUP, lesion_id(4)) > 20);
     assert_eq!(
-        review.reading.marks.voxel_count(BASELINE, 4),
+        review.reading.marks.voxel_count(BASELINE, lesion_id(4)),
         0,
         "new: nothing at baseline"
     );
@@ -174,7 +174,7 @@ fn accepting_a_candidate_and_editing_its_record() {
         .marks
         .geometry()
         .mm_to_index(lesion.centroid_mm);
-    let before = review.reading.marks.voxel_count(FOLLOWUP, 4);
+    let before = review.reading.marks.voxel_count(FOLLOWUP, lesion_id(4));
     harness
         .state_mut()
         .push_command(Command::Mark(Mark::SetTool(Tool::Grow)));
@@ -184,7 +184,7 @@ fn accepting_a_candidate_and_editing_its_record() {
     }));
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
-    let grown = review.reading.marks.voxel_count(FOLLOWUP, 4);
+    let grown = review.reading.marks.voxel_count(FOLLOWUP, lesion_id(4));
     assert!(
         grown >= before / 2 && grown < 20 * before,
         "{before} → {grown}"
@@ -521,7 +521,7 @@ fn a_threshold_box_dragged_on_a_view_takes_bright_voxels_in_its_slab() {
     let depth_slices = (6.0 / 2.0 / review.reading.marks.geometry().spacing[2]).round() as usize;
     let mut taken = 0;
     for ((kk, j, i), label) in labels.indexed_iter() {
-        if *label == id {
+        if *label == id.label() {
             taken += 1;
             assert!(
                 kk.abs_diff(k) <= depth_slices,
@@ -538,7 +538,7 @@ fn a_threshold_box_dragged_on_a_view_takes_bright_voxels_in_its_slab() {
         .geometry()
         .mm_to_index(review.lesion(lesion_id(3)).unwrap().centroid_mm);
     let c = centre.map(|v| v.round() as usize);
-    assert_eq!(labels[(c[2], c[1], c[0])], id);
+    assert_eq!(labels[(c[2], c[1], c[0])], id.label());
 }
 
 #[test]

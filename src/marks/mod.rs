@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use ndarray::Array3;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::ExamId;
+use crate::ids::{ExamId, LesionId};
 use crate::pipeline::geometry::Geometry;
 use crate::pipeline::image::{array_shape, grid_dims};
 
@@ -88,7 +88,7 @@ pub struct ExamLabels {
 /// One voxel's change: flat index, label before, label after.
 pub type VoxelChange = (usize, Label, Label);
 /// One lesion record's change: id, before, after.
-pub type RecordChange = (Label, Option<LesionRecord>, Option<LesionRecord>);
+pub type RecordChange = (LesionId, Option<LesionRecord>, Option<LesionRecord>);
 
 /// One undoable change: voxels per exam, and lesion records.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -108,7 +108,7 @@ impl Edit {
 pub struct Marks {
     geometry: Geometry,
     exams: Vec<ExamLabels>,
-    records: BTreeMap<Label, LesionRecord>,
+    records: BTreeMap<LesionId, LesionRecord>,
     /// Voxel count and index sum of each label in each exam, kept up to date by every edit
     /// (so volumes and centres never need a pass over the volume).
     counts: Vec<BTreeMap<Label, Tally>>,
@@ -158,7 +158,7 @@ impl Marks {
     pub fn from_parts(
         geometry: Geometry,
         exams: Vec<ExamLabels>,
-        records: BTreeMap<Label, LesionRecord>,
+        records: BTreeMap<LesionId, LesionRecord>,
     ) -> Self {
         let counts = exams.iter().map(|e| tally_labels(&e.labels)).collect();
         Self {
@@ -197,11 +197,11 @@ impl Marks {
         self.exams.get(exam.index()).map(|e| &e.labels)
     }
 
-    pub fn records(&self) -> &BTreeMap<Label, LesionRecord> {
+    pub fn records(&self) -> &BTreeMap<LesionId, LesionRecord> {
         &self.records
     }
 
-    pub fn record(&self, id: Label) -> Option<&LesionRecord> {
+    pub fn record(&self, id: LesionId) -> Option<&LesionRecord> {
         self.records.get(&id)
     }
 
@@ -210,33 +210,33 @@ impl Marks {
     }
 
     /// Voxels of lesion `id` in `exam`.
-    pub fn voxel_count(&self, exam: ExamId, id: Label) -> u64 {
+    pub fn voxel_count(&self, exam: ExamId, id: LesionId) -> u64 {
         self.counts
             .get(exam.index())
-            .and_then(|c| c.get(&id))
+            .and_then(|c| c.get(&id.label()))
             .map_or(0, |t| t.voxels)
     }
 
     /// Centre of lesion `id` in `exam` as a grid index `[i, j, k]`, if it has voxels there.
-    pub fn centre_index(&self, exam: ExamId, id: Label) -> Option<[f64; 3]> {
-        let t = self.counts.get(exam.index())?.get(&id)?;
+    pub fn centre_index(&self, exam: ExamId, id: LesionId) -> Option<[f64; 3]> {
+        let t = self.counts.get(exam.index())?.get(&id.label())?;
         (t.voxels > 0).then(|| t.sum.map(|v| v / t.voxels as f64))
     }
 
     /// Volume of lesion `id` in `exam`, mm³.
-    pub fn volume_mm3(&self, exam: ExamId, id: Label) -> f64 {
+    pub fn volume_mm3(&self, exam: ExamId, id: LesionId) -> f64 {
         self.voxel_count(exam, id) as f64 * self.geometry.spacing.iter().product::<f64>()
     }
 
     /// Ids with a record or any voxel, ascending.
-    pub fn ids(&self) -> Vec<Label> {
-        let mut ids: Vec<Label> = self.records.keys().copied().collect();
+    pub fn ids(&self) -> Vec<LesionId> {
+        let mut ids: Vec<LesionId> = self.records.keys().copied().collect();
         for counts in &self.counts {
             ids.extend(
                 counts
                     .iter()
                     .filter(|(_, t)| t.voxels > 0)
-                    .map(|(id, _)| *id),
+                    .filter_map(|(label, _)| LesionId::from_label(*label)),
             );
         }
         ids.sort_unstable();
@@ -244,10 +244,13 @@ impl Marks {
         ids
     }
 
-    /// The smallest id above every id in use and above `reserved` (the comparison's own ids).
-    pub fn next_id(&self, reserved: Label) -> Label {
-        let top = self.ids().last().copied().unwrap_or(0).max(reserved);
-        top.saturating_add(1)
+    /// The smallest id above every id in use and above `reserved` (the comparison's own
+    /// ids); the last id when none is left.
+    pub fn next_id(&self, reserved: Option<LesionId>) -> LesionId {
+        match self.ids().last().copied().max(reserved) {
+            Some(top) => top.next().unwrap_or(LesionId::MAX),
+            None => LesionId::FIRST,
+        }
     }
 
     /// Flat index of voxel `[i, j, k]`, if inside the grid.
@@ -293,9 +296,11 @@ impl Marks {
             exam_voxels: vec![(exam, changes)],
             records: Vec::new(),
         };
-        if label != 0 && !self.records.contains_key(&label) && changed > 0 {
-            edit.records
-                .push((label, None, Some(LesionRecord::default())));
+        if let Some(id) = LesionId::from_label(label)
+            && !self.records.contains_key(&id)
+            && changed > 0
+        {
+            edit.records.push((id, None, Some(LesionRecord::default())));
         }
         self.commit(edit);
         changed
@@ -316,7 +321,7 @@ impl Marks {
     }
 
     /// Sets (or removes, with `None`) the record of lesion `id`, undoably.
-    pub fn set_record(&mut self, id: Label, record: Option<LesionRecord>) {
+    pub fn set_record(&mut self, id: LesionId, record: Option<LesionRecord>) {
         let before = self.records.get(&id).cloned();
         if before != record {
             self.commit(Edit {

@@ -5,7 +5,7 @@
 use ndarray::Array3;
 
 use super::{Edit, Label, LesionKind, LesionRecord, Marks, Origin};
-use crate::ids::ExamId;
+use crate::ids::{ExamId, LesionId};
 use crate::pipeline::image::Image;
 use crate::pipeline::morphology::label_components;
 
@@ -34,10 +34,11 @@ impl Marks {
     /// `sources[exam]` is that exam's label map on the comparison grid, if any.
     pub fn accept_candidate(
         &mut self,
-        id: Label,
+        id: LesionId,
         kind: LesionKind,
         sources: &[Option<(&Image<u32>, &[u32])>],
     ) {
+        let label = id.label();
         let mut edit = Edit::default();
         for (exam, source) in self.exam_ids().zip(sources) {
             let Some((map, wanted)) = source else {
@@ -51,7 +52,7 @@ impl Marks {
             }
             let changes = self.changes_where(exam, |n, old| {
                 let hit = src.get(n).is_some_and(|s| *s != 0 && wanted.contains(s));
-                (hit && (old == 0 || old == id)).then_some(id)
+                (hit && (old == 0 || old == label)).then_some(label)
             });
             edit.exam_voxels.push((exam, changes));
         }
@@ -70,7 +71,8 @@ impl Marks {
     /// Splits lesion `id` into its 26-connected parts (over all exams together, so a part
     /// keeps one identity across exams). The largest part keeps `id`; the others get new ids
     /// from `next_id`. Returns the ids of the parts.
-    pub fn split(&mut self, id: Label, reserved: Label) -> Vec<Label> {
+    pub fn split(&mut self, id: LesionId, reserved: Option<LesionId>) -> Vec<LesionId> {
+        let label = id.label();
         let Some(first) = self.labels(ExamId::BASELINE) else {
             return Vec::new();
         };
@@ -78,7 +80,7 @@ impl Marks {
         for exam in self.exams() {
             ndarray::Zip::from(&mut union)
                 .and(&exam.labels)
-                .for_each(|u, l| *u |= *l == id);
+                .for_each(|u, l| *u |= *l == label);
         }
         let (parts, count) = label_components(&union);
         if count < 2 {
@@ -94,19 +96,19 @@ impl Marks {
             .max_by_key(|p| (sizes.get(*p).copied().unwrap_or(0), std::cmp::Reverse(*p)))
             .unwrap_or(1);
         let mut next = self.next_id(reserved);
-        let mut new_ids = vec![0 as Label; count as usize + 1];
+        let mut new_labels = vec![0 as Label; count as usize + 1];
         let mut ids = vec![id];
         for p in 1..=count as usize {
             let slot = if p == largest {
                 id
             } else {
                 let fresh = next;
-                next = next.saturating_add(1);
+                next = next.next().unwrap_or(LesionId::MAX);
                 ids.push(fresh);
                 fresh
             };
-            if let Some(s) = new_ids.get_mut(p) {
-                *s = slot;
+            if let Some(s) = new_labels.get_mut(p) {
+                *s = slot.label();
             }
         }
         let Some(parts_flat) = parts.as_slice() else {
@@ -115,11 +117,11 @@ impl Marks {
         let mut edit = Edit::default();
         for exam in self.exam_ids() {
             let changes = self.changes_where(exam, |n, old| {
-                (old == id)
+                (old == label)
                     .then(|| {
                         parts_flat
                             .get(n)
-                            .and_then(|p| new_ids.get(*p as usize))
+                            .and_then(|p| new_labels.get(*p as usize))
                             .copied()
                     })
                     .flatten()
@@ -136,13 +138,15 @@ impl Marks {
     }
 
     /// Merges lesion `from` into `into` in every exam; `from`'s record goes.
-    pub fn merge(&mut self, from: Label, into: Label) {
-        if from == into || from == 0 || into == 0 {
+    pub fn merge(&mut self, from: LesionId, into: LesionId) {
+        if from == into {
             return;
         }
+        let (from_label, into_label) = (from.label(), into.label());
         let mut edit = Edit::default();
         for exam in self.exam_ids() {
-            let changes = self.changes_where(exam, |_, old| (old == from).then_some(into));
+            let changes =
+                self.changes_where(exam, |_, old| (old == from_label).then_some(into_label));
             edit.exam_voxels.push((exam, changes));
         }
         if let Some(before) = self.record(from).cloned() {
@@ -155,17 +159,19 @@ impl Marks {
     }
 
     /// Gives lesion `from` the id `to`: a rename when `to` is free, a merge when it is taken.
-    pub fn relabel(&mut self, from: Label, to: Label) {
+    pub fn relabel(&mut self, from: LesionId, to: LesionId) {
         if self.ids().contains(&to) {
             self.merge(from, to);
             return;
         }
-        if from == to || to == 0 {
+        if from == to {
             return;
         }
+        let (from_label, to_label) = (from.label(), to.label());
         let mut edit = Edit::default();
         for exam in self.exam_ids() {
-            let changes = self.changes_where(exam, |_, old| (old == from).then_some(to));
+            let changes =
+                self.changes_where(exam, |_, old| (old == from_label).then_some(to_label));
             edit.exam_voxels.push((exam, changes));
         }
         if let Some(before) = self.record(from).cloned() {
@@ -176,13 +182,11 @@ impl Marks {
     }
 
     /// Deletes lesion `id`: its voxels in every exam and its record.
-    pub fn delete(&mut self, id: Label) {
-        if id == 0 {
-            return;
-        }
+    pub fn delete(&mut self, id: LesionId) {
+        let label = id.label();
         let mut edit = Edit::default();
         for exam in self.exam_ids() {
-            let changes = self.changes_where(exam, |_, old| (old == id).then_some(0));
+            let changes = self.changes_where(exam, |_, old| (old == label).then_some(0));
             edit.exam_voxels.push((exam, changes));
         }
         if let Some(before) = self.record(id).cloned() {

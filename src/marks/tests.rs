@@ -6,6 +6,11 @@ use ndarray::Array3;
 use super::tools::{BrushShape, brush, region_grow, threshold_box};
 use super::*;
 
+/// Lesion id `n`.
+fn id(n: u16) -> crate::ids::LesionId {
+    crate::ids::LesionId::from_label(n).unwrap()
+}
+
 fn grid(spacing: [f64; 3]) -> Geometry {
     Geometry::axis_aligned([0.0; 3], spacing)
 }
@@ -126,35 +131,35 @@ fn undo_and_redo_round_trip_every_edit() {
     m.end_stroke();
     let painted = m.labels(crate::ids::ExamId::FOLLOWUP).cloned();
     assert_eq!(
-        m.voxel_count(crate::ids::ExamId::FOLLOWUP, 5),
+        m.voxel_count(crate::ids::ExamId::FOLLOWUP, id(5)),
         ball.len() as u64
     );
     assert_eq!(
-        m.centre_index(crate::ids::ExamId::FOLLOWUP, 5),
+        m.centre_index(crate::ids::ExamId::FOLLOWUP, id(5)),
         Some([8.0; 3]),
         "running tallies give the centre"
     );
-    assert_eq!(m.record(5).map(|r| r.origin), Some(Origin::Reader));
+    assert_eq!(m.record(id(5)).map(|r| r.origin), Some(Origin::Reader));
     // Erase part, then undo twice back to empty: one stroke is one step.
     m.paint(crate::ids::ExamId::FOLLOWUP, &ball[..10], 0, false);
     assert_eq!(
-        m.voxel_count(crate::ids::ExamId::FOLLOWUP, 5),
+        m.voxel_count(crate::ids::ExamId::FOLLOWUP, id(5)),
         ball.len() as u64 - 10
     );
     assert!(m.undo());
     assert_eq!(m.labels(crate::ids::ExamId::FOLLOWUP).cloned(), painted);
     assert!(m.undo());
     assert_eq!(m.labels(crate::ids::ExamId::FOLLOWUP).cloned(), empty);
-    assert_eq!(m.voxel_count(crate::ids::ExamId::FOLLOWUP, 5), 0);
-    assert_eq!(m.centre_index(crate::ids::ExamId::FOLLOWUP, 5), None);
-    assert!(m.record(5).is_none());
+    assert_eq!(m.voxel_count(crate::ids::ExamId::FOLLOWUP, id(5)), 0);
+    assert_eq!(m.centre_index(crate::ids::ExamId::FOLLOWUP, id(5)), None);
+    assert!(m.record(id(5)).is_none());
     assert!(!m.undo());
     assert!(m.redo());
     assert_eq!(m.labels(crate::ids::ExamId::FOLLOWUP).cloned(), painted);
-    assert_eq!(m.record(5).map(|r| r.kind), Some(LesionKind::T2Flair));
+    assert_eq!(m.record(id(5)).map(|r| r.kind), Some(LesionKind::T2Flair));
     // A new edit clears the redo history.
     m.set_record(
-        5,
+        id(5),
         Some(LesionRecord {
             kind: LesionKind::Enhancing,
             note: "ring".into(),
@@ -163,7 +168,7 @@ fn undo_and_redo_round_trip_every_edit() {
     );
     assert!(!m.can_redo());
     assert!(m.undo());
-    assert_eq!(m.record(5).map(|r| r.kind), Some(LesionKind::T2Flair));
+    assert_eq!(m.record(id(5)).map(|r| r.kind), Some(LesionKind::T2Flair));
 }
 
 #[test]
@@ -184,36 +189,36 @@ fn split_merge_relabel_delete_keep_identity_across_exams() {
         m.paint(exam, &a, 3, true);
         m.paint(exam, &b, 3, true);
     }
-    let parts = m.split(3, 10);
+    let parts = m.split(id(3), Some(id(10)));
     assert_eq!(
         parts,
-        vec![3, 11],
+        vec![id(3), id(11)],
         "largest keeps its id, the other gets one above 10"
     );
     for exam in crate::ids::ExamId::first(2) {
-        assert_eq!(m.voxel_count(exam, 3), a.len() as u64);
-        assert_eq!(m.voxel_count(exam, 11), b.len() as u64);
+        assert_eq!(m.voxel_count(exam, id(3)), a.len() as u64);
+        assert_eq!(m.voxel_count(exam, id(11)), b.len() as u64);
     }
-    m.merge(11, 3);
+    m.merge(id(11), id(3));
     assert_eq!(
-        m.voxel_count(crate::ids::ExamId::FOLLOWUP, 3),
+        m.voxel_count(crate::ids::ExamId::FOLLOWUP, id(3)),
         (a.len() + b.len()) as u64
     );
-    assert!(m.record(11).is_none());
-    m.relabel(3, 40);
+    assert!(m.record(id(11)).is_none());
+    m.relabel(id(3), id(40));
     assert_eq!(
-        m.voxel_count(crate::ids::ExamId::BASELINE, 40),
+        m.voxel_count(crate::ids::ExamId::BASELINE, id(40)),
         (a.len() + b.len()) as u64
     );
-    assert_eq!(m.ids(), vec![40]);
-    m.delete(40);
+    assert_eq!(m.ids(), vec![id(40)]);
+    m.delete(id(40));
     assert!(m.ids().is_empty());
     // All four undo back to the split state.
     for _ in 0..3 {
         assert!(m.undo());
     }
     assert_eq!(
-        m.voxel_count(crate::ids::ExamId::BASELINE, 11),
+        m.voxel_count(crate::ids::ExamId::BASELINE, id(11)),
         b.len() as u64
     );
 }
@@ -229,13 +234,13 @@ fn accepting_a_candidate_copies_its_regions_in_each_exam() {
     let on_grid = |labels| crate::pipeline::image::Image::new(labels, *m.geometry(), "t").unwrap();
     let (baseline, followup) = (on_grid(baseline), on_grid(followup));
     m.accept_candidate(
-        2,
+        id(2),
         LesionKind::T2Flair,
         &[Some((&baseline, &[])), Some((&followup, &[4]))],
     );
-    assert_eq!(m.voxel_count(crate::ids::ExamId::BASELINE, 2), 0);
-    assert_eq!(m.voxel_count(crate::ids::ExamId::FOLLOWUP, 2), 2);
-    assert_eq!(m.record(2).map(|r| r.origin), Some(Origin::Candidate));
+    assert_eq!(m.voxel_count(crate::ids::ExamId::BASELINE, id(2)), 0);
+    assert_eq!(m.voxel_count(crate::ids::ExamId::FOLLOWUP, id(2)), 2);
+    assert_eq!(m.record(id(2)).map(|r| r.origin), Some(Origin::Candidate));
     assert!(m.undo());
     assert!(m.ids().is_empty());
 }

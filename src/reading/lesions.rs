@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::compare::{LesionReport, Report, Volumes};
 use crate::counts::Counts;
 use crate::ids::LesionId;
-use crate::marks::{Label, LesionKind, Marks};
+use crate::marks::{LesionKind, Marks};
 use crate::pipeline::geometry::Vec3;
 use crate::pipeline::lesion::Status;
 use crate::pipeline::location::Location;
@@ -128,7 +128,7 @@ pub fn status_from_volumes(baseline: f64, followup: f64, ratio: f64, min_mm3: f6
 
 /// Centroids (baseline-grid mm) of every marked lesion: of its follow-up voxels when it has
 /// any, else of its baseline voxels (from the marks' running tallies: no pass over the volume).
-pub fn marked_centroids(marks: &Marks) -> BTreeMap<Label, Vec3> {
+pub fn marked_centroids(marks: &Marks) -> BTreeMap<LesionId, Vec3> {
     marks
         .ids()
         .into_iter()
@@ -150,21 +150,20 @@ pub fn read_lesions(
     report: &Report,
     decisions: &BTreeMap<LesionId, Decision>,
     marks: Option<&Marks>,
-    centroids: &BTreeMap<Label, Vec3>,
+    centroids: &BTreeMap<LesionId, Vec3>,
 ) -> Vec<ReadLesion> {
     let rule = &report.settings.change;
     let decision = |id: LesionId| decisions.get(&id).copied().unwrap_or_default();
     let marked = |id: LesionId| -> Option<(Volumes, LesionKind, String)> {
         let marks = marks?;
-        let label = id.label();
         let volumes = Volumes {
-            baseline: marks.volume_mm3(crate::ids::ExamId::BASELINE, label),
-            followup: marks.volume_mm3(crate::ids::ExamId::FOLLOWUP, label),
+            baseline: marks.volume_mm3(crate::ids::ExamId::BASELINE, id),
+            followup: marks.volume_mm3(crate::ids::ExamId::FOLLOWUP, id),
         };
         if volumes.baseline + volumes.followup <= 0.0 {
             return None;
         }
-        let record = marks.record(label).cloned().unwrap_or_default();
+        let record = marks.record(id).cloned().unwrap_or_default();
         Some((volumes, record.kind, record.note))
     };
     let marked_status = |v: &Volumes| {
@@ -192,10 +191,7 @@ pub fn read_lesions(
                 source: Source::AlgorithmMarked,
                 decision: marked_decision(l.id),
                 location: l.location,
-                centroid_mm: centroids
-                    .get(&l.id.label())
-                    .copied()
-                    .unwrap_or(l.centroid_mm),
+                centroid_mm: centroids.get(&l.id).copied().unwrap_or(l.centroid_mm),
                 volume_mm3: volumes,
                 note: note.clone(),
             },
@@ -217,10 +213,7 @@ pub fn read_lesions(
         })
         .collect();
     if let Some(marks) = marks {
-        for label in marks.ids() {
-            let Some(id) = LesionId::from_label(label) else {
-                continue;
-            };
+        for id in marks.ids() {
             if report.lesions.iter().any(|l| l.id == id) {
                 continue;
             }
@@ -235,7 +228,7 @@ pub fn read_lesions(
                 source: Source::Reader,
                 decision: marked_decision(id),
                 location: None,
-                centroid_mm: centroids.get(&label).copied().unwrap_or_default(),
+                centroid_mm: centroids.get(&id).copied().unwrap_or_default(),
                 volume_mm3: volumes,
                 note,
             });

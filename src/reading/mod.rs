@@ -25,7 +25,7 @@ pub use lesions::{
 
 use crate::compare::{CompareOptions, Comparison, PairView, Report, primary_view};
 use crate::ids::LesionId;
-use crate::marks::{Label, Marks, Origin};
+use crate::marks::{Marks, Origin};
 use crate::pipeline::geometry::{Geometry, norm, sub};
 
 /// Where an exam was read from, and which exam it must be.
@@ -112,14 +112,9 @@ impl Reading {
         )
     }
 
-    /// Ids the comparison uses; reader lesions are numbered above them.
-    pub fn reserved_ids(&self) -> Label {
-        self.report()
-            .lesions
-            .iter()
-            .map(|l| l.id.label())
-            .max()
-            .unwrap_or(0)
+    /// The highest id the comparison uses, if any; reader lesions are numbered above it.
+    pub fn reserved_ids(&self) -> Option<LesionId> {
+        self.report().lesions.iter().map(|l| l.id).max()
     }
 
     /// Takes over the reader's work from the reading this one replaces (the same exams
@@ -147,7 +142,7 @@ impl Reading {
             let mut marks = old.marks;
             for id in marks.ids() {
                 let reader_drawn = marks.record(id).is_none_or(|r| r.origin == Origin::Reader);
-                if reader_drawn && id <= reserved {
+                if reader_drawn && Some(id) <= reserved {
                     let to = marks.next_id(reserved);
                     marks.relabel(id, to);
                 }

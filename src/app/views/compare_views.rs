@@ -552,7 +552,7 @@ fn draw_marks(image: &mut ColorImage, labels: &[u16], review: &Review) {
     let active = review.marking.active;
     if let Some(active) = active {
         for (pixel, label) in image.pixels.iter_mut().zip(labels) {
-            if *label == active {
+            if *label == active.label() {
                 *pixel = blend(*pixel, MARK, 0.35);
             }
         }
