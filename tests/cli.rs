@@ -348,10 +348,10 @@ fn score_compares_marks_with_a_reference() {
     let gone_id = gone["id"].as_u64().unwrap();
     let nifti = tandem::report::nifti::read_nifti(&report.join("lesions-followup.nii.gz")).unwrap();
     let erased = nifti
-        .labels
+        .voxels()
         .mapv(|l| if u64::from(l) == gone_id { 0 } else { l as u16 });
     let path = out.path().join("marks.nii.gz");
-    let erased = tandem::pipeline::image::Image::new(erased, nifti.geometry, "marks").unwrap();
+    let erased = nifti.derived(erased);
     tandem::report::nifti::write_nifti_gz(&path, &erased, "marks").unwrap();
     let one_miss = score(&report, &path);
     let misses = one_miss["misses"].as_array().unwrap();

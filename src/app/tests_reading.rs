@@ -690,7 +690,7 @@ fn an_expert_makes_a_teaching_case_from_the_saved_reading() {
     );
     let reference = tandem::report::nifti::read_nifti(&opened.reference()).unwrap();
     let ids: std::collections::BTreeSet<u32> = reference
-        .labels
+        .voxels()
         .iter()
         .copied()
         .filter(|l| *l != 0)

@@ -140,18 +140,11 @@ pub fn write_nifti_gz(path: &Path, labels: &Image<u16>, description: &str) -> Re
     })
 }
 
-/// A NIfTI-1 label map read back: labels (`[k, j, i]`) and the grid in patient LPS.
-#[derive(Debug)]
-pub struct NiftiLabels {
-    pub labels: Array3<u32>,
-    pub geometry: Geometry,
-}
-
 /// Reads a NIfTI-1 file (`.nii` or `.nii.gz`, told apart by content) of integer or float
-/// labels (non-zero = lesion, rounded), with its grid from the sform (else the qform, else the
+/// labels (non-zero = lesion, rounded) as an image on its grid, from the sform (else the qform, else the
 /// voxel sizes alone). Refuses what it cannot read with a message naming the file, and a grid
 /// beyond [`crate::dicom::series::MAX_VOXELS`] before reading any voxel.
-pub fn read_nifti(path: &Path) -> Result<NiftiLabels> {
+pub fn read_nifti(path: &Path) -> Result<Image<u32>> {
     let bad = |problem: String| Error::Format {
         path: path.to_path_buf(),
         problem,
@@ -235,7 +228,7 @@ pub fn read_nifti(path: &Path) -> Result<NiftiLabels> {
         .map_err(|e| bad(format!("voxels do not fit the grid: {e}")))?;
     let geometry =
         grid(&header).map_err(|e| bad(format!("its affine is not a rigid grid: {e}")))?;
-    Ok(NiftiLabels { labels, geometry })
+    Image::new(labels, geometry, "its grid").map_err(|e| bad(e.to_string()))
 }
 
 /// The volume's values as labels: positive values rounded, everything else 0.
@@ -384,12 +377,13 @@ mod tests {
         let path = dir.path().join("x.nii.gz");
         write(&path, &labels, &geometry, "t").unwrap();
         let read = read_nifti(&path).unwrap();
-        assert_eq!(read.labels, labels.mapv(u32::from));
+        assert_eq!(read.voxels(), labels.mapv(u32::from));
+        let read_geometry = *read.geometry();
         for n in 0..3 {
-            assert!((read.geometry.origin[n] - geometry.origin[n]).abs() < 1e-4);
-            assert!((read.geometry.spacing[n] - geometry.spacing[n]).abs() < 1e-5);
+            assert!((read_geometry.origin[n] - geometry.origin[n]).abs() < 1e-4);
+            assert!((read_geometry.spacing[n] - geometry.spacing[n]).abs() < 1e-5);
             for m in 0..3 {
-                assert!((read.geometry.direction[n][m] - geometry.direction[n][m]).abs() < 1e-5);
+                assert!((read_geometry.direction[n][m] - geometry.direction[n][m]).abs() < 1e-5);
             }
         }
         // Not NIfTI, truncated: errors naming the file, no panic.
@@ -417,7 +411,7 @@ mod tests {
         let path = dir.path().join("h.nii");
         std::fs::write(&path, bytes).unwrap();
         read_nifti(&path)
-            .map(|n| n.labels.dim())
+            .map(|n| n.voxels().dim())
             .map_err(|e| e.to_string())
     }
 
@@ -484,7 +478,7 @@ mod tests {
         std::io::Write::write_all(&mut gz, &good).unwrap();
         std::io::Write::write_all(&mut gz, &vec![0u8; 64 << 20]).unwrap();
         std::fs::write(&path, gz.finish().unwrap()).unwrap();
-        assert_eq!(read_nifti(&path).unwrap().labels.dim(), (2, 3, 4));
+        assert_eq!(read_nifti(&path).unwrap().voxels().dim(), (2, 3, 4));
     }
 
     #[test]

@@ -90,13 +90,13 @@ pub fn read_lesion_mask(path: &Path, grid: Option<(&Geometry, [usize; 3])>) -> R
         let ids = scored_ids(&file.reading.lesions);
         let labels = read_nifti(&path.join("lesions-followup.nii.gz"))?;
         return Ok(LesionMask {
-            mask: labels.labels.mapv(|l| {
+            mask: labels.voxels().mapv(|l| {
                 u16::try_from(l)
                     .ok()
                     .and_then(LesionId::from_label)
                     .is_some_and(|id| ids.contains(&id))
             }),
-            geometry: labels.geometry,
+            geometry: *labels.geometry(),
             kind: "report folder",
         });
     }
@@ -104,8 +104,8 @@ pub fn read_lesion_mask(path: &Path, grid: Option<(&Geometry, [usize; 3])>) -> R
     if name.ends_with(".nii") || name.ends_with(".nii.gz") {
         let labels = read_nifti(path)?;
         return Ok(LesionMask {
-            mask: labels.labels.mapv(|l| l != 0),
-            geometry: labels.geometry,
+            mask: labels.voxels().mapv(|l| l != 0),
+            geometry: *labels.geometry(),
             kind: "NIfTI",
         });
     }
