@@ -8,7 +8,7 @@ use super::document::{
     Block, Cell, Document, Figure, List, Meta, Paragraph, Role, Section, Span, Table, TableKind,
 };
 use super::report_file::{ReadingSection, ReportFile};
-use crate::compare::{ExamRef, PairReport, Report};
+use crate::compare::{ExamRef, PairReport, Report, SeriesRef};
 use crate::counts::{CONTRAST_NOT_ASSESSED, T2_NOT_ASSESSED};
 use crate::info::pretty_date;
 use crate::reading::{ReadLesion, ReadSummary, Source};
@@ -316,26 +316,27 @@ pub(super) fn caption(l: &ReadLesion) -> String {
 /// One compared pair: the series, their grids and the registration.
 fn technique_text(p: &PairReport) -> String {
     format!(
-        "{}: baseline “{}” ({}×{}×{}, {:.2}×{:.2}×{:.2} mm), follow-up “{}” ({}×{}×{}, \
-         {:.2}×{:.2}×{:.2} mm); rigid registration {:.1}°, {:.1} mm, correlation {:.3}.",
+        "{}: baseline {}, follow-up {}; rigid registration {:.1}°, {:.1} mm, correlation {:.3}.",
         p.kind.name(),
-        p.baseline.description.as_deref().unwrap_or(""),
-        p.baseline.dims[0],
-        p.baseline.dims[1],
-        p.baseline.dims[2],
-        p.baseline.spacing_mm[0],
-        p.baseline.spacing_mm[1],
-        p.baseline.spacing_mm[2],
-        p.followup.description.as_deref().unwrap_or(""),
-        p.followup.dims[0],
-        p.followup.dims[1],
-        p.followup.dims[2],
-        p.followup.spacing_mm[0],
-        p.followup.spacing_mm[1],
-        p.followup.spacing_mm[2],
+        series_text(&p.baseline),
+        series_text(&p.followup),
         p.registration.rotation_deg,
         p.registration.translation_mm,
         p.registration.correlation,
+    )
+}
+
+/// One series: its description, grid size and voxel size.
+fn series_text(s: &SeriesRef) -> String {
+    format!(
+        "“{}” ({}×{}×{}, {:.2}×{:.2}×{:.2} mm)",
+        s.description.as_deref().unwrap_or(""),
+        s.dims[0],
+        s.dims[1],
+        s.dims[2],
+        s.spacing_mm[0],
+        s.spacing_mm[1],
+        s.spacing_mm[2],
     )
 }
 
