@@ -35,8 +35,8 @@ pub fn array_shape(dims: [usize; 3]) -> (usize, usize, usize) {
 }
 
 /// Voxels on a grid: built only through [`Image::new`] (which refuses empty grids and
-/// impossible geometry) or derived from an image already built ([`Image::with_voxels`],
-/// [`Image::map`]), so every image has a sane grid.
+/// impossible geometry) or derived from an image already built ([`Image::derived`],
+/// [`Image::map`], [`Image::filled`]), so every image has a sane grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Image<T> {
     voxels: Array3<T>,
@@ -72,8 +72,8 @@ impl<T> Image<T> {
     ///
     /// # Panics
     /// When `voxels` has another shape: a derived map is made with this grid's shape, so a
-    /// mismatch is a bug in the caller, never a property of the data. Use
-    /// [`Image::with_voxels`] for voxels whose shape came from elsewhere.
+    /// mismatch is a bug in the caller, never a property of the data. Voxels whose shape came
+    /// from elsewhere go through [`Image::new`].
     pub fn derived<U>(&self, voxels: Array3<U>) -> Image<U> {
         assert_eq!(
             voxels.dim(),
@@ -84,14 +84,6 @@ impl<T> Image<T> {
             voxels,
             geometry: self.geometry,
         }
-    }
-
-    /// Other voxels on this image's grid, or `None` when their shape is not the grid's.
-    pub fn with_voxels<U>(&self, voxels: Array3<U>) -> Option<Image<U>> {
-        (voxels.dim() == self.voxels.dim()).then(|| Image {
-            voxels,
-            geometry: self.geometry,
-        })
     }
 
     /// Each voxel mapped through `f`, on the same grid.
@@ -118,11 +110,6 @@ impl<T> Image<T> {
     /// Grid size as `[columns, rows, slices]` (index axes 0, 1, 2).
     pub fn dims(&self) -> [usize; 3] {
         grid_dims(self.voxels.dim())
-    }
-
-    /// Whether `other` lies on the same grid (same size and geometry).
-    pub fn same_grid<U>(&self, other: &Image<U>) -> bool {
-        self.voxels.dim() == other.voxels.dim() && self.geometry == other.geometry
     }
 
     /// The voxel at grid index `[i, j, k]`, or `None` outside the grid.
@@ -168,14 +155,26 @@ mod tests {
     }
 
     #[test]
-    fn derived_images_keep_the_grid_and_refuse_another_shape() {
+    fn derived_images_keep_the_grid() {
         let image = Image::new(Array3::from_elem((2, 3, 4), 1.5f32), geometry(), "t").unwrap();
         let mask = image.map(|v| *v > 1.0);
-        assert!(mask.same_grid(&image));
-        assert!(image.with_voxels(Array3::<u8>::zeros((2, 3, 4))).is_some());
-        assert!(image.with_voxels(Array3::<u8>::zeros((4, 3, 2))).is_none());
-        let labels = image.filled(0u16);
-        assert_eq!(labels.dims(), [4, 3, 2]);
+        assert_eq!(
+            (mask.dims(), mask.geometry()),
+            (image.dims(), image.geometry())
+        );
+        let labels = image.derived(Array3::<u8>::zeros((2, 3, 4)));
+        assert_eq!(
+            (labels.dims(), labels.geometry()),
+            (image.dims(), image.geometry())
+        );
+        assert_eq!(image.filled(0u16).dims(), [4, 3, 2]);
+    }
+
+    #[test]
+    #[should_panic(expected = "a derived map off its grid")]
+    fn a_derived_map_of_another_shape_is_a_bug() {
+        let image = Image::new(Array3::from_elem((2, 3, 4), 1.5f32), geometry(), "t").unwrap();
+        let _ = image.derived(Array3::<u8>::zeros((4, 3, 2)));
     }
 
     #[test]

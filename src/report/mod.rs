@@ -239,27 +239,22 @@ fn write_seg(
         .reading
         .lesions
         .iter()
-        .filter(|l| l.counted())
-        .filter_map(|l| {
-            let id = Some(l.id.label()).filter(|id| present.contains(id))?;
-            Some(SegmentSpec {
-                number_in_labels: id,
-                label: format!("Lesion {}", l.id),
-                kind: match l.kind {
-                    // Not yet called a lesion: a finding for the next reader to look at.
-                    LesionKind::T2Flair
-                        if l.status == crate::pipeline::lesion::Status::Unexplained =>
-                    {
-                        SegmentKind::OtherFinding
-                    }
-                    LesionKind::T2Flair if l.enhancing => SegmentKind::EnhancingLesion,
-                    LesionKind::T2Flair => SegmentKind::T2Lesion,
-                    LesionKind::Enhancing => SegmentKind::EnhancingLesion,
-                    LesionKind::Other => SegmentKind::OtherFinding,
-                },
-                algorithm: segment_algorithm(l.source),
-                description: Some(content::caption(l)),
-            })
+        .filter(|l| l.counted() && present.contains(&l.id.label()))
+        .map(|l| SegmentSpec {
+            number_in_labels: l.id.label(),
+            label: format!("Lesion {}", l.id),
+            kind: match l.kind {
+                // Not yet called a lesion: a finding for the next reader to look at.
+                LesionKind::T2Flair if l.status == crate::pipeline::lesion::Status::Unexplained => {
+                    SegmentKind::OtherFinding
+                }
+                LesionKind::T2Flair if l.enhancing => SegmentKind::EnhancingLesion,
+                LesionKind::T2Flair => SegmentKind::T2Lesion,
+                LesionKind::Enhancing => SegmentKind::EnhancingLesion,
+                LesionKind::Other => SegmentKind::OtherFinding,
+            },
+            algorithm: segment_algorithm(l.source),
+            description: Some(content::caption(l)),
         })
         .collect();
     if segments.is_empty() {
