@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Tandem needs on Debian/Ubuntu, and nothing that is
 # already there: the C toolchain and cmake (CharLS, OpenJPEG), the X11/GL libraries the window
-# loads at run time, and the independent checkers the export tests run (dciodvfy from
+# loads at run time, zenity (rfd's file dialogs use it where no xdg-desktop-portal runs; with
+# neither they cannot open), and the independent checkers the export tests run (dciodvfy from
 # dicom3tools; pdftotext, pdfinfo and pdfimages from poppler-utils; highdicom and nibabel in a
 # Python venv at .venv/, which git ignores). Safe to run again; does nothing when all is present.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(gcc g++ make cmake
-          libx11-6 libx11-xcb1 libxcursor1 libxi6 libxkbcommon-x11-0 libgl1 libegl1
+          libx11-6 libx11-xcb1 libxcursor1 libxi6 libxkbcommon-x11-0 libgl1 libegl1 zenity
           dicom3tools poppler-utils python3 python3-venv)
 
 missing=()

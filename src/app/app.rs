@@ -1,12 +1,12 @@
 //! The app's state and the loop that applies commands. Views only draw and push commands.
 
 use std::path::PathBuf;
-use std::sync::mpsc::channel;
 
 use egui::Ui;
 
 use super::command::{Command, Decision, Side};
 use super::exam_slot::ExamSlot;
+use super::file_dialog::{FileRequest, Pick};
 use super::jobs::Activity;
 use super::state::{PREFS_KEY, Prefs, TandemApp};
 use super::views::{compare_views_ui, exam_panel_ui, lesion_table_ui, series_list_ui};
@@ -33,7 +33,9 @@ impl TandemApp {
             practice_dir: None,
             commands: Vec::new(),
             next_generation: 1,
-            browse: None,
+            dialog_missing: super::file_dialog::system_dialog_missing(),
+            path_prompt: None,
+            dialog_answer: None,
         };
         for (side, path) in Side::BOTH.into_iter().zip([baseline, followup]) {
             if let Some(path) = path {
@@ -44,7 +46,7 @@ impl TandemApp {
         app
     }
 
-    fn apply_commands(&mut self, ctx: &egui::Context) {
+    pub(super) fn apply_commands(&mut self, ctx: &egui::Context) {
         for command in std::mem::take(&mut self.commands) {
             match command {
                 Command::BrowseExam(side) => self.browse_exam(side, false),
@@ -74,17 +76,17 @@ impl TandemApp {
                 }
                 Command::CancelLoad(side) => self.exams[side.index()].activity.cancel(),
                 Command::RunComparison => self.start_comparison(ctx),
+                Command::SetPromptPath(text) => {
+                    if let Some(prompt) = &mut self.path_prompt {
+                        prompt.text = text;
+                    }
+                }
+                Command::SubmitPath => self.submit_path(),
+                Command::CancelPrompt => self.path_prompt = None,
                 Command::CancelComparison => {
                     self.comparison.cancel();
                     self.auto_compare = false;
                 }
-                // In practice the comparison's lesions are not to be found by the keyboard.
-                Command::SelectLesion(_) | Command::NextLesion | Command::PreviousLesion
-                    if self.review.as_ref().is_some_and(|r| r.hide_findings)
-                        && !matches!(command, Command::SelectLesion(id)
-                            if self.review.as_ref().and_then(|r| r.lesion(id))
-                                .is_some_and(|l| l.source != tandem::reading::Source::Algorithm)) =>
-                    {}
                 Command::SelectLesion(id) => self.select_lesion(id),
                 Command::NextLesion | Command::PreviousLesion => {
                     let forward = command == Command::NextLesion;
@@ -198,12 +200,9 @@ impl TandemApp {
                 other => self.apply_session_command(ctx, other),
             }
         }
+        // Practice hides the comparison's findings until the trainee asks or has scored.
+        self.sync_withheld();
         if let Some(review) = &mut self.review {
-            // Practice hides the comparison's findings until the trainee asks or has scored.
-            review.hide_findings = self
-                .practice
-                .as_ref()
-                .is_some_and(|p| !p.candidates_shown && p.result.is_none());
             review.sync();
         }
     }
@@ -214,37 +213,21 @@ impl TandemApp {
             return;
         };
         // The reading's lesions: the comparison's and the reader's own.
-        let Some((centre, source)) = review.lesion(id).map(|l| (l.centroid_mm, l.source)) else {
+        let Some(centre) = review.lesion(id).map(|l| l.centroid_mm) else {
             return;
         };
+        // The selected lesion is also the one the marking tools add to.
         review.selected = Some(id);
-        if source != tandem::reading::Source::Algorithm {
-            // Selecting a marked lesion makes it the one the tools add to.
-            review.marking.active = Some(id);
-        }
         review.jump_to_mm(centre);
     }
 
-    /// Opens a native folder dialog on a helper thread, so the window keeps drawing.
+    /// Asks for the folder (or DICOMDIR file) of an exam.
     fn browse_exam(&mut self, side: Side, dicomdir: bool) {
-        let (sender, receiver) = channel();
-        let spawned = std::thread::Builder::new()
-            .name("tandem-folder-dialog".into())
-            .spawn(move || {
-                let dialog = rfd::FileDialog::new()
-                    .set_title(format!("Open {} exam", side.title().to_lowercase()));
-                let picked = if dicomdir {
-                    dialog.pick_file()
-                } else {
-                    dialog.pick_folder()
-                };
-                if let Some(path) = picked {
-                    let _ = sender.send((side, path));
-                }
-            });
-        if spawned.is_ok() {
-            self.browse = Some(receiver);
-        }
+        let title = format!("Open {} exam", side.title().to_lowercase());
+        let pick = if dicomdir { Pick::File } else { Pick::Folder };
+        self.ask_for_path(FileRequest::new(title, pick, move |path| {
+            Command::OpenExam(side, path)
+        }));
     }
 
     /// A folder dropped on the left half opens as the baseline, on the right half as the
@@ -428,6 +411,13 @@ impl TandemApp {
         let z_seed = self.settings.z_seed;
         let dirty = self.session.dirty(self.review.as_ref());
         super::views::session_dialogs_ui(ui.ctx(), &self.session, &mut self.commands);
+        if let (Some(folder), Some(review)) = (&self.session.report_form, &self.review) {
+            let missing = self.dialog_missing.as_deref();
+            super::views::report_form_ui(ui.ctx(), folder, review, missing, &mut self.commands);
+        }
+        if let Some(prompt) = &self.path_prompt {
+            super::views::path_prompt_ui(ui.ctx(), prompt, &mut self.commands);
+        }
         egui::CentralPanel::default().show(ui, |ui| match &self.review {
             Some(review) if !native => {
                 // Views on the left, the lesion table and histogram on the right, split here

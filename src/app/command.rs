@@ -104,8 +104,14 @@ pub enum Command {
     BrowseSession,
     /// Open this session file.
     OpenSession(PathBuf),
-    /// Ask for a folder and write the report there.
+    /// Open the report form: the reader's name, undecided flags, the folder.
     SaveReport,
+    /// The report form's folder (typed, or chosen in the system dialog).
+    SetReportFolder(String),
+    /// Choose the report form's folder in the system dialog.
+    BrowseReportFolder,
+    /// Close the report form without writing.
+    CancelReport,
     /// Write the report into this folder (replacing one there only when `replace`).
     WriteReport(PathBuf, bool),
     /// The reader's name and notes, for the session and the report.
@@ -122,7 +128,7 @@ pub enum Command {
     OpenPractice(PathBuf),
     /// The trainee's answers to the summary questions.
     SetAnswers(tandem::training::teach_pack::Answers),
-    /// Show the comparison's candidates during practice (recorded), or hide them again.
+    /// Show the comparison's candidates during practice (recorded; they stay shown).
     ToggleCandidates,
     /// Score the practice round.
     ScorePractice,
@@ -136,6 +142,10 @@ pub enum Command {
     MakeCase,
     /// Make the teaching case in this folder.
     WriteCase(PathBuf),
+    /// The path typed where no system file dialog opens; then taken, or the question dropped.
+    SetPromptPath(String),
+    SubmitPath,
+    CancelPrompt,
 }
 
 /// How the registered follow-up view checks the registration.
@@ -236,7 +246,13 @@ impl Command {
             Command::SaveSessionAs => "Save session as…".into(),
             Command::SaveSessionTo(_) => "Save session".into(),
             Command::BrowseSession | Command::OpenSession(_) => "Open session…".into(),
-            Command::SaveReport | Command::WriteReport(..) => "Save report…".into(),
+            Command::SaveReport => "Save report…".into(),
+            Command::WriteReport(..) => "Save report".into(),
+            Command::SetReportFolder(_) => "Report folder".into(),
+            Command::BrowseReportFolder => "Choose…".into(),
+            Command::CancelReport | Command::CancelPrompt => "Cancel".into(),
+            Command::SetPromptPath(_) => "Path".into(),
+            Command::SubmitPath => "OK".into(),
             Command::SetReader(_) => "Reader".into(),
             Command::SetNotes(_) => "Notes".into(),
             Command::RecoverSession => "Recover".into(),
@@ -316,6 +332,14 @@ impl Command {
                 "Write the report folder: report.html and report.pdf (printable, key images), \
                  report.json, lesion labels as DICOM SEG and NIfTI"
             }
+            Command::SetReportFolder(_) => {
+                "The folder the report is written into (made if it does not exist)"
+            }
+            Command::CancelReport => "Close without writing the report",
+            Command::BrowseReportFolder => "Choose the folder in the system's dialog",
+            Command::SetPromptPath(_) => "The full path; ~ is your home folder",
+            Command::SubmitPath => "Use this path",
+            Command::CancelPrompt => "Drop the question",
             Command::SetReader(_) => "Your name, as the report states it",
             Command::SetNotes(_) => "Free-text notes for the report",
             Command::RecoverSession => "Reopen the interrupted reading with all its marks",
@@ -326,7 +350,8 @@ impl Command {
             }
             Command::SetAnswers(_) => "Your answers to the questions a follow-up report answers",
             Command::ToggleCandidates => {
-                "Show the comparison's candidates (your score will say you saw them)"
+                "Show the comparison's candidates, numbered after yours (your score will say you saw \
+                 them)"
             }
             Command::ScorePractice => {
                 "Score your marks and answers against the expert's (MSSEG-2 rules)"

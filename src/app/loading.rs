@@ -90,14 +90,8 @@ impl TandemApp {
             .map(|s| s.id.clone())
     }
 
-    /// Collects finished jobs and dialog answers.
+    /// Collects finished jobs.
     pub(super) fn poll(&mut self) {
-        if let Some(receiver) = &self.browse
-            && let Ok((side, folder)) = receiver.try_recv()
-        {
-            self.commands.push(Command::OpenExam(side, folder));
-            self.browse = None;
-        }
         for slot in &mut self.exams {
             if let Some((generation, exam)) = slot.activity.poll() {
                 slot.shown = Some(exam);

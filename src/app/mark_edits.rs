@@ -25,14 +25,19 @@ fn voxel(at: [f64; 3], dims: [usize; 3]) -> Option<[usize; 3]> {
 }
 
 impl Review {
-    /// The id new marks go to: the active lesion, else a new one (made active).
-    fn active_or_new(&mut self) -> LesionId {
-        if let Some(id) = self.marking.active {
+    /// The lesion a tool adds to: the selected one, else a new one (then selected). A
+    /// comparison's lesion the reader has not marked yet is taken as a mark first, so the tool
+    /// edits its outline instead of starting a second lesion under its number.
+    fn target_lesion(&mut self) -> LesionId {
+        let Some(id) = self.selected else {
+            let id = self.reading.marks.next_id(self.reserved_ids());
+            self.selected = Some(id);
             return id;
+        };
+        let found = self.report().lesions.iter().any(|l| l.id == id);
+        if found && !self.reading.marks.ids().contains(&id) {
+            self.accept(id);
         }
-        let id = self.reading.marks.next_id(self.reserved_ids());
-        self.marking.active = Some(id);
-        self.selected = Some(id);
         id
     }
 
@@ -68,7 +73,6 @@ impl Review {
             Mark::SetBoxDepth(d) => self.marking.box_depth_mm = d.clamp(0.0, 100.0),
             Mark::NewLesion => {
                 let id = self.reading.marks.next_id(self.reserved_ids());
-                self.marking.active = Some(id);
                 self.selected = Some(id);
                 if self.marking.tool == Tool::Navigate {
                     self.marking.tool = Tool::Brush;
@@ -90,7 +94,7 @@ impl Review {
                 let label = if erase {
                     0
                 } else {
-                    self.active_or_new().label()
+                    self.target_lesion().label()
                 };
                 if first {
                     self.reading.marks.begin_stroke();
@@ -101,7 +105,7 @@ impl Review {
             Mark::EndStroke => self.reading.marks.end_stroke(),
             Mark::Grow { exam, at } => {
                 if let Some(seed) = voxel(at, dims) {
-                    let label = self.active_or_new().label();
+                    let label = self.target_lesion().label();
                     if self.marking.tolerance <= 0.0 {
                         self.marking.tolerance = self.default_tolerance(exam);
                     }
@@ -121,7 +125,7 @@ impl Review {
                     .round() as usize;
                 a[through] = a[through].saturating_sub(half);
                 b[through] = (b[through] + half).min(dims[through].saturating_sub(1));
-                let label = self.active_or_new().label();
+                let label = self.target_lesion().label();
                 if let Some(values) = self.exam_values(exam) {
                     let voxels = threshold_box(values, a, b, self.marking.threshold);
                     let n = self.reading.marks.paint(exam, &voxels, label, true);
@@ -141,14 +145,13 @@ impl Review {
             Mark::Relabel { from, to } => {
                 self.reading.marks.relabel(from, to);
                 self.selected = Some(to);
-                if self.marking.active == Some(from) {
-                    self.marking.active = Some(to);
-                }
             }
             Mark::Delete(id) => {
                 self.reading.marks.delete(id);
-                if self.marking.active == Some(id) {
-                    self.marking.active = None;
+                // A reader's own lesion is gone; a comparison's stays, unmarked.
+                let found = self.report().lesions.iter().any(|l| l.id == id);
+                if self.selected == Some(id) && !found {
+                    self.selected = None;
                 }
             }
             Mark::SetKind(id, kind) => self.edit_record(id, |r| r.kind = kind),
@@ -228,6 +231,6 @@ impl Review {
             Some((&view.followup_lesions, lesion.followup_labels.as_slice())),
         ];
         self.reading.marks.accept_candidate(id, kind, &sources);
-        self.marking.active = Some(id);
+        self.selected = Some(id);
     }
 }

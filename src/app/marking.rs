@@ -44,11 +44,11 @@ impl Tool {
     pub fn tooltip(self) -> &'static str {
         match self {
             Tool::Navigate => "Click places the cursor, drag pans",
-            Tool::Brush => "Paint the active lesion (drag); radius in mm, disc or 3D ball",
+            Tool::Brush => "Paint the selected lesion (drag); radius in mm, disc or 3D ball",
             Tool::Eraser => "Erase marks under the brush (drag)",
             Tool::Grow => "Click inside a lesion: grows in 3D through voxels within the tolerance",
             Tool::ThresholdBox => {
-                "Drag a box: voxels at or above the threshold inside it join the active lesion"
+                "Drag a box: voxels at or above the threshold inside it join the selected lesion"
             }
         }
     }
@@ -80,8 +80,6 @@ pub struct Marking {
     pub threshold: f32,
     /// Threshold box: depth through the view's plane, mm.
     pub box_depth_mm: f32,
-    /// The lesion the brush, growing and the box add to.
-    pub active: Option<LesionId>,
     /// The last region grown, so moving the tolerance regrows it.
     pub(super) last_grow: Option<(ExamId, [usize; 3], Label)>,
     /// What the last tool use has to say ("the region reached the 30 mm limit").
@@ -97,7 +95,6 @@ impl Default for Marking {
             tolerance: 0.0,
             threshold: 0.0,
             box_depth_mm: 6.0,
-            active: None,
             last_grow: None,
             message: None,
         }
@@ -113,7 +110,7 @@ pub enum Mark {
     SetTolerance(f32),
     SetThreshold(f32),
     SetBoxDepth(f32),
-    /// Start a new lesion: the next id, active.
+    /// Start a new lesion: the next id, selected.
     NewLesion,
     /// A brush or eraser dab at a grid position of `exam`, in the plane whose through-axis
     /// is `through`; `first` starts a stroke (one undo step).

@@ -9,6 +9,7 @@
 //! | `app.rs` | the frame loop: applying commands, keyboard, drag and drop, drawing |
 //! | `exam_slot.rs` | one exam as the app holds it (`ExamSlot`) |
 //! | `command.rs` | every user request, with its text and tooltip |
+//! | `file_dialog.rs` | asking for a path: the system dialog, or a typed path where none opens |
 //! | `jobs.rs` | background jobs (thread + channel + progress + cancel), `Activity`, `JobError` |
 //! | `review.rs` | the comparison under review: the `Reading`, its `Viewport`, selection, tools |
 //! | `marking.rs` | marking tools and their settings, and the `Mark` requests |
@@ -23,6 +24,7 @@
 mod app;
 mod command;
 mod exam_slot;
+mod file_dialog;
 mod jobs;
 mod loading;
 mod mark_edits;
@@ -37,9 +39,13 @@ mod state;
 mod views;
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_reading;
+#[cfg(test)]
+mod tests_room;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

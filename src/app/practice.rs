@@ -36,6 +36,8 @@ impl TandemApp {
                     replay: 0,
                     saved: None,
                     history: Vec::new(),
+                    withheld: None,
+                    yours: Vec::new(),
                 });
                 self.session.path = None;
                 self.session.pending = None;
@@ -88,11 +90,61 @@ impl TandemApp {
         } else {
             practice.history.push(HistoryEntry::from(&result));
         }
+        // Each found lesion and false mark by the trainee's own number: the lesion whose centre
+        // is nearest the scored one's.
+        let centres = tandem::reading::marked_centroids(marks);
+        practice.yours = tandem::training::score_text::score_items(&result.score)
+            .iter()
+            .map(|item| {
+                let is_mark = item.outcome != tandem::training::score_text::Outcome::Missed;
+                let distance = |c: &[f64; 3]| {
+                    (0..3)
+                        .map(|a| (c[a] - item.centroid_mm[a]).powi(2))
+                        .sum::<f64>()
+                };
+                centres
+                    .iter()
+                    .filter(|(id, _)| is_mark && ids.contains(id))
+                    .min_by(|a, b| distance(a.1).total_cmp(&distance(b.1)))
+                    .map(|(id, _)| *id)
+            })
+            .collect();
         practice.result = Some(result);
         practice.replay = 0;
         // The reference stays with the review (on its grid), outlined in the views.
         if let Some(review) = self.review.as_mut() {
             review.reference = Some(reference);
+        }
+    }
+
+    /// Keeps the comparison's findings out of a blind round's reading (so the trainee's
+    /// lesions are numbered from 1 and counted alone), and puts them back, numbered after the
+    /// trainee's, once the candidates are shown or the round is scored. Called every frame.
+    pub(super) fn sync_withheld(&mut self) {
+        let Some(review) = self.review.as_mut() else {
+            return;
+        };
+        let blind = self.practice.as_ref().is_some_and(Practice::blind);
+        review.hide_findings = blind;
+        review.own_counts = self.practice.is_some();
+        let Some(practice) = self.practice.as_mut() else {
+            return;
+        };
+        let current = practice
+            .withheld
+            .as_ref()
+            .is_some_and(|(generation, _)| *generation == review.generation);
+        if blind && !current {
+            let findings = review.reading.withhold_findings();
+            practice.withheld = Some((review.generation, findings));
+            review.resync();
+        } else if !blind
+            && let Some((generation, findings)) = practice.withheld.take()
+            && generation == review.generation
+        {
+            // (Findings of an earlier comparison, if any, are simply dropped.)
+            review.reading.restore_findings(findings);
+            review.resync();
         }
     }
 
@@ -107,9 +159,10 @@ impl TandemApp {
                     p.answers = answers;
                 }
             }
+            // Once seen, the candidates stay: the score says they were shown.
             Command::ToggleCandidates => {
                 if let Some(p) = &mut self.practice {
-                    p.candidates_shown = !p.candidates_shown || p.result.is_some();
+                    p.candidates_shown = true;
                 }
             }
             Command::ScorePractice => self.score_practice(),
@@ -130,9 +183,16 @@ impl TandemApp {
                 }
             }
             Command::EndPractice => {
-                self.practice = None;
+                let withheld = self.practice.take().and_then(|p| p.withheld);
                 if let Some(review) = self.review.as_mut() {
                     review.reference = None;
+                    // The findings a blind round held back come back with it.
+                    if let Some((generation, findings)) = withheld
+                        && generation == review.generation
+                    {
+                        review.reading.restore_findings(findings);
+                        review.resync();
+                    }
                 }
             }
             _ => {}

@@ -20,4 +20,17 @@ pub struct Practice {
     pub saved: Option<Result<PathBuf, tandem::Error>>,
     /// Past rounds of this trainee, this one included once scored.
     pub history: Vec<HistoryEntry>,
+    /// The comparison's findings, held out of the reading while it is blind, with the
+    /// generation of the review they came from.
+    pub withheld: Option<(u64, tandem::reading::Withheld)>,
+    /// For each of the score's items (found, missed, false marks), the trainee's lesion it
+    /// is (none for a miss): the number the table shows.
+    pub yours: Vec<Option<tandem::ids::LesionId>>,
+}
+
+impl Practice {
+    /// The round is blind: the comparison's findings stay out of sight.
+    pub fn blind(&self) -> bool {
+        !self.candidates_shown && self.result.is_none()
+    }
 }

@@ -25,6 +25,8 @@ pub struct Review {
     pub marking: Marking,
     /// Practice: the comparison's findings are not shown (outlines, change map, table rows).
     pub hide_findings: bool,
+    /// Practice: the summary counts the trainee's own lesions only.
+    pub own_counts: bool,
     /// Practice, once scored: the reference lesions, outlined in the views.
     pub reference: Option<ndarray::Array3<bool>>,
     /// The reading as it stands (decisions and marks applied), refreshed by [`Review::sync`].
@@ -98,6 +100,7 @@ impl Review {
             histogram,
             marking: Marking::default(),
             hide_findings: false,
+            own_counts: false,
             reference: None,
             lesions: Vec::new(),
             synced: None,
@@ -170,6 +173,15 @@ impl Review {
             .collect()
     }
 
+    /// Flagged lesions the reader has neither confirmed nor rejected.
+    pub fn undecided(&self) -> usize {
+        self.lesions
+            .iter()
+            .filter(|l| l.status.is_flagged() || l.enhancing)
+            .filter(|l| l.decision == tandem::reading::Decision::Pending)
+            .count()
+    }
+
     /// The flagged lesion after (or before) the selected one, wrapping around.
     pub fn step(&self, forward: bool) -> Option<LesionId> {
         let flagged = self.flagged();
@@ -201,7 +213,6 @@ impl Review {
         self.marking = old.marking.clone();
         self.reference = old.reference.clone();
         self.reading.carry_over(old.reading);
-        self.marking.active = None;
         self.synced = None;
         self.sync();
     }
@@ -234,9 +245,23 @@ impl Review {
         self.lesions.iter().find(|l| l.id == id)
     }
 
-    /// The counts the report will state, as the reading stands.
+    /// The counts the report will state, as the reading stands; in practice, the trainee's
+    /// own lesions only (the comparison's are there to learn from, not the trainee's answer).
     pub fn summary(&self) -> ReadSummary {
-        read_summary(self.reading.report(), &self.lesions)
+        if !self.own_counts {
+            return read_summary(self.reading.report(), &self.lesions);
+        }
+        let mut report = self.reading.report().clone();
+        report.lesions.clear();
+        report.enhancement.clear();
+        report.enhancement_post_minus_pre = None;
+        let own: Vec<ReadLesion> = self
+            .lesions
+            .iter()
+            .filter(|l| l.source != tandem::reading::Source::Algorithm)
+            .cloned()
+            .collect();
+        read_summary(&report, &own)
     }
 
     /// Ids the comparison uses; reader lesions are numbered above them.

@@ -1,37 +1,19 @@
 //! The reading's life on disk, from the app: saving and opening sessions, autosave and
 //! recovery after a crash, finding exams that moved, and writing the report folder in the
-//! background. File dialogs run on helper threads and answer with a [`Command`].
+//! background.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use tandem::report::{Written, report_exists, write_report_folder};
 use tandem::session::{Session, locate_exam, study_at};
 
 use super::command::{Command, Side};
+use super::file_dialog::{FileRequest, Pick};
 use super::jobs::Activity;
 use super::jobs::Job;
 use super::session_state::AUTOSAVE_AFTER;
 use super::state::TandemApp;
-
-/// Runs a file dialog on a helper thread; its answer comes back as a command.
-fn dialog(
-    slot: &mut Option<Receiver<Command>>,
-    ask: impl FnOnce() -> Option<Command> + Send + 'static,
-) {
-    let (sender, receiver) = channel();
-    let spawned = std::thread::Builder::new()
-        .name("tandem-file-dialog".into())
-        .spawn(move || {
-            if let Some(command) = ask() {
-                let _ = sender.send(command);
-            }
-        });
-    if spawned.is_ok() {
-        *slot = Some(receiver);
-    }
-}
 
 impl TandemApp {
     /// Applies the session and report commands; others are not this file's business.
@@ -41,22 +23,19 @@ impl TandemApp {
                 Some(path) => self.save_session_to(&path),
                 None => self.apply_session_command(ctx, Command::SaveSessionAs),
             },
-            Command::SaveSessionAs => dialog(&mut self.session.dialog, || {
-                rfd::FileDialog::new()
-                    .set_title("Save the reading")
-                    .add_filter("Tandem session", &[tandem::session::EXTENSION])
-                    .set_file_name(format!("reading.{}", tandem::session::EXTENSION))
-                    .save_file()
-                    .map(Command::SaveSessionTo)
-            }),
+            Command::SaveSessionAs => self.ask_for_path(
+                FileRequest::new(
+                    "Save the reading",
+                    Pick::Save(format!("reading.{}", tandem::session::EXTENSION)),
+                    Command::SaveSessionTo,
+                )
+                .filter("Tandem session", tandem::session::EXTENSION),
+            ),
             Command::SaveSessionTo(path) => self.save_session_to(&path),
-            Command::BrowseSession => dialog(&mut self.session.dialog, || {
-                rfd::FileDialog::new()
-                    .set_title("Open a saved reading")
-                    .add_filter("Tandem session", &[tandem::session::EXTENSION])
-                    .pick_file()
-                    .map(Command::OpenSession)
-            }),
+            Command::BrowseSession => self.ask_for_path(
+                FileRequest::new("Open a saved reading", Pick::File, Command::OpenSession)
+                    .filter("Tandem session", tandem::session::EXTENSION),
+            ),
             Command::OpenSession(path) => match Session::load(&path) {
                 Ok(session) => {
                     self.session.path = Some(path);
@@ -77,15 +56,11 @@ impl TandemApp {
                 }
             }
             Command::RelocateExam(side, path) if path.as_os_str().is_empty() => {
-                dialog(&mut self.session.dialog, move || {
-                    rfd::FileDialog::new()
-                        .set_title(format!(
-                            "Where is the {} exam now?",
-                            side.title().to_lowercase()
-                        ))
-                        .pick_folder()
-                        .map(|p| Command::RelocateExam(side, p))
-                });
+                self.ask_for_path(FileRequest::new(
+                    format!("Where is the {} exam now?", side.title().to_lowercase()),
+                    Pick::Folder,
+                    move |p| Command::RelocateExam(side, p),
+                ));
             }
             Command::RelocateExam(side, path) => {
                 if let Some((mut session, _)) = self.session.relocating.take() {
@@ -109,19 +84,27 @@ impl TandemApp {
                     self.open_session(ctx, session);
                 }
             }
-            Command::SaveReport => dialog(&mut self.session.dialog, || {
-                rfd::FileDialog::new()
-                    .set_title("Folder for the report")
-                    .pick_folder()
-                    .map(|p| Command::WriteReport(p, false))
-            }),
-            Command::WriteReport(dir, replace) => self.write_report(ctx, dir, replace),
-            Command::BrowsePractice => dialog(&mut self.session.dialog, || {
-                rfd::FileDialog::new()
-                    .set_title("Practise on a teaching case (its folder)")
-                    .pick_folder()
-                    .map(Command::OpenPractice)
-            }),
+            Command::SaveReport => {
+                let last = self.session.confirm_replace.take();
+                let folder = last.map(|p| p.display().to_string()).unwrap_or_default();
+                self.session.report_form = Some(folder);
+            }
+            Command::SetReportFolder(folder) => self.session.report_form = Some(folder),
+            Command::BrowseReportFolder => self.ask_for_path(FileRequest::new(
+                "Folder for the report",
+                Pick::Folder,
+                |p| Command::SetReportFolder(p.display().to_string()),
+            )),
+            Command::CancelReport => self.session.report_form = None,
+            Command::WriteReport(dir, replace) => {
+                self.session.report_form = None;
+                self.write_report(ctx, dir, replace);
+            }
+            Command::BrowsePractice => self.ask_for_path(FileRequest::new(
+                "Practise on a teaching case (its folder)",
+                Pick::Folder,
+                Command::OpenPractice,
+            )),
             Command::MakeCase => {
                 if self.session.path.is_none() || self.session.dirty(self.review.as_ref()) {
                     self.session.status = Some((
@@ -130,12 +113,11 @@ impl TandemApp {
                         true,
                     ));
                 } else {
-                    dialog(&mut self.session.dialog, || {
-                        rfd::FileDialog::new()
-                            .set_title("New folder for the teaching case")
-                            .pick_folder()
-                            .map(Command::WriteCase)
-                    });
+                    self.ask_for_path(FileRequest::new(
+                        "New folder for the teaching case",
+                        Pick::Folder,
+                        Command::WriteCase,
+                    ));
                 }
             }
             Command::WriteCase(dir) => self.write_case(ctx, dir),
@@ -253,10 +235,10 @@ impl TandemApp {
 
     /// Dialog answers, the report job, and autosave; called every frame.
     pub(super) fn poll_session(&mut self, ctx: &egui::Context) {
-        if let Some(receiver) = &self.session.dialog
+        if let Some(receiver) = &self.dialog_answer
             && let Ok(command) = receiver.try_recv()
         {
-            self.session.dialog = None;
+            self.dialog_answer = None;
             self.push_command(command);
         }
         if let Activity::Failed(message) = &self.session.report_job {

@@ -5,13 +5,12 @@
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use tandem::report::Written;
 use tandem::session::Session;
 
-use super::command::{Command, Side};
+use super::command::Side;
 use super::jobs::Activity;
 use super::review::Review;
 
@@ -50,13 +49,13 @@ pub struct SessionState {
     pub relocating: Option<(Session, Side)>,
     /// The interrupted reading found at start (or why it cannot be read).
     pub recovery: Option<Result<Session, tandem::Error>>,
+    /// The report form is open, with the folder typed so far.
+    pub report_form: Option<String>,
     /// A report folder that already holds a report: replace it?
     pub confirm_replace: Option<PathBuf>,
     pub report_job: Activity<Written>,
     /// The last outcome to tell the reader: (text, is an error).
     pub status: Option<(String, bool)>,
-    /// Answers from file dialogs.
-    pub(super) dialog: Option<Receiver<Command>>,
 }
 
 impl SessionState {

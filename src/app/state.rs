@@ -9,7 +9,7 @@ use std::sync::mpsc::Receiver;
 
 use tandem::reading::Reading;
 
-use super::command::{Command, Layout, Plane, Side};
+use super::command::{Command, Layout, Plane};
 use super::exam_slot::ExamSlot;
 use super::jobs::Activity;
 use super::review::Review;
@@ -62,7 +62,12 @@ pub struct TandemApp {
     pub practice_dir: Option<PathBuf>,
     pub(super) commands: Vec<Command>,
     pub(super) next_generation: u64,
-    pub(super) browse: Option<Receiver<(Side, PathBuf)>>,
+    /// Why no system file dialog can open here (then paths are typed into the app).
+    pub dialog_missing: Option<String>,
+    /// A question for a path the reader is typing the answer to.
+    pub path_prompt: Option<super::file_dialog::PathPrompt>,
+    /// The system file dialog's answer, when one is open.
+    pub(super) dialog_answer: Option<Receiver<Command>>,
 }
 
 impl TandemApp {
@@ -82,7 +87,7 @@ impl TandemApp {
     }
 
     #[cfg(test)]
-    pub fn exam(&self, side: Side) -> &ExamSlot {
+    pub fn exam(&self, side: super::command::Side) -> &ExamSlot {
         &self.exams[side.index()]
     }
 

@@ -14,6 +14,7 @@ use tandem::reading::{Decision, Source};
 use super::TandemApp;
 use super::command::Command;
 use super::marking::{Mark, Tool};
+use super::test_support::compared_app;
 
 const BASELINE: ExamId = ExamId::BASELINE;
 const FOLLOWUP: ExamId = ExamId::FOLLOWUP;
@@ -67,8 +68,7 @@ fn marked_voxels(app: &TandemApp, exam: ExamId) -> u64 {
 
 #[test]
 fn painting_with_the_brush_then_undo_and_redo() {
-    let mut harness = app_with(|_| {});
-    compared(&mut harness);
+    let mut harness = compared_app(|_| {});
     harness.get_by_label("Brush").click();
     harness.run_steps(2);
     assert_eq!(
@@ -151,8 +151,7 @@ fn painting_with_the_brush_then_undo_and_redo() {
 
 #[test]
 fn accepting_a_candidate_and_editing_its_record() {
-    let mut harness = app_with(|_| {});
-    compared(&mut harness);
+    let mut harness = compared_app(|_| {});
     harness.get_by_label("Lesion 4").click();
     harness.run_steps(2);
     harness.get_by_label("Mark as lesion").click();
@@ -240,8 +239,7 @@ fn make_some_work(harness: &mut Harness<'_, TandemApp>, reject: bool) {
 
 #[test]
 fn the_reader_stays_and_the_notes_stay_with_their_exams_when_exams_are_loaded_again() {
-    let mut harness = app_with(|_| {});
-    compared(&mut harness);
+    let mut harness = compared_app(|_| {});
     let (baseline, followup) = super::sample_pair();
     for command in [
         Command::SetReader("Dr Kittest".into()),
@@ -281,8 +279,7 @@ fn the_reader_stays_and_the_notes_stay_with_their_exams_when_exams_are_loaded_ag
 fn a_saved_session_reopens_with_its_marks_and_decisions() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reading.tandem");
-    let mut harness = app_with(|_| {});
-    compared(&mut harness);
+    let mut harness = compared_app(|_| {});
     make_some_work(&mut harness, true);
     let voxels = marked_voxels(harness.state(), FOLLOWUP);
     assert!(voxels > 50);
@@ -331,11 +328,10 @@ fn an_interrupted_reading_is_offered_for_recovery() {
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_path_buf();
     let dir = data_dir.clone();
-    let mut harness = app_with(move |app| {
+    let mut harness = compared_app(move |app| {
         app.enable_recovery(dir);
         app.session.autosave_after = Some(Duration::ZERO);
     });
-    compared(&mut harness);
     assert!(
         harness.state().session.recovery.is_none(),
         "nothing to recover at first"
@@ -374,8 +370,7 @@ fn an_interrupted_reading_is_offered_for_recovery() {
 fn saving_the_report_never_replaces_one_silently() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");
-    let mut harness = app_with(|_| {});
-    compared(&mut harness);
+    let mut harness = compared_app(|_| {});
     make_some_work(&mut harness, true);
     harness
         .state_mut()
@@ -426,8 +421,7 @@ fn saving_the_report_never_replaces_one_silently() {
 fn a_session_whose_exam_moved_asks_where_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reading.tandem");
-    let mut harness = app_with(|_| {});
-    compared(&mut harness);
+    let mut harness = compared_app(|_| {});
     make_some_work(&mut harness, true);
     harness
         .state_mut()
@@ -484,9 +478,11 @@ fn a_session_from_a_newer_tandem_is_refused_with_a_message() {
 
 #[test]
 fn a_threshold_box_dragged_on_a_view_takes_bright_voxels_in_its_slab() {
-    let mut harness = app_with(|_| {});
-    compared(&mut harness);
+    let mut harness = compared_app(|_| {});
+    // Lesion 3 selected to go there, then a new lesion (L): the box adds to that, not to 3.
     harness.get_by_label("Lesion 3").click();
+    harness.run_steps(2);
+    harness.key_press(Key::L);
     harness.run_steps(2);
     harness.get_by_label("Threshold box").click();
     harness.run_steps(2);
@@ -515,7 +511,7 @@ fn a_threshold_box_dragged_on_a_view_takes_bright_voxels_in_its_slab() {
     harness.drop_at(to);
     harness.run_steps(3);
     let review = harness.state().review.as_ref().unwrap();
-    let id = review.marking.active.expect("the box made a lesion");
+    let id = review.selected.expect("the box made a lesion");
     let labels = review.reading.marks.labels(FOLLOWUP).unwrap();
     let values = review.exam_values(FOLLOWUP).unwrap();
     let depth_slices = (6.0 / 2.0 / review.reading.marks.geometry().spacing[2]).round() as usize;
@@ -546,11 +542,10 @@ fn a_practice_round_on_the_sample_case() {
     let dir = tempfile::tempdir().unwrap();
     let practice_dir = dir.path().to_path_buf();
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
-    let mut harness = app_with(move |app| {
+    let mut harness = compared_app(move |app| {
         app.practice_dir = Some(practice_dir);
         app.push_command(Command::OpenPractice(sample));
     });
-    compared(&mut harness);
     // Blind: no comparison lesion in the table, no summary, keys do not find them.
     assert!(harness.state().review.as_ref().unwrap().hide_findings);
     assert!(harness.query_by_label("Lesion 3").is_none());
@@ -564,10 +559,16 @@ fn a_practice_round_on_the_sample_case() {
     assert_eq!(harness.state().review.as_ref().unwrap().selected, None);
     // The trainee marks the two new lesions (3D balls at their centres) and misses the
     // enlarging one, and answers 2 new, 0 enlarging, 2 enhancing, active.
+    // (Where they are, from the comparison: the blind round's reading does not hold it.)
+    let comparison = super::test_support::sample_reading();
     let centres: Vec<[f64; 3]> = {
         let review = harness.state().review.as_ref().unwrap();
+        assert!(
+            review.report().lesions.is_empty(),
+            "the findings are withheld"
+        );
         let g = review.reading.marks.geometry();
-        review
+        comparison
             .report()
             .lesions
             .iter()
@@ -595,7 +596,11 @@ fn a_practice_round_on_the_sample_case() {
         }
         harness.run_steps(2);
     }
-    harness.get_by_label("Lesion 8"); // the trainee's own lesions are listed
+    // The trainee's own lesions are listed, numbered from 1: nothing says how many are hidden.
+    harness.get_by_label("Lesion 1");
+    harness.get_by_label("Lesion 2");
+    harness.get_by_label_contains("cursor (");
+    assert!(harness.query_by_label_contains("change z").is_none());
     harness
         .state_mut()
         .push_command(Command::SetAnswers(tandem::training::teach_pack::Answers {
@@ -642,7 +647,24 @@ fn a_practice_round_on_the_sample_case() {
     // Findings and the reference are shown now; clicking the miss goes there.
     assert!(!harness.state().review.as_ref().unwrap().hide_findings);
     assert!(harness.state().review.as_ref().unwrap().reference.is_some());
-    harness.get_by_label_contains("Missed lesion 1 at").click();
+    // The summary is the trainee's (2 new), not the trainee's and the comparison's mixed; the
+    // comparison's lesions are back, numbered after the trainee's; the result names the
+    // trainee's lesions by their table numbers.
+    harness.get_by_label("New T2/FLAIR lesions: 2");
+    let review = harness.state().review.as_ref().unwrap();
+    let ids: Vec<u16> = review
+        .report()
+        .lesions
+        .iter()
+        .map(|l| l.id.label())
+        .collect();
+    let first = comparison.report().lesions.len() as u16;
+    assert_eq!(ids, (3..3 + first).collect::<Vec<_>>());
+    harness.get_by_label_contains("Your lesion 1 at");
+    harness.get_by_label_contains("Your lesion 2 at");
+    harness
+        .get_by_label_contains("Missed: the expert's lesion at")
+        .click();
     harness.run_steps(2);
     let review = harness.state().review.as_ref().unwrap();
     let index = review.reading.marks.geometry().mm_to_index(miss);
@@ -658,8 +680,7 @@ fn a_practice_round_on_the_sample_case() {
 #[test]
 fn an_expert_makes_a_teaching_case_from_the_saved_reading() {
     let dir = tempfile::tempdir().unwrap();
-    let mut harness = app_with(|_| {});
-    compared(&mut harness);
+    let mut harness = compared_app(|_| {});
     make_some_work(&mut harness, true);
     // Not before the reading is saved.
     harness.state_mut().push_command(Command::MakeCase);
@@ -770,12 +791,11 @@ fn a_job_that_panics_leaves_the_window_and_saves_the_reading() {
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_path_buf();
     let dir = data_dir.clone();
-    let mut harness = app_with(move |app| {
+    let mut harness = compared_app(move |app| {
         app.enable_recovery(dir);
         // Long enough that only the crash can write the recovery file in this test.
         app.session.autosave_after = Some(Duration::from_secs(3600));
     });
-    compared(&mut harness);
     make_some_work(&mut harness, true);
     let voxels = marked_voxels(harness.state(), FOLLOWUP);
     let recovery = tandem::session::recovery_path(&data_dir);

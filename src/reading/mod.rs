@@ -8,10 +8,12 @@
 //! |---|---|
 //! | `mod.rs` | [`Reading`] and [`ExamLocation`]: what a reading owns, and carrying it over a rerun |
 //! | `lesions.rs` | the findings with the decisions and marks applied: what the table lists and the report counts |
+//! | `withheld.rs` | the comparison's findings held back from a blind (practice) reading, given back renumbered |
 //!
 //! Exams are a list, the reference (baseline) first, so a reading of N exams keeps this shape.
 
 mod lesions;
+mod withheld;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -22,6 +24,7 @@ pub use lesions::{
     Decision, ReadLesion, ReadSummary, Source, marked_centroids, read_lesions, read_summary,
     status_from_volumes,
 };
+pub use withheld::Withheld;
 
 use crate::compare::{CompareOptions, Comparison, PairView, Report, primary_view};
 use crate::ids::LesionId;

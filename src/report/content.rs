@@ -11,7 +11,7 @@ use super::report_file::{ReadingSection, ReportFile};
 use crate::compare::{ExamRef, PairReport, Report, SeriesRef};
 use crate::counts::{CONTRAST_NOT_ASSESSED, T2_NOT_ASSESSED};
 use crate::info::pretty_date;
-use crate::reading::{ReadLesion, ReadSummary, Source};
+use crate::reading::{Decision, ReadLesion, ReadSummary, Source};
 
 /// A key image for the report: which lesion, the caption, the PNG.
 pub struct KeyImage {
@@ -378,17 +378,37 @@ fn settings_text(r: &Report) -> String {
     )
 }
 
-/// Who read it (or that nobody did yet).
+/// Who read it (or that nobody did yet), and what the reader left undecided. A reading with
+/// decisions or marks was reviewed, named or not: only one with neither is the computer's alone.
 fn closing_text(reading: &ReadingSection) -> String {
-    if reading.reader.is_empty() {
-        "Computer-generated comparison (tandem compare); not yet reviewed by a reader.".to_owned()
-    } else {
-        format!(
-            "Read by {}. Computer-assisted comparison: every finding was shown to the reader, \
-             whose decisions take precedence.",
-            reading.reader
-        )
+    let undecided = reading
+        .lesions
+        .iter()
+        .filter(|l| l.source == Source::Algorithm && (l.status.is_flagged() || l.enhancing))
+        .filter(|l| l.decision == Decision::Pending)
+        .count();
+    let reviewed = !reading.decisions.is_empty() || reading.marks.lesions > 0;
+    let mut text = match (reading.reader.trim(), reviewed) {
+        ("", false) => {
+            return "Computer-generated comparison (tandem compare); not yet reviewed by a reader."
+                .to_owned();
+        }
+        ("", true) => "Reviewed by a reader who did not give their name. Computer-assisted \
+                       comparison: every finding was shown to the reader, whose decisions take \
+                       precedence."
+            .to_owned(),
+        (reader, _) => format!(
+            "Read by {reader}. Computer-assisted comparison: every finding was shown to the \
+             reader, whose decisions take precedence."
+        ),
+    };
+    if undecided > 0 {
+        text += &format!(
+            " {undecided} flagged lesion(s) were left undecided and are counted as the \
+             comparison found them."
+        );
     }
+    text
 }
 
 /// The impression in words, with the counts that make it and what was not assessed

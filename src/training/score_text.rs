@@ -4,6 +4,7 @@
 //! panel's links (which round positions to the millimetre to stay short) all come from here.
 
 use super::score::{Score, ScoredLesion};
+use crate::ids::LesionId;
 use crate::pipeline::geometry::Vec3;
 
 /// What became of one lesion of either side.
@@ -113,24 +114,25 @@ impl ScoreItem {
         }
     }
 
-    /// The practice panel's link: numbered, to the millimetre, a found lesion's volume error.
-    pub fn label(&self) -> String {
+    /// The practice panel's link, to the millimetre: a found lesion or a false mark by the
+    /// number the trainee's table gives it (`yours`), a miss as the expert's lesion there.
+    pub fn label(&self, yours: Option<LesionId>) -> String {
         let c = self.centroid_mm;
         let at = format!("({:.0}, {:.0}, {:.0}) mm", c[0], c[1], c[2]);
-        let n = self.number;
         let reference = volume(self.reference_mm3);
         let marked = volume(self.marked_mm3);
+        let mark = yours.map_or_else(|| "A mark".to_owned(), |id| format!("Your lesion {id}"));
         match self.outcome {
             Outcome::Found => {
                 let expert = self.reference_mm3.unwrap_or(0.0);
                 let error = (self.marked_mm3.unwrap_or(0.0) - expert) / expert.max(1e-9) * 100.0;
                 format!(
-                    "Found lesion {n} at {at}: expert {reference} mm³, yours {marked} mm³ \
+                    "{mark} at {at}: found; expert {reference} mm³, yours {marked} mm³ \
                      ({error:+.0} %)"
                 )
             }
-            Outcome::Missed => format!("Missed lesion {n} at {at}, {reference} mm³"),
-            Outcome::FalseMark => format!("False mark {n} at {at}, {marked} mm³"),
+            Outcome::Missed => format!("Missed: the expert's lesion at {at}, {reference} mm³"),
+            Outcome::FalseMark => format!("{mark} at {at}: a false mark, {marked} mm³"),
         }
     }
 }
@@ -263,15 +265,19 @@ mod tests {
     #[test]
     fn each_form_says_where_and_how_big() {
         let items = score_items(&score());
+        let seven = LesionId::from_label(7);
         assert_eq!(
-            items[0].label(),
-            "Found lesion 1 at (1, -2, 12) mm: expert 40 mm³, yours 50 mm³ (+25 %)"
+            items[0].label(seven),
+            "Your lesion 7 at (1, -2, 12) mm: found; expert 40 mm³, yours 50 mm³ (+25 %)"
         );
         assert_eq!(
-            items[1].label(),
-            "Missed lesion 1 at (-30, -2, 12) mm, 10 mm³"
+            items[1].label(None),
+            "Missed: the expert's lesion at (-30, -2, 12) mm, 10 mm³"
         );
-        assert_eq!(items[2].label(), "False mark 1 at (7, -2, 12) mm, 5 mm³");
+        assert_eq!(
+            items[2].label(None),
+            "A mark at (7, -2, 12) mm: a false mark, 5 mm³"
+        );
         assert_eq!(
             score_text(&score()),
             "Reference lesions: 2; marked lesions: 2.\n\

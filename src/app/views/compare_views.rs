@@ -28,7 +28,7 @@ const CHANGE_SHOWN_FROM: f32 = 5.0;
 enum Content {
     Baseline,
     Followup,
-    /// The follow-up with the change map over it (or the baseline, in the 1×3 layout).
+    /// The follow-up with the change map over it: new lesions are bright there.
     Change,
 }
 
@@ -219,12 +219,13 @@ fn one_view(
     } else {
         ExamId::FOLLOWUP
     };
+    // The change map lies over the follow-up in every layout, in the follow-up's window:
+    // where a new lesion is bright, and looking like the follow-up beside it.
     let window = review.viewport.window(exam);
-    // In the 1×3 layout the change map lies over the baseline, beside both exams; elsewhere it
-    // lies over the follow-up, where new lesions are.
-    let under = match (content, layout) {
-        (Content::Baseline, _) | (Content::Change, Layout::SideBySide) => &view.baseline,
-        _ => &view.followup,
+    let under = if exam == ExamId::BASELINE {
+        &view.baseline
+    } else {
+        &view.followup
     };
     // In practice the change map and the comparison's outlines stay hidden until the trainee
     // asks for them or has scored.
@@ -243,7 +244,7 @@ fn one_view(
     };
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     (qc, flicker_baseline, review.selected).hash(&mut hasher);
-    (review.reading.marks.revision(), review.marking.active).hash(&mut hasher);
+    review.reading.marks.revision().hash(&mut hasher);
     review.viewport.opacity.to_bits().hash(&mut hasher);
     (
         review.viewport.windows[0].0.to_bits(),
@@ -519,12 +520,13 @@ fn status_line(ui: &mut Ui, review: &Review, view: &PairView) {
     let mm = view.baseline.geometry().index_to_mm([x, y, k]);
     let (i, j, k) = (x.round() as usize, y.round() as usize, k.round() as usize);
     let value = |v: Option<f32>| v.map_or("—".to_owned(), |v| format!("{v:.0}"));
-    let z = view.z.get(i, j, k);
+    // A blind practice round does not say where the change is.
+    let z = view.z.get(i, j, k).filter(|_| !review.hide_findings);
     let dims = view.baseline.dims();
     ui.add(
         egui::Label::new(format!(
             "cursor ({:.1}, {:.1}, {:.1}) mm LPS · voxel ({}, {}, {}) of {}×{}×{} · baseline {} · \
-         follow-up {} · change z {}",
+         follow-up {}{}",
             mm[0],
             mm[1],
             mm[2],
@@ -536,21 +538,21 @@ fn status_line(ui: &mut Ui, review: &Review, view: &PairView) {
             dims[2],
             value(view.baseline.get(i, j, k)),
             value(view.followup.get(i, j, k)),
-            z.map_or("—".to_owned(), |z| format!("{z:.1}"))
+            z.map_or(String::new(), |z| format!(" · change z {z:.1}"))
         ))
         .wrap(),
     );
 }
 
-/// Colour of the reader's marks (outline) and of the active lesion (filled).
+/// Colour of the reader's marks (outline) and of the selected lesion (filled).
 const MARK: Color32 = Color32::from_rgb(0, 220, 255);
 /// Colour of the expert reference in practice mode.
 const REFERENCE: Color32 = Color32::from_rgb(255, 0, 200);
 
-/// The reader's marks: every marked lesion outlined, the active one lightly filled.
+/// The reader's marks: every marked lesion outlined, the selected one (which the tools add
+/// to) lightly filled.
 fn draw_marks(image: &mut ColorImage, labels: &[u16], review: &Review) {
-    let active = review.marking.active;
-    if let Some(active) = active {
+    if let Some(active) = review.selected {
         for (pixel, label) in image.pixels.iter_mut().zip(labels) {
             if *label == active.label() {
                 *pixel = blend(*pixel, MARK, 0.35);

@@ -20,6 +20,9 @@ pub fn lesion_detail_ui(
     let id = lesion.id;
     ui.strong(format!("Selected: lesion {id}"));
     let marked = lesion.source != Source::Algorithm;
+    if let Some(why) = status_reason(lesion) {
+        ui.label(why);
+    }
     ui.horizontal(|ui| {
         let label = ui.label("Type");
         let mut kind = lesion.kind;
@@ -79,4 +82,16 @@ pub fn lesion_detail_ui(
         });
         ui.data_mut(|d| d.insert_temp(target_id, target));
     }
+}
+
+/// Why a marked lesion has its status, when the reader may not guess: its status comes from
+/// its marked volumes, and one marked at follow-up only can only be new.
+fn status_reason(lesion: &ReadLesion) -> Option<String> {
+    let marked = lesion.source != Source::Algorithm;
+    let v = &lesion.volume_mm3;
+    (marked && v.baseline <= 0.0 && v.followup > 0.0).then(|| {
+        "New: it is marked at follow-up only. If it was there before, mark it on the baseline \
+         view too: its status then comes from the two volumes (enlarging, stable or shrinking)."
+            .to_owned()
+    })
 }

@@ -56,12 +56,8 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
                         ui.strong(heading);
                     }
                     ui.end_row();
-                    // In practice only the trainee's own marks are listed.
-                    let shown = review
-                        .lesions()
-                        .iter()
-                        .filter(|l| !review.hide_findings || l.source != Source::Algorithm);
-                    for lesion in shown {
+                    // A blind practice round's reading holds only the trainee's lesions.
+                    for lesion in review.lesions() {
                         let selected = review.selected == Some(lesion.id);
                         let row = Command::SelectLesion(lesion.id);
                         if ui

@@ -47,7 +47,7 @@ pub fn marking_toolbar_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Comma
         ui.spacing_mut().slider_width = 90.0;
         match marking.tool {
             Tool::Navigate => {
-                ui.weak("Choose a tool to mark; the active lesion is the selected one.");
+                ui.weak("Choose a tool to mark.");
             }
             Tool::Brush | Tool::Eraser => {
                 let mut radius = marking.radius_mm;
@@ -115,9 +115,12 @@ pub fn marking_toolbar_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Comma
                 }
             }
         }
-        if let Some(id) = marking.active {
+        if marking.tool != Tool::Navigate && marking.tool != Tool::Eraser {
             ui.separator();
-            ui.label(format!("Drawing lesion {id}"));
+            ui.label(match review.selected {
+                Some(id) => format!("Adds to lesion {id} (selected)"),
+                None => "Adds to a new lesion".to_owned(),
+            });
         }
         if let Some(message) = &marking.message {
             ui.weak(message);

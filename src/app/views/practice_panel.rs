@@ -17,9 +17,9 @@ pub fn practice_panel_ui(ui: &mut Ui, practice: &Practice, commands: &mut Vec<Co
     }
     ui.horizontal(|ui| {
         let toggle = Command::ToggleCandidates;
-        if practice.result.is_none()
+        if practice.blind()
             && ui
-                .selectable_label(practice.candidates_shown, toggle.text())
+                .button(toggle.text())
                 .on_hover_text(toggle.tooltip())
                 .clicked()
         {
@@ -116,8 +116,9 @@ fn result(ui: &mut Ui, practice: &Practice, commands: &mut Vec<Command>) {
         a.activity_right,
     );
     ui.separator();
-    for item in score_text::score_items(s) {
-        jump_link(ui, item.label(), item.centroid_mm, commands);
+    for (n, item) in score_text::score_items(s).iter().enumerate() {
+        let yours = practice.yours.get(n).copied().flatten();
+        jump_link(ui, item.label(yours), item.centroid_mm, commands);
     }
     if !s.false_marks.is_empty() {
         ui.weak(score_text::false_mark_rule(s));

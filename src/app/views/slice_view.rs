@@ -6,6 +6,8 @@
 use egui::{
     Color32, ColorImage, Pos2, Rect, Response, Sense, Stroke, TextureHandle, TextureOptions, Ui,
 };
+use std::sync::Arc;
+
 use ndarray::Axis;
 use tandem::display::Greyscale;
 use tandem::pipeline::volume::Volume;
@@ -15,6 +17,18 @@ use tandem::pipeline::volume::Volume;
 pub struct SliceTexture {
     key: Option<u64>,
     texture: Option<TextureHandle>,
+    /// The pixels uploaded last (shared with the texture, not copied): what the reader sees,
+    /// for tests that check a view's content.
+    #[cfg(test)]
+    image: Option<Arc<ColorImage>>,
+}
+
+#[cfg(test)]
+impl SliceTexture {
+    /// The pixels the view shows, once drawn.
+    pub fn image(&self) -> Option<&ColorImage> {
+        self.image.as_deref()
+    }
 }
 
 /// Greyscale pixels of slice `k`, windowed to `window`.
@@ -83,10 +97,20 @@ pub fn image_view_ui(
     build: impl FnOnce() -> ColorImage,
 ) -> Option<ViewResponse> {
     if cache.key != Some(key) || cache.texture.is_none() {
-        let image = build();
+        let image = Arc::new(build());
         match &mut cache.texture {
-            Some(texture) => texture.set(image, TextureOptions::LINEAR),
-            None => cache.texture = Some(ui.ctx().load_texture(id, image, TextureOptions::LINEAR)),
+            Some(texture) => texture.set(Arc::clone(&image), TextureOptions::LINEAR),
+            None => {
+                cache.texture = Some(ui.ctx().load_texture(
+                    id,
+                    Arc::clone(&image),
+                    TextureOptions::LINEAR,
+                ));
+            }
+        }
+        #[cfg(test)]
+        {
+            cache.image = Some(image);
         }
         cache.key = Some(key);
     }

@@ -1,0 +1,253 @@
+//! UI tests of the reading room as a reader meets it: what each view draws, which lesion the
+//! tools add to, dialogs that cannot open, practice that gives nothing away, the report's word
+//! on its review, and the viewer's basics (orientation, measuring, keys, cine, fill view).
+
+use egui_kittest::kittest::Queryable;
+
+use super::command::{Command, Layout, WindowPreset};
+use super::test_support::compared_app;
+
+/// The pixels of compare view `n` (in the layout's order).
+fn view_pixels(app: &super::TandemApp, n: usize) -> Vec<egui::Color32> {
+    app.compare_textures
+        .get(n)
+        .and_then(|t| t.image())
+        .map(|image| image.pixels.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_change_panel_shows_the_follow_up_in_its_window_in_every_layout() {
+    let mut harness = compared_app(|app| app.prefs.layout = Layout::SideBySide);
+    // With the overlay off, the change panel of 1×3 is the follow-up beside it, pixel for pixel.
+    harness.get_by_label("Change overlay").click();
+    harness.run_steps(3);
+    assert!(!harness.state().review.as_ref().unwrap().viewport.overlay);
+    let same = |app: &super::TandemApp| {
+        let (followup, change) = (view_pixels(app, 1), view_pixels(app, 2));
+        !followup.is_empty() && followup == change
+    };
+    assert!(
+        same(harness.state()),
+        "1×3: the change panel is not the follow-up"
+    );
+    // It follows the follow-up's window: a preset, then a right-drag on the follow-up.
+    harness
+        .get_by_label(&Command::WindowPreset(WindowPreset::Flair).text())
+        .click();
+    harness.run_steps(3);
+    assert!(same(harness.state()), "after the FLAIR preset");
+    harness.state_mut().push_command(Command::DragWindow(
+        tandem::ids::ExamId::FOLLOWUP,
+        40.0,
+        -30.0,
+    ));
+    harness.run_steps(3);
+    assert!(same(harness.state()), "after windowing the follow-up");
+    // The baseline panel differs from it (another exam), so the check can fail.
+    assert_ne!(
+        view_pixels(harness.state(), 0),
+        view_pixels(harness.state(), 2)
+    );
+    // Single: the one view is the follow-up under the change map too.
+    let followup_1x3 = view_pixels(harness.state(), 1);
+    harness
+        .state_mut()
+        .push_command(Command::SetLayout(Layout::Single));
+    harness.run_steps(3);
+    assert_eq!(view_pixels(harness.state(), 0), followup_1x3);
+}
+
+#[test]
+fn the_tools_add_to_the_lesion_the_reader_selected() {
+    use super::marking::{Mark, Tool};
+    use tandem::ids::ExamId;
+    let mut harness = compared_app(|_| {});
+    // The reader paints a lesion of their own first: a new number, selected.
+    let centre = harness.state().review.as_ref().unwrap().viewport.cursor;
+    for command in [
+        Mark::NewLesion,
+        Mark::Dab {
+            exam: ExamId::FOLLOWUP,
+            at: centre,
+            through: 2,
+            first: true,
+        },
+        Mark::EndStroke,
+    ] {
+        harness.state_mut().push_command(Command::Mark(command));
+    }
+    harness.run_steps(2);
+    let review = harness.state().review.as_ref().unwrap();
+    let own = review.selected.expect("the new lesion is selected");
+    let own_voxels = review.reading.marks.voxel_count(ExamId::FOLLOWUP, own);
+    assert!(own_voxels > 0);
+    // Then picks one of the comparison's lesions in the table and grows inside it.
+    let found = review
+        .report()
+        .lesions
+        .last()
+        .expect("the sample has lesions")
+        .clone();
+    harness
+        .get_by_label(&format!("Lesion {}", found.id))
+        .click();
+    harness.run_steps(2);
+    let review = harness.state().review.as_ref().unwrap();
+    assert_eq!(review.selected, Some(found.id));
+    let seed = review
+        .reading
+        .marks
+        .geometry()
+        .mm_to_index(found.centroid_mm);
+    harness
+        .state_mut()
+        .push_command(Command::Mark(Mark::SetTool(Tool::Grow)));
+    harness.run_steps(2);
+    // The toolbar names the lesion the tool adds to: the selected one.
+    harness.get_by_label(&format!("Adds to lesion {} (selected)", found.id));
+    harness.state_mut().push_command(Command::Mark(Mark::Grow {
+        exam: ExamId::FOLLOWUP,
+        at: seed,
+    }));
+    harness.run_steps(2);
+    let marks = &harness.state().review.as_ref().unwrap().reading.marks;
+    assert!(
+        marks.voxel_count(ExamId::FOLLOWUP, found.id) > 0,
+        "lesion {} got nothing",
+        found.id
+    );
+    assert_eq!(
+        marks.voxel_count(ExamId::FOLLOWUP, own),
+        own_voxels,
+        "the reader's own lesion {own} took voxels meant for lesion {}",
+        found.id
+    );
+}
+
+/// Why no system dialog opens, as a machine without a portal or zenity says it.
+const NO_DIALOG: &str = "No file dialog can open on this machine (test)";
+
+#[test]
+fn without_a_system_file_dialog_the_app_says_so_and_takes_a_typed_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = compared_app(|app| app.dialog_missing = Some(NO_DIALOG.into()));
+    // Open baseline… asks in the app, saying why.
+    // (A window takes a few frames to appear: egui sizes it unseen first.)
+    harness.get_by_label("Open baseline…").click();
+    harness.run_steps(4);
+    harness.get_by_label("Open baseline exam");
+    harness.get_by_label(NO_DIALOG);
+    harness.get_by_label("Cancel").click();
+    harness.run_steps(2);
+    assert!(harness.state().path_prompt.is_none());
+    // Save session as… (Ctrl+Shift+S): the typed path is where the session goes.
+    harness.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::S,
+    );
+    harness.run_steps(4);
+    harness.get_by_label(NO_DIALOG);
+    let path = dir.path().join("typed.tandem");
+    harness.get_by_label("Path").click();
+    harness.run_steps(1);
+    harness
+        .get_by_label("Path")
+        .type_text(&path.display().to_string());
+    harness.run_steps(2);
+    harness.get_by_label("OK").click();
+    harness.run_steps(3);
+    assert!(path.is_file(), "the session went to the typed path");
+    assert!(harness.state().path_prompt.is_none());
+}
+
+#[test]
+fn saving_the_report_asks_who_read_it_and_warns_of_undecided_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let mut harness = compared_app(|app| app.dialog_missing = Some(NO_DIALOG.into()));
+    // One flag confirmed, the others left undecided; no name typed yet.
+    let first = harness.state().review.as_ref().unwrap().flagged()[0];
+    harness
+        .state_mut()
+        .push_command(Command::SelectLesion(first));
+    harness.state_mut().push_command(Command::ConfirmSelected);
+    harness.run_steps(2);
+    let undecided = harness.state().review.as_ref().unwrap().undecided();
+    assert!(undecided > 0, "the sample has more than one flag");
+    harness.get_by_label("Save report…").click();
+    harness.run_steps(4);
+    harness.get_by_label_contains("The report names who read it");
+    harness.get_by_label_contains(&format!("{undecided} flagged lesion(s) not yet confirmed"));
+    // No name, no report: the button waits for it.
+    harness.get_by_label("Report folder").click();
+    harness.run_steps(1);
+    harness
+        .get_by_label("Report folder")
+        .type_text(&out.display().to_string());
+    harness.run_steps(2);
+    harness.get_by_label("Save report").click();
+    harness.run_steps(3);
+    assert!(
+        harness.state().session.report_form.is_some(),
+        "not written unsigned"
+    );
+    // The form's reader field is the second one labelled Reader (the panel has one too).
+    let field = harness.get_all_by_label("Reader").last().unwrap();
+    field.click();
+    harness.run_steps(1);
+    harness
+        .get_all_by_label("Reader")
+        .last()
+        .unwrap()
+        .type_text("Dr Form");
+    harness.run_steps(2);
+    harness.get_by_label("Save report").click();
+    super::test_support::step_until(&mut harness, "the report", |app| {
+        app.session.status.is_some() && !app.busy()
+    });
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Read by Dr Form."), "signed");
+    assert!(
+        html.contains(&format!(
+            "{undecided} flagged lesion(s) were left undecided"
+        )),
+        "says what was left undecided"
+    );
+    assert!(!html.contains("not yet reviewed by a reader"));
+}
+
+#[test]
+fn a_lesion_marked_at_follow_up_only_says_why_it_is_new() {
+    use super::marking::Mark;
+    use tandem::ids::ExamId;
+    let mut harness = compared_app(|_| {});
+    let centre = harness.state().review.as_ref().unwrap().viewport.cursor;
+    let dab = |exam| Mark::Dab {
+        exam,
+        at: centre,
+        through: 2,
+        first: true,
+    };
+    for command in [Mark::NewLesion, dab(ExamId::FOLLOWUP), Mark::EndStroke] {
+        harness.state_mut().push_command(Command::Mark(command));
+    }
+    harness.run_steps(2);
+    harness.get_by_label_contains("marked at follow-up only");
+    // Marked on the baseline too (the same extent): no longer new, and nothing to explain.
+    for command in [dab(ExamId::BASELINE), Mark::EndStroke] {
+        harness.state_mut().push_command(Command::Mark(command));
+    }
+    harness.run_steps(2);
+    let review = harness.state().review.as_ref().unwrap();
+    let id = review.selected.unwrap();
+    assert_ne!(
+        review.lesion(id).unwrap().status,
+        tandem::pipeline::lesion::Status::New
+    );
+    assert!(
+        harness
+            .query_by_label_contains("marked at follow-up only")
+            .is_none()
+    );
+}
