@@ -24,6 +24,7 @@ impl TandemApp {
             auto_compare: true,
             compare_textures: Vec::new(),
             help: false,
+            panels_hidden: false,
             pair_chosen: false,
             settings: tandem::pipeline::change::ChangeSettings::default(),
             show_native: false,
@@ -106,62 +107,35 @@ impl TandemApp {
                         review.reading.decisions.insert(id, decision);
                     }
                 }
-                Command::SetCursor(cursor) => {
-                    if let Some(review) = &mut self.review {
-                        review.set_cursor(cursor);
-                    }
-                }
-                Command::Scroll(plane, steps) => {
-                    if let Some(review) = &mut self.review
-                        && let Some(view) = review.shown_view()
-                    {
-                        let axes = tandem::display::plane_axes(view.baseline.geometry(), plane);
-                        let mut cursor = review.viewport.cursor;
-                        cursor[axes.through] = cursor[axes.through].round() + f64::from(steps);
-                        review.set_cursor(cursor);
-                    }
-                }
                 Command::SetLayout(layout) => {
                     self.prefs.layout = layout;
+                    if let Some(review) = &mut self.review {
+                        review.viewport.filled = None;
+                    }
+                }
+                Command::TogglePanels => self.panels_hidden = !self.panels_hidden,
+                command @ (Command::SetCursor(_)
+                | Command::Scroll(..)
+                | Command::StepSlice(_)
+                | Command::ToggleCine
+                | Command::ToggleFill(_)
+                | Command::GoToMm(_)
+                | Command::DragWindow(..)
+                | Command::WindowPreset(_)
+                | Command::Zoom(_)
+                | Command::ResetZoom
+                | Command::Pan(..)
+                | Command::ToggleOverlay
+                | Command::SetOpacity(_)
+                | Command::CycleQc) => {
+                    if let Some(review) = &mut self.review {
+                        review.apply_view_command(command);
+                    }
                 }
                 Command::SetPlane(plane) => {
                     self.prefs.plane = Some(plane);
                     if let Some(review) = &mut self.review {
                         review.viewport.plane = plane;
-                    }
-                }
-                Command::DragWindow(exam, dx, dy) => {
-                    if let Some(review) = &mut self.review {
-                        review.drag_window(exam, dx, dy);
-                    }
-                }
-                Command::WindowPreset(preset) => {
-                    if let Some(review) = &mut self.review {
-                        review.apply_window_preset(preset);
-                    }
-                }
-                Command::Zoom(factor) => {
-                    if let Some(review) = &mut self.review {
-                        review.viewport.zoom = (review.viewport.zoom * factor).clamp(1.0, 16.0);
-                    }
-                }
-                Command::ResetZoom => {
-                    if let Some(review) = &mut self.review {
-                        review.viewport.zoom = 1.0;
-                        review.viewport.pan = [0.0; 2];
-                    }
-                }
-                Command::Pan(dx, dy) => {
-                    if let Some(review) = &mut self.review {
-                        review.viewport.pan = [
-                            (review.viewport.pan[0] + dx).clamp(-0.5, 0.5),
-                            (review.viewport.pan[1] + dy).clamp(-0.5, 0.5),
-                        ];
-                    }
-                }
-                Command::ToggleOverlay => {
-                    if let Some(review) = &mut self.review {
-                        review.viewport.overlay = !review.viewport.overlay;
                     }
                 }
                 Command::ToggleHelp => self.help = !self.help,
@@ -175,16 +149,6 @@ impl TandemApp {
                     }
                 }
                 Command::ToggleNative => self.show_native = !self.show_native,
-                Command::SetOpacity(opacity) => {
-                    if let Some(review) = &mut self.review {
-                        review.viewport.opacity = opacity.clamp(0.0, 1.0);
-                    }
-                }
-                Command::CycleQc => {
-                    if let Some(review) = &mut self.review {
-                        review.viewport.qc = review.viewport.qc.next();
-                    }
-                }
                 Command::Mark(mark) => {
                     if let Some(review) = &mut self.review {
                         review.apply_mark(mark);
@@ -392,17 +356,20 @@ impl TandemApp {
                 );
             });
         });
-        egui::Panel::left("series")
-            .resizable(true)
-            .default_size(260.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    for slot in &self.exams {
-                        series_list_ui(ui, slot, &mut self.commands);
-                        ui.separator();
-                    }
+        let panels = !self.panels_hidden;
+        if panels {
+            egui::Panel::left("series")
+                .resizable(true)
+                .default_size(260.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        for slot in &self.exams {
+                            series_list_ui(ui, slot, &mut self.commands);
+                            ui.separator();
+                        }
+                    });
                 });
-            });
+        }
         let fraction = self.slice_fraction;
         if self.help {
             help_window(ui.ctx(), &mut self.help);
@@ -423,7 +390,11 @@ impl TandemApp {
                 // Views on the left, the lesion table and histogram on the right, split here
                 // (not with a right-hand panel) so the views always get exactly the room left.
                 let full = ui.available_rect_before_wrap();
-                let table_width = 540.0_f32.min(full.width() * 0.45);
+                let table_width = if panels {
+                    540.0_f32.min(full.width() * 0.45)
+                } else {
+                    0.0
+                };
                 let split = (full.max.x - table_width).max(full.min.x + 1.0);
                 let views_rect = egui::Rect::from_min_max(
                     full.min,
@@ -435,11 +406,14 @@ impl TandemApp {
                     compare_views_ui(
                         ui,
                         review,
-                        self.prefs.layout,
+                        (self.prefs.layout, !panels),
                         &mut self.compare_textures,
                         commands,
                     );
                 });
+                if !panels {
+                    return;
+                }
                 ui.scope_builder(egui::UiBuilder::new().max_rect(table_rect), |ui| {
                     egui::ScrollArea::vertical()
                         .id_salt("lesion panel")
@@ -536,6 +510,10 @@ fn help_window(ctx: &egui::Context, open: &mut bool) {
                     ("Ctrl + wheel", "Zoom every view"),
                     ("Drag", "Pan every view"),
                     ("Right-drag", "Window: left/right width, up/down level"),
+                    (
+                        "Double-click, or M",
+                        "The view under the pointer fills the area (again: back)",
+                    ),
                 ] {
                     ui.strong(gesture);
                     ui.label(meaning);
@@ -554,6 +532,12 @@ impl eframe::App for TandemApp {
         self.after_a_crash();
         self.keyboard(ctx);
         self.apply_commands(ctx);
+        let now = ctx.input(|i| i.time);
+        if self.review.as_mut().is_some_and(|r| r.cine_tick(now)) {
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(
+                1.0 / super::viewing::CINE_RATE,
+            ));
+        }
         if self.busy() {
             // Keep the progress bars moving.
             ctx.request_repaint_after(std::time::Duration::from_millis(100));

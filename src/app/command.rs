@@ -67,6 +67,16 @@ pub enum Command {
     SetCursor([f64; 3]),
     /// Move the cursor `steps` slices through a plane (mouse wheel over its view).
     Scroll(Plane, i32),
+    /// Move the cursor `steps` slices through the main plane (arrow keys, Page Up/Down).
+    StepSlice(i32),
+    /// Play through the slices of the main plane, or stop.
+    ToggleCine,
+    /// Let view `n` of the layout fill the whole area, or give the area back to the layout.
+    ToggleFill(usize),
+    /// Put the cursor at a patient position (LPS mm).
+    GoToMm([f64; 3]),
+    /// Hide the side panels (series, lesion table) so the images get the room, or show them.
+    TogglePanels,
     /// Arrange the views.
     SetLayout(Layout),
     /// The plane shown side by side and in the single view.
@@ -224,6 +234,14 @@ impl Command {
             Command::RejectSelected => "Reject".into(),
             Command::SetCursor(..) => "Set cursor".into(),
             Command::Scroll(..) => "Scroll".into(),
+            Command::StepSlice(n) if *n > 1 => "Ten slices on".into(),
+            Command::StepSlice(n) if *n < -1 => "Ten slices back".into(),
+            Command::StepSlice(n) if *n > 0 => "Next slice".into(),
+            Command::StepSlice(_) => "Previous slice".into(),
+            Command::ToggleCine => "Cine".into(),
+            Command::ToggleFill(_) => "Fill".into(),
+            Command::GoToMm(_) => "Go to (mm)".into(),
+            Command::TogglePanels => "Panels".into(),
             Command::SetLayout(layout) => layout.name().into(),
             Command::SetPlane(plane) => plane.name().into(),
             Command::DragWindow(..) => "Window".into(),
@@ -286,6 +304,18 @@ impl Command {
             Command::RejectSelected => "Reject the selected lesion's flag (not counted)",
             Command::SetCursor(..) => "Click a view to move the cursor",
             Command::Scroll(..) => "Mouse wheel over a view moves through its slices",
+            Command::StepSlice(n) if n.abs() > 1 => "Ten slices on or back in the main plane",
+            Command::StepSlice(_) => "The next or previous slice in the main plane",
+            Command::ToggleCine => "Play through the slices of the main plane, or stop",
+            Command::ToggleFill(_) => {
+                "The view under the pointer fills the whole area, or gives it back (or double-click \
+                 a view)"
+            }
+            Command::GoToMm(_) => {
+                "Type a patient position, x y z in mm (LPS, as the status line shows it), and press \
+                 Enter"
+            }
+            Command::TogglePanels => "Hide or show the side panels: the images get the room",
             Command::SetLayout(Layout::SideBySide) => "Baseline, follow-up and change side by side",
             Command::SetLayout(Layout::Planes) => {
                 "Baseline axial with follow-up in all three planes"
@@ -382,6 +412,12 @@ impl Command {
             Command::SetLayout(Layout::Planes) => plain(Key::Num2),
             Command::SetLayout(Layout::Single) => plain(Key::Num3),
             Command::ToggleOverlay => plain(Key::O),
+            Command::StepSlice(1) => plain(Key::ArrowDown),
+            Command::StepSlice(-1) => plain(Key::ArrowUp),
+            Command::StepSlice(10) => plain(Key::PageDown),
+            Command::StepSlice(-10) => plain(Key::PageUp),
+            Command::ToggleCine => plain(Key::Space),
+            Command::TogglePanels => plain(Key::H),
             Command::ResetZoom => plain(Key::F),
             Command::ToggleHelp => plain(Key::F1),
             Command::CycleQc => plain(Key::Q),
@@ -410,7 +446,10 @@ impl Command {
     pub fn with_shortcuts() -> Vec<Command> {
         let mut all = Self::review_commands().to_vec();
         all.extend(Layout::ALL.map(Command::SetLayout));
+        all.extend([-1, 1, -10, 10].map(Command::StepSlice));
         all.extend([
+            Command::ToggleCine,
+            Command::TogglePanels,
             Command::ToggleOverlay,
             Command::CycleQc,
             Command::ToggleNative,

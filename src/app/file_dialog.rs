@@ -4,10 +4,8 @@
 //! exactly as if the reader had cancelled, so the app checks first and says why instead.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::channel;
 
 use super::command::Command;
-use super::state::TandemApp;
 
 /// What is asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +46,7 @@ impl FileRequest {
     }
 
     /// Runs the system dialog (blocking: call it off the UI thread).
-    fn ask_system(self) -> Option<Command> {
+    pub fn ask_system(self) -> Option<Command> {
         let mut dialog = rfd::FileDialog::new().set_title(&self.title);
         if let Some((name, extension)) = self.filter {
             dialog = dialog.add_filter(name, &[extension]);
@@ -102,47 +100,6 @@ fn portal_reachable() -> bool {
     bus && std::env::split_paths(&data_dirs)
         .chain(home_data)
         .any(|d| d.join(service).is_file())
-}
-
-impl TandemApp {
-    /// Asks for a path: the system dialog when there is one, else the path field.
-    pub(super) fn ask_for_path(&mut self, request: FileRequest) {
-        if let Some(why) = self.dialog_missing.clone() {
-            self.path_prompt = Some(PathPrompt {
-                request,
-                text: String::new(),
-                why,
-            });
-            return;
-        }
-        let (sender, receiver) = channel();
-        let spawned = std::thread::Builder::new()
-            .name("tandem-file-dialog".into())
-            .spawn(move || {
-                if let Some(command) = request.ask_system() {
-                    let _ = sender.send(command);
-                }
-            });
-        match spawned {
-            Ok(_) => self.dialog_answer = Some(receiver),
-            Err(e) => {
-                self.session.status = Some((format!("The file dialog did not open: {e}"), true));
-            }
-        }
-    }
-
-    /// The path typed into the field, taken as the dialog's answer.
-    pub(super) fn submit_path(&mut self) {
-        let Some(prompt) = self.path_prompt.take() else {
-            return;
-        };
-        let text = prompt.text.trim();
-        if text.is_empty() {
-            self.path_prompt = Some(prompt);
-            return;
-        }
-        self.commands.push((prompt.request.then)(typed_path(text)));
-    }
 }
 
 /// A path as typed: trimmed, with a leading `~` for the home folder.

@@ -12,6 +12,7 @@
 //! | `file_dialog.rs` | asking for a path: the system dialog, or a typed path where none opens |
 //! | `jobs.rs` | background jobs (thread + channel + progress + cancel), `Activity`, `JobError` |
 //! | `review.rs` | the comparison under review: the `Reading`, its `Viewport`, selection, tools |
+//! | `viewing.rs` | moving through it: slices, cine, a view filling the area, zoom, pan, windows |
 //! | `marking.rs` | marking tools and their settings, and the `Mark` requests |
 //! | `mark_edits.rs` | each `Mark` applied to the review's marks |
 //! | `practice.rs` | practice mode: a teaching case read blind, scored, misses replayed |
@@ -36,6 +37,7 @@ mod review;
 mod session_io;
 mod session_state;
 mod state;
+mod viewing;
 mod views;
 
 #[cfg(test)]

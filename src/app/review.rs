@@ -54,6 +54,10 @@ pub struct Viewport {
     pub qc: QcMode,
     /// Opacity of the change overlay.
     pub opacity: f32,
+    /// Cine is playing: when it last stepped (seconds of the UI clock).
+    pub cine: Option<f64>,
+    /// The view (index in the layout) filling the whole area, if one does.
+    pub filled: Option<usize>,
 }
 
 impl Viewport {
@@ -81,6 +85,8 @@ impl Viewport {
             overlay: true,
             qc: QcMode::Off,
             opacity: 0.8,
+            cine: None,
+            filled: None,
         }
     }
 }

@@ -1,16 +1,17 @@
 //! The app's state: the exams, the comparison and its review, the session and practice state,
-//! preferences, and the command queue. The files above it act on it in layers, each calling
+//! preferences, the command queue, and asking for a path. The files above it act on it in layers, each calling
 //! only those below: `recovery` (the reading kept as a session), `loading` (exams and the
 //! comparison in the background), `session_io` and `practice`, and `app` (the frame loop and
 //! applying commands).
 
 use std::path::PathBuf;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, channel};
 
 use tandem::reading::Reading;
 
 use super::command::{Command, Layout, Plane};
 use super::exam_slot::ExamSlot;
+use super::file_dialog::{FileRequest, PathPrompt, typed_path};
 use super::jobs::Activity;
 use super::review::Review;
 use super::views::SliceTexture;
@@ -46,6 +47,8 @@ pub struct TandemApp {
     pub compare_textures: Vec<SliceTexture>,
     /// The keyboard and mouse help is showing.
     pub help: bool,
+    /// The side panels are hidden: the images have the whole window.
+    pub panels_hidden: bool,
     /// The reader picked the series to compare (else they are paired automatically).
     pub pair_chosen: bool,
     /// Show each exam on its own grid (the original follow-up) instead of the comparison.
@@ -65,7 +68,7 @@ pub struct TandemApp {
     /// Why no system file dialog can open here (then paths are typed into the app).
     pub dialog_missing: Option<String>,
     /// A question for a path the reader is typing the answer to.
-    pub path_prompt: Option<super::file_dialog::PathPrompt>,
+    pub path_prompt: Option<PathPrompt>,
     /// The system file dialog's answer, when one is open.
     pub(super) dialog_answer: Option<Receiver<Command>>,
 }
@@ -96,6 +99,45 @@ impl TandemApp {
         self.exams.iter().any(ExamSlot::is_loading)
             || self.comparison.is_running()
             || self.session.report_job.is_running()
+    }
+
+    /// Asks for a path: the system dialog when there is one, else the path field.
+    pub(super) fn ask_for_path(&mut self, request: FileRequest) {
+        if let Some(why) = self.dialog_missing.clone() {
+            self.path_prompt = Some(PathPrompt {
+                request,
+                text: String::new(),
+                why,
+            });
+            return;
+        }
+        let (sender, receiver) = channel();
+        let spawned = std::thread::Builder::new()
+            .name("tandem-file-dialog".into())
+            .spawn(move || {
+                if let Some(command) = request.ask_system() {
+                    let _ = sender.send(command);
+                }
+            });
+        match spawned {
+            Ok(_) => self.dialog_answer = Some(receiver),
+            Err(e) => {
+                self.session.status = Some((format!("The file dialog did not open: {e}"), true));
+            }
+        }
+    }
+
+    /// The path typed into the field, taken as the dialog's answer.
+    pub(super) fn submit_path(&mut self) {
+        let Some(prompt) = self.path_prompt.take() else {
+            return;
+        };
+        let text = prompt.text.trim();
+        if text.is_empty() {
+            self.path_prompt = Some(prompt);
+            return;
+        }
+        self.commands.push((prompt.request.then)(typed_path(text)));
     }
 
     pub(super) fn next_generation(&mut self) -> u64 {

@@ -251,3 +251,135 @@ fn a_lesion_marked_at_follow_up_only_says_why_it_is_new() {
             .is_none()
     );
 }
+
+#[test]
+fn every_view_names_its_edges_its_slice_and_its_scale() {
+    use super::command::Plane;
+    let mut harness = compared_app(|app| app.prefs.layout = Layout::SideBySide);
+    // Axial, three views: patient right on the left, anterior at the top.
+    for letter in ["R", "L", "A", "P"] {
+        assert_eq!(harness.query_all_by_label(letter).count(), 3, "{letter}");
+    }
+    let slices = harness.query_all_by_label_contains("slice ").count();
+    assert_eq!(slices, 3);
+    harness
+        .get_all_by_label_contains(" · S ")
+        .next()
+        .expect("the axial position is S mm");
+    assert!(
+        harness.query_all_by_label_contains("0 mm").count() >= 3,
+        "a scale bar each"
+    );
+    harness
+        .state_mut()
+        .push_command(Command::SetPlane(Plane::Sagittal));
+    harness.run_steps(3);
+    for letter in ["A", "P", "S", "I"] {
+        assert_eq!(harness.query_all_by_label(letter).count(), 3, "{letter}");
+    }
+    assert_eq!(harness.query_all_by_label("R").count(), 0);
+}
+
+#[test]
+fn keys_step_through_slices_and_cine_plays() {
+    use egui::Key;
+    let mut harness = compared_app(|app| app.prefs.layout = Layout::SideBySide);
+    let slice = |h: &egui_kittest::Harness<'_, super::TandemApp>| {
+        h.state().review.as_ref().unwrap().viewport.cursor[2].round() as i64
+    };
+    let start = slice(&harness);
+    harness.key_press(Key::ArrowDown);
+    harness.run_steps(2);
+    assert_eq!(slice(&harness), start + 1);
+    harness.key_press(Key::PageUp);
+    harness.run_steps(2);
+    assert_eq!(slice(&harness), start - 9);
+    harness.key_press(Key::ArrowUp);
+    harness.run_steps(2);
+    assert_eq!(slice(&harness), start - 10);
+    // Space plays: a slice a frame at most (the harness's frames are a quarter second apart,
+    // longer than cine's eighth of a second).
+    harness.key_press(Key::Space);
+    harness.run_steps(8);
+    let moved = slice(&harness) - (start - 10);
+    assert!(
+        (6..=9).contains(&moved),
+        "cine moved {moved} slices in 8 frames"
+    );
+    harness.key_press(Key::Space);
+    harness.run_steps(2);
+    let stopped = slice(&harness);
+    harness.run_steps(30);
+    assert_eq!(slice(&harness), stopped, "Space stops it");
+    // A position typed in mm.
+    let target = {
+        let review = harness.state().review.as_ref().unwrap();
+        let g = review.shown_view().unwrap().baseline.geometry();
+        g.index_to_mm([20.0, 30.0, 40.0])
+    };
+    harness.get_by_label("Go to (mm)").click();
+    harness.run_steps(1);
+    harness.get_by_label("Go to (mm)").type_text(&format!(
+        "{:.2}, {:.2} {:.2}",
+        target[0], target[1], target[2]
+    ));
+    harness.key_press(Key::Enter);
+    harness.run_steps(2);
+    let cursor = harness.state().review.as_ref().unwrap().viewport.cursor;
+    for (a, want) in [20.0, 30.0, 40.0].iter().enumerate() {
+        assert!((cursor[a] - want).abs() < 0.05, "{cursor:?}");
+    }
+}
+
+#[test]
+fn a_view_fills_the_area_and_the_panels_fold_away() {
+    use egui::Key;
+    let mut harness = compared_app(|app| app.prefs.layout = Layout::SideBySide);
+    let width = |h: &egui_kittest::Harness<'_, super::TandemApp>| {
+        h.get_by_label("Change · Axial view").rect().width()
+    };
+    let in_layout = width(&harness);
+    // Double-click the change view: it alone fills the area.
+    // (Both clicks in one frame: the harness's frames are a quarter second apart, longer than
+    // a double click may take.)
+    let at = harness.get_by_label("Change · Axial view").rect().center();
+    let events = &mut harness.input_mut().events;
+    events.push(egui::Event::PointerMoved(at));
+    for pressed in [true, false, true, false] {
+        events.push(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    harness.run_steps(3);
+    assert!(harness.query_by_label("Baseline · Axial view").is_none());
+    let filled = width(&harness);
+    assert!(filled > 1.5 * in_layout, "{in_layout} → {filled}");
+    // Escape gives the area back.
+    harness.key_press(Key::Escape);
+    harness.run_steps(3);
+    harness.get_by_label("Baseline · Axial view");
+    // M over a view fills it too.
+    harness
+        .get_by_label("Follow-up (registered) · Axial view")
+        .hover();
+    harness.run_steps(1);
+    harness.key_press(Key::M);
+    harness.run_steps(3);
+    assert!(harness.query_by_label("Change · Axial view").is_none());
+    harness.key_press(Key::Escape);
+    harness.run_steps(3);
+    // H folds the side panels away: the images get the width.
+    harness.key_press(Key::H);
+    harness.run_steps(3);
+    assert!(
+        harness.query_by_label("Lesion 1").is_none(),
+        "the table is hidden"
+    );
+    assert!(width(&harness) > 1.2 * in_layout);
+    harness.key_press(Key::H);
+    harness.run_steps(3);
+    harness.get_by_label("Lesion 1");
+}

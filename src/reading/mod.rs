@@ -115,6 +115,19 @@ impl Reading {
         )
     }
 
+    /// Takes the comparison's findings out of the reading (a blind practice round): its
+    /// lesions are then the reader's alone, numbered from 1.
+    pub fn withhold_findings(&mut self) -> Withheld {
+        Withheld::take_from(&mut self.comparison.report)
+    }
+
+    /// Puts withheld findings back, numbered after the reader's lesions (which keep theirs).
+    /// Decisions need no renumbering: the withheld lesions were never on screen to decide.
+    pub fn restore_findings(&mut self, withheld: Withheld) {
+        let after = self.marks.ids().last().map_or(0, |id| id.label());
+        withheld.restore_into(&mut self.comparison.report, after);
+    }
+
     /// The highest id the comparison uses, if any; reader lesions are numbered above it.
     pub fn reserved_ids(&self) -> Option<LesionId> {
         self.report().lesions.iter().map(|l| l.id).max()

@@ -3,8 +3,7 @@
 //! marks: its lesion numbers start at 1 and its counts are the reader's alone, so nothing on
 //! screen says how many lesions the comparison found.
 
-use super::Reading;
-use crate::compare::{EnhancementReport, LesionReport};
+use crate::compare::{EnhancementReport, LesionReport, Report};
 use crate::ids::LesionId;
 
 /// The comparison's lesions and enhancing foci, out of the reading.
@@ -15,11 +14,10 @@ pub struct Withheld {
     enhancement_post_minus_pre: Option<Vec<EnhancementReport>>,
 }
 
-impl Reading {
-    /// Takes the comparison's findings out of the reading.
-    pub fn withhold_findings(&mut self) -> Withheld {
-        let report = &mut self.comparison.report;
-        Withheld {
+impl Withheld {
+    /// Takes the comparison's findings out of `report`.
+    pub fn take_from(report: &mut Report) -> Self {
+        Self {
             lesions: std::mem::take(&mut report.lesions),
             enhancement: std::mem::take(&mut report.enhancement),
             enhancement_post_minus_pre: report
@@ -29,17 +27,11 @@ impl Reading {
         }
     }
 
-    /// Puts `withheld` back, each lesion renumbered after the highest id the marks use (so
-    /// the reader's lesions keep theirs); a lesion no number is left for is dropped.
-    pub fn restore_findings(&mut self, withheld: Withheld) {
-        let offset = self.marks.ids().last().map_or(0, |id| id.label());
-        let renumber = |id: LesionId| {
-            id.label()
-                .checked_add(offset)
-                .and_then(LesionId::from_label)
-        };
-        let report = &mut self.comparison.report;
-        report.lesions = withheld
+    /// Puts the findings back into `report`, each lesion renumbered after `after` (the
+    /// highest id the reader used); a lesion no number is left for is dropped.
+    pub fn restore_into(self, report: &mut Report, after: u16) {
+        let renumber = |id: LesionId| id.label().checked_add(after).and_then(LesionId::from_label);
+        report.lesions = self
             .lesions
             .into_iter()
             .filter_map(|mut l| {
@@ -47,11 +39,10 @@ impl Reading {
                 Some(l)
             })
             .collect();
-        report.enhancement = renumbered(withheld.enhancement, &renumber);
-        report.enhancement_post_minus_pre = withheld
+        report.enhancement = renumbered(self.enhancement, &renumber);
+        report.enhancement_post_minus_pre = self
             .enhancement_post_minus_pre
             .map(|foci| renumbered(foci, &renumber));
-        // Decisions were on the reader's lesions only: the comparison's were not on screen.
     }
 }
 

@@ -12,10 +12,12 @@ use tandem::pipeline::lesion::Status;
 
 use super::slice_view::ViewResponse;
 use super::slice_view::{SliceTexture, image_view_ui};
+use super::view_annotations::Annotations;
 use crate::app::command::{Command, Layout, QcMode};
 use crate::app::marking::{Mark, Tool};
 use crate::app::review::Review;
 use tandem::display::Greyscale;
+use tandem::display::orientation::{edge_letters, slice_position};
 use tandem::display::plane::{
     Plane, extract, image_size, pixel_mm, plane_axes, to_grid, to_screen,
 };
@@ -64,7 +66,7 @@ fn views_of(layout: Layout, plane: Plane) -> Vec<(Content, Plane)> {
 pub fn compare_views_ui(
     ui: &mut Ui,
     review: &Review,
-    layout: Layout,
+    (layout, panels_hidden): (Layout, bool),
     textures: &mut Vec<SliceTexture>,
     commands: &mut Vec<Command>,
 ) {
@@ -72,7 +74,7 @@ pub fn compare_views_ui(
         ui.label("The comparison produced no images.");
         return;
     };
-    controls(ui, review, layout, commands);
+    controls(ui, review, (layout, panels_hidden), commands);
     super::marking_toolbar::marking_toolbar_ui(ui, review, commands);
     if review.viewport.overlay && !review.hide_findings {
         legend(ui);
@@ -91,12 +93,23 @@ pub fn compare_views_ui(
         });
     }
     status_line(ui, review, view);
-    let views = views_of(layout, review.viewport.plane);
-    textures.resize_with(views.len(), SliceTexture::default);
-    let columns = match layout {
-        Layout::SideBySide => 3,
-        Layout::Planes => 2,
-        Layout::Single => 1,
+    let all = views_of(layout, review.viewport.plane);
+    textures.resize_with(all.len(), SliceTexture::default);
+    // One view may fill the area (double-click or M; again, or Escape, gives it back).
+    let filled = review.viewport.filled.filter(|n| *n < all.len());
+    if let Some(n) = filled
+        && ui.input(|i| i.key_pressed(egui::Key::Escape))
+    {
+        commands.push(Command::ToggleFill(n));
+    }
+    let views: Vec<(usize, (Content, Plane))> = match filled {
+        Some(n) => all.get(n).map(|v| (n, *v)).into_iter().collect(),
+        None => all.iter().copied().enumerate().collect(),
+    };
+    let columns = match (layout, filled) {
+        (_, Some(_)) | (Layout::Single, _) => 1,
+        (Layout::SideBySide, None) => 3,
+        (Layout::Planes, None) => 2,
     };
     let rows = views.len().div_ceil(columns);
     let height = ui.available_height() / rows as f32;
@@ -104,17 +117,16 @@ pub fn compare_views_ui(
         // Too small to show anything useful (a window being resized).
         return;
     }
-    for (row, chunk) in views.chunks(columns).enumerate() {
+    for chunk in views.chunks(columns) {
         ui.allocate_ui(egui::vec2(ui.available_width(), height), |ui| {
             ui.columns(columns, |cols| {
-                for (n, (col, (content, plane))) in cols.iter_mut().zip(chunk).enumerate() {
-                    let index = row * columns + n;
-                    if let Some(texture) = textures.get_mut(index) {
+                for (col, (index, (content, plane))) in cols.iter_mut().zip(chunk) {
+                    if let Some(texture) = textures.get_mut(*index) {
                         one_view(
                             col,
                             review,
                             view,
-                            (*content, *plane),
+                            (*index, *content, *plane),
                             layout,
                             texture,
                             commands,
@@ -126,7 +138,12 @@ pub fn compare_views_ui(
     }
 }
 
-fn controls(ui: &mut Ui, review: &Review, shown: Layout, commands: &mut Vec<Command>) {
+fn controls(
+    ui: &mut Ui,
+    review: &Review,
+    (shown, panels_hidden): (Layout, bool),
+    commands: &mut Vec<Command>,
+) {
     // Three short rows: a row wider than the views would widen them past their share.
     ui.horizontal(|ui| {
         for layout in Layout::ALL {
@@ -197,7 +214,60 @@ fn controls(ui: &mut Ui, review: &Review, shown: Layout, commands: &mut Vec<Comm
         {
             commands.push(qc);
         }
+        for (command, on) in [
+            (Command::ToggleCine, review.viewport.cine.is_some()),
+            (Command::TogglePanels, panels_hidden),
+        ] {
+            if ui
+                .selectable_label(on, command.text())
+                .on_hover_text(command.tooltip())
+                .clicked()
+            {
+                commands.push(command);
+            }
+        }
+        go_to_field(ui, commands);
     });
+}
+
+/// A field taking a patient position in mm ("12.5, -30, 4"); Enter puts the cursor there.
+fn go_to_field(ui: &mut Ui, commands: &mut Vec<Command>) {
+    let command = Command::GoToMm([0.0; 3]);
+    let id = ui.scope_id().with("go to mm");
+    let mut text: String = ui.data(|d| d.get_temp(id)).unwrap_or_default();
+    let label = ui.label(command.text());
+    let field = ui
+        .add(
+            egui::TextEdit::singleline(&mut text)
+                .desired_width(110.0)
+                .hint_text("x, y, z"),
+        )
+        .labelled_by(label.id)
+        .on_hover_text(command.tooltip());
+    if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+        match parse_mm(&text) {
+            Some(mm) => commands.push(Command::GoToMm(mm)),
+            None => text = "three numbers, please".to_owned(),
+        }
+    }
+    ui.data_mut(|d| d.insert_temp(id, text));
+}
+
+/// "x, y, z" or "x y z" in mm.
+fn parse_mm(text: &str) -> Option<[f64; 3]> {
+    let numbers: Vec<f64> = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let [x, y, z] = numbers.as_slice() else {
+        return None;
+    };
+    [*x, *y, *z]
+        .iter()
+        .all(|v| v.is_finite())
+        .then_some([*x, *y, *z])
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -205,7 +275,7 @@ fn one_view(
     ui: &mut Ui,
     review: &Review,
     view: &PairView,
-    (content, plane): (Content, Plane),
+    (index, content, plane): (usize, Content, Plane),
     layout: Layout,
     texture: &mut SliceTexture,
     commands: &mut Vec<Command>,
@@ -258,7 +328,8 @@ fn one_view(
         QcMode::Off => format!("{} · {}", content.title(), plane.name()),
         other => format!("{} · {} · {}", content.title(), plane.name(), other.name()),
     };
-    ui.strong(&title);
+    // One line, cut short in a narrow view: a wrapped title would push the image down.
+    ui.add(egui::Label::new(egui::RichText::new(&title).strong()).truncate());
     let size = image_size(&axes, dims);
     let cursor = to_screen(&axes, dims, review.viewport.cursor);
     let drawn = image_view_ui(
@@ -313,6 +384,15 @@ fn one_view(
     let Some(drawn) = drawn else {
         return;
     };
+    super::view_annotations::annotate(
+        ui,
+        &drawn,
+        &Annotations {
+            edges: edge_letters(geometry, &axes),
+            slice: slice_position(geometry, &axes, dims, review.viewport.cursor),
+            mm_per_pixel: geometry.spacing[axes.across],
+        },
+    );
     let tool = if marks_shown {
         review.marking.tool
     } else {
@@ -337,6 +417,11 @@ fn one_view(
         commands.push(Command::SetCursor(grid_at(pixel)));
     }
     let response = &drawn.response;
+    if response.double_clicked()
+        || (response.hovered() && ui.input(|i| i.key_pressed(egui::Key::M)))
+    {
+        commands.push(Command::ToggleFill(index));
+    }
     if response.hovered() {
         // Wheel events, not the smoothed scroll: one notch is one slice.
         let (scroll, ctrl) = ui.input(|i| {

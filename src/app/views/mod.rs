@@ -13,6 +13,7 @@ mod report_panel;
 mod series_list;
 mod session_dialogs;
 mod slice_view;
+mod view_annotations;
 
 pub use change_histogram::change_histogram_ui;
 pub use compare_views::compare_views_ui;
