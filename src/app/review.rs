@@ -31,6 +31,8 @@ pub struct Review {
     pub reference: Option<ndarray::Array3<bool>>,
     /// The reading as it stands (decisions and marks applied), refreshed by [`Review::sync`].
     lesions: Vec<ReadLesion>,
+    /// Where the marked lesions are (centres and locations), as of the last sync.
+    places: BTreeMap<LesionId, tandem::reading::MarkedPlace>,
     /// (marks revision, decisions) the cached lesions were made from.
     synced: Option<(u64, BTreeMap<LesionId, Decision>)>,
 }
@@ -109,6 +111,7 @@ impl Review {
             own_counts: false,
             reference: None,
             lesions: Vec::new(),
+            places: BTreeMap::new(),
             synced: None,
         };
         review.sync();
@@ -238,7 +241,9 @@ impl Review {
         if self.synced.as_ref() == Some(&key) {
             return;
         }
-        self.lesions = self.reading.lesions();
+        // Lesions that did not move keep their location: locating one scans the grid.
+        self.places = self.reading.marked_places(&self.places);
+        self.lesions = self.reading.lesions_at(&self.places);
         self.synced = Some(key);
     }
 

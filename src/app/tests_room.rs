@@ -383,3 +383,54 @@ fn a_view_fills_the_area_and_the_panels_fold_away() {
     harness.run_steps(3);
     harness.get_by_label("Lesion 1");
 }
+
+#[test]
+fn a_lesion_the_reader_draws_is_located_as_the_comparison_locates_its_own() {
+    use tandem::ids::ExamId;
+    let mut harness = compared_app(|_| {});
+    // The reader draws, as a lesion of their own, exactly the voxels of each of the
+    // comparison's lesions: each gets the location the comparison gave.
+    let (found, drawn): (Vec<_>, Vec<_>) = {
+        let review = harness.state_mut().review.as_mut().unwrap();
+        let view = review.marks_view().unwrap();
+        let labels = view.followup_lesions.voxels().clone();
+        let lesions: Vec<_> = review
+            .report()
+            .lesions
+            .iter()
+            .filter(|l| l.location.is_some() && !l.followup_labels.is_empty())
+            .cloned()
+            .collect();
+        let mut ids = Vec::new();
+        for lesion in &lesions {
+            let voxels: Vec<usize> = labels
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| lesion.followup_labels.contains(l))
+                .map(|(n, _)| n)
+                .collect();
+            let id = review.reading.marks.next_id(review.reserved_ids());
+            review
+                .reading
+                .marks
+                .paint(ExamId::FOLLOWUP, &voxels, id.label(), true);
+            ids.push(id);
+        }
+        (lesions, ids)
+    };
+    assert!(found.len() >= 3, "the sample's lesions have locations");
+    harness.run_steps(2);
+    let review = harness.state().review.as_ref().unwrap();
+    for (lesion, id) in found.iter().zip(&drawn) {
+        let read = review.lesion(*id).unwrap();
+        assert_eq!(read.source, tandem::reading::Source::Reader);
+        assert_eq!(
+            read.location, lesion.location,
+            "lesion {} drawn as {id}",
+            lesion.id
+        );
+    }
+    // The table says where.
+    let name = found[0].location.unwrap().name();
+    assert!(harness.query_all_by_label_contains(name).count() >= 2);
+}

@@ -50,6 +50,9 @@ pub struct PairView {
     /// Display windows (centre, width) the scanner suggested for each series, if any.
     pub baseline_window: Option<[f64; 2]>,
     pub followup_window: Option<[f64; 2]>,
+    /// What the pair's lesions were located by (ventricles, cortex, the tentorium's level),
+    /// kept so a reader's own lesions on this grid are located the same way.
+    pub landmarks: Option<Landmarks>,
 }
 
 impl PairView {
@@ -166,6 +169,7 @@ pub fn compare_full(
             baseline_series: pair.baseline.clone(),
             baseline_window: pair.baseline.facts.window,
             followup_window: pair.followup.facts.window,
+            landmarks: outcome.landmarks,
         });
         pair_reports.push(PairReport {
             kind: pair.kind,
@@ -220,6 +224,7 @@ pub fn compare_full(
         let landmarks = Landmarks::new(&view.baseline, &brain);
         lesions = enhancement_as_lesions(&mut enhancement, &labels, &landmarks);
         view.followup_lesions = labels;
+        view.landmarks = Some(landmarks);
         timings.detect += t.elapsed().as_secs_f64();
     }
     let registration = pair_reports
@@ -291,6 +296,7 @@ pub(super) struct Outcome {
     baseline_lesions: Image<u32>,
     noise_sigma: f32,
     brain_volume_ml: f64,
+    landmarks: Option<Landmarks>,
 }
 
 /// The landmarks lesions are located by: on the baseline (its shading divided out: `flat`,
@@ -390,7 +396,7 @@ pub(super) fn detect(
     };
     let voxel_ml = geometry.spacing.iter().product::<f64>() / 1000.0;
     let brain_volume_ml = brain.iter().filter(|b| **b).count() as f64 * voxel_ml;
-    let (lesions, followup_lesions, baseline_lesions) = match (&models, kind) {
+    let (lesions, followup_lesions, baseline_lesions, landmarks) = match (&models, kind) {
         (Some(models), kind) if kind != SequenceKind::T1Post => {
             let (at_baseline, at_followup) = find_lesions(
                 &baseline_flat,
@@ -438,11 +444,11 @@ pub(super) fn detect(
                 };
                 lesion.location = located;
             }
-            (lesions, f_labels, b_labels)
+            (lesions, f_labels, b_labels, Some(landmarks))
         }
         _ => {
             let none = baseline.filled(0);
-            (Vec::new(), none.clone(), none)
+            (Vec::new(), none.clone(), none, None)
         }
     };
     let mut outcome = Outcome {
@@ -454,6 +460,7 @@ pub(super) fn detect(
         baseline_lesions,
         noise_sigma: maps.noise_sigma,
         brain_volume_ml,
+        landmarks,
     };
     // Only positive change is a candidate for a new or growing hyperintensity.
     outcome.candidates.retain(|c| c.peak > 0.0);

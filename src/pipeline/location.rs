@@ -245,7 +245,17 @@ impl Landmarks {
 
     /// The location of a lesion given its voxels (label `label` in `labels`) and centre.
     pub fn locate(&self, labels: &Image<u32>, label: u32, centre_mm: Vec3) -> Location {
-        let labels = labels.voxels();
+        self.locate_labels(labels.voxels(), label, centre_mm)
+    }
+
+    /// [`Landmarks::locate`] for labels of any kind (a reader's marks) on the grid the
+    /// landmarks locate lesions of.
+    pub fn locate_labels<L: Copy + PartialEq>(
+        &self,
+        labels: &Array3<L>,
+        label: L,
+        centre_mm: Vec3,
+    ) -> Location {
         if let Some((lesion_geometry, to_exam)) = &self.across {
             return self.locate_across(
                 labels,
@@ -298,10 +308,10 @@ impl Landmarks {
 
     /// `locate` for labels on another exam's grid: each lesion voxel is sampled at points
     /// about a landmark voxel apart and each point mapped into this exam.
-    fn locate_across(
+    fn locate_across<L: Copy + PartialEq>(
         &self,
-        labels: &Array3<u32>,
-        label: u32,
+        labels: &Array3<L>,
+        label: L,
         centre: Vec3,
         lesion_geometry: &Geometry,
         to_exam: &RigidTransform,

@@ -30,7 +30,7 @@ use crate::ids::LesionId;
 use crate::marks::{LesionKind, Marks};
 use crate::pipeline::geometry::Vec3;
 use crate::pipeline::lesion::Status;
-use crate::pipeline::location::Location;
+use crate::pipeline::location::{Landmarks, Location};
 
 /// The reader's word on a lesion flagged by the comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -144,13 +144,55 @@ pub fn marked_centroids(marks: &Marks) -> BTreeMap<LesionId, Vec3> {
         .collect()
 }
 
-/// The lesions as the reading stands, by id. `centroids` comes from [`marked_centroids`]
-/// (callers cache it by the marks' revision).
+/// Where a marked lesion is: its centre and, when the comparison left landmarks to tell it by,
+/// its location.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MarkedPlace {
+    pub centre_mm: Vec3,
+    pub location: Option<Location>,
+}
+
+/// The place of every marked lesion: its centre ([`marked_centroids`]) and its location told by
+/// `landmarks` (the compared pair's, on the marks' grid) from its voxels in the latest exam
+/// that holds it, as the comparison's own lesions are located. Locating scans the grid, so a
+/// lesion whose centre has not moved since `known` keeps the location found then.
+pub fn marked_places(
+    marks: &Marks,
+    landmarks: Option<&Landmarks>,
+    known: &BTreeMap<LesionId, MarkedPlace>,
+) -> BTreeMap<LesionId, MarkedPlace> {
+    marked_centroids(marks)
+        .into_iter()
+        .map(|(id, centre_mm)| {
+            let location = match known.get(&id) {
+                Some(place) if place.centre_mm == centre_mm => place.location,
+                _ => landmarks.and_then(|landmarks| {
+                    let exam = marks
+                        .exam_ids()
+                        .filter(|exam| marks.voxel_count(*exam, id) > 0)
+                        .last()?;
+                    let labels = marks.labels(exam)?;
+                    Some(landmarks.locate_labels(labels, id.label(), centre_mm))
+                }),
+            };
+            (
+                id,
+                MarkedPlace {
+                    centre_mm,
+                    location,
+                },
+            )
+        })
+        .collect()
+}
+
+/// The lesions as the reading stands, by id. `places` comes from [`marked_places`] (callers
+/// cache it by the marks' revision).
 pub fn read_lesions(
     report: &Report,
     decisions: &BTreeMap<LesionId, Decision>,
     marks: Option<&Marks>,
-    centroids: &BTreeMap<LesionId, Vec3>,
+    places: &BTreeMap<LesionId, MarkedPlace>,
 ) -> Vec<ReadLesion> {
     let rule = &report.settings.change;
     let decision = |id: LesionId| decisions.get(&id).copied().unwrap_or_default();
@@ -191,7 +233,7 @@ pub fn read_lesions(
                 source: Source::AlgorithmMarked,
                 decision: marked_decision(l.id),
                 location: l.location,
-                centroid_mm: centroids.get(&l.id).copied().unwrap_or(l.centroid_mm),
+                centroid_mm: places.get(&l.id).map_or(l.centroid_mm, |p| p.centre_mm),
                 volume_mm3: volumes,
                 note: note.clone(),
             },
@@ -227,8 +269,8 @@ pub fn read_lesions(
                 enhancing: kind == LesionKind::Enhancing,
                 source: Source::Reader,
                 decision: marked_decision(id),
-                location: None,
-                centroid_mm: centroids.get(&id).copied().unwrap_or_default(),
+                location: places.get(&id).and_then(|p| p.location),
+                centroid_mm: places.get(&id).map(|p| p.centre_mm).unwrap_or_default(),
                 volume_mm3: volumes,
                 note,
             });

@@ -21,8 +21,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use lesions::{
-    Decision, ReadLesion, ReadSummary, Source, marked_centroids, read_lesions, read_summary,
-    status_from_volumes,
+    Decision, MarkedPlace, ReadLesion, ReadSummary, Source, marked_centroids, marked_places,
+    read_lesions, read_summary, status_from_volumes,
 };
 pub use withheld::Withheld;
 
@@ -106,12 +106,26 @@ impl Reading {
 
     /// Every lesion as the reading stands (decisions and marks applied), by id.
     pub fn lesions(&self) -> Vec<ReadLesion> {
-        let centroids = marked_centroids(&self.marks);
+        self.lesions_at(&self.marked_places(&BTreeMap::new()))
+    }
+
+    /// Where the marked lesions are ([`marked_places`], by the compared pair's landmarks),
+    /// keeping the locations in `known` of lesions that have not moved.
+    pub fn marked_places(
+        &self,
+        known: &BTreeMap<LesionId, MarkedPlace>,
+    ) -> BTreeMap<LesionId, MarkedPlace> {
+        let landmarks = self.marks_view().and_then(|v| v.landmarks.as_ref());
+        marked_places(&self.marks, landmarks, known)
+    }
+
+    /// [`Reading::lesions`] with the marked lesions at `places`.
+    pub fn lesions_at(&self, places: &BTreeMap<LesionId, MarkedPlace>) -> Vec<ReadLesion> {
         read_lesions(
             &self.comparison.report,
             &self.decisions,
             Some(&self.marks),
-            &centroids,
+            places,
         )
     }
 

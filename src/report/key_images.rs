@@ -168,6 +168,7 @@ mod tests {
             },
             baseline_window: None,
             followup_window: None,
+            landmarks: None,
         }
     }
 

@@ -14,7 +14,7 @@ use crate::marks::LesionKind;
 use crate::pipeline::geometry::Geometry;
 use crate::pipeline::image::{Image, array_shape, grid_dims};
 use crate::pipeline::lesion::Status;
-use crate::reading::{ReadLesion, marked_centroids, read_lesions};
+use crate::reading::{ReadLesion, marked_places, read_lesions};
 use crate::report::ReportFile;
 use crate::report::nifti::read_nifti;
 use crate::session::Session;
@@ -158,7 +158,10 @@ pub fn session_lesions(session: &Session, path: &Path) -> Result<SessionLesions>
         &session.report,
         &session.decisions,
         marks.as_ref(),
-        &marks.as_ref().map(marked_centroids).unwrap_or_default(),
+        &marks
+            .as_ref()
+            .map(|m| marked_places(m, None, &Default::default()))
+            .unwrap_or_default(),
     );
     let ids = scored_ids(&lesions);
     let keep = |l: u16| LesionId::from_label(l).is_some_and(|id| ids.contains(&id));
