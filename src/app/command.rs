@@ -81,8 +81,8 @@ pub enum Command {
     SetLayout(Layout),
     /// The plane shown side by side and in the single view.
     SetPlane(Plane),
-    /// Adjust the window of one exam by a right-drag (pixels).
-    DragWindow(tandem::ids::ExamId, f32, f32),
+    /// Adjust both exams' windows alike by a right-drag (pixels).
+    DragWindow(f32, f32),
     /// Set both exams' windows from a preset.
     WindowPreset(WindowPreset),
     /// Zoom all views by a factor (ctrl + wheel), or back to fit.
@@ -322,7 +322,9 @@ impl Command {
             }
             Command::SetLayout(Layout::Single) => "One large view of the follow-up",
             Command::SetPlane(_) => "The plane of the side-by-side and single views",
-            Command::DragWindow(..) => "Right-drag a view: left/right width, up/down level",
+            Command::DragWindow(..) => {
+                "Right-drag a view: left/right width, up/down level, for both exams alike"
+            }
             Command::WindowPreset(WindowPreset::Scanner) => "The window the scanner suggested",
             Command::WindowPreset(WindowPreset::Auto) => "A window from each exam's histogram",
             Command::WindowPreset(WindowPreset::Brain) => {

@@ -115,7 +115,9 @@ impl Review {
             synced: None,
         };
         review.sync();
-        review.apply_window_preset(tandem::report::OPENING_WINDOWS);
+        if let Some(kind) = review.shown_view().map(|v| v.kind) {
+            review.apply_window_preset(tandem::report::opening_preset(kind));
+        }
         review
     }
 
@@ -134,9 +136,11 @@ impl Review {
         }
     }
 
-    /// Right-drag on a view: horizontal changes the width, vertical the level (centre).
-    pub fn drag_window(&mut self, exam: ExamId, dx: f32, dy: f32) {
-        if let Some(window) = self.viewport.windows.get_mut(exam.index()) {
+    /// Right-drag on a view: horizontal changes the width, vertical the level (centre). Both
+    /// exams' windows change alike (each by the same fraction of its own width), so the two
+    /// exams keep looking alike whichever view is dragged.
+    pub fn drag_window(&mut self, dx: f32, dy: f32) {
+        for window in &mut self.viewport.windows {
             let (lo, hi) = *window;
             let width = (hi - lo).max(1.0);
             let centre = (lo + hi) / 2.0 - dy * width / 200.0;

@@ -37,11 +37,9 @@ fn the_change_panel_shows_the_follow_up_in_its_window_in_every_layout() {
         .click();
     harness.run_steps(3);
     assert!(same(harness.state()), "after the FLAIR preset");
-    harness.state_mut().push_command(Command::DragWindow(
-        tandem::ids::ExamId::FOLLOWUP,
-        40.0,
-        -30.0,
-    ));
+    harness
+        .state_mut()
+        .push_command(Command::DragWindow(40.0, -30.0));
     harness.run_steps(3);
     assert!(same(harness.state()), "after windowing the follow-up");
     // The baseline panel differs from it (another exam), so the check can fail.

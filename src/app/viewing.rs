@@ -27,7 +27,7 @@ impl Review {
                 self.viewport.filled = (self.viewport.filled != Some(view)).then_some(view);
             }
             Command::GoToMm(mm) => self.jump_to_mm(mm),
-            Command::DragWindow(exam, dx, dy) => self.drag_window(exam, dx, dy),
+            Command::DragWindow(dx, dy) => self.drag_window(dx, dy),
             Command::WindowPreset(preset) => self.apply_window_preset(preset),
             Command::Zoom(factor) => {
                 self.viewport.zoom = (self.viewport.zoom * factor).clamp(1.0, 16.0);

@@ -19,7 +19,9 @@ pub enum WindowPreset {
     Auto,
     /// The brain's own range (1st to 99.5th percentile inside the brain): grey/white contrast.
     Brain,
-    /// FLAIR: 5th to 99.95th percentile in the brain, so plaques stand out without clipping.
+    /// FLAIR: anchored on normal tissue, not on the brightest voxels: from the brain's median
+    /// less 3 interquartile ranges (CSF black) to the median plus 2.5 (plaques near white).
+    /// The lesions an exam holds do not move it, so two exams of one patient look alike.
     Flair,
     /// T1: 0.5th to 99.9th percentile in the brain, so enhancement is not clipped.
     T1,
@@ -31,9 +33,8 @@ impl WindowPreset {
     fn brain_percentiles(self) -> Option<(f64, f64)> {
         match self {
             WindowPreset::Brain => Some((0.01, 0.995)),
-            WindowPreset::Flair => Some((0.05, 0.9995)),
             WindowPreset::T1 => Some((0.005, 0.999)),
-            WindowPreset::Scanner | WindowPreset::Auto => None,
+            WindowPreset::Scanner | WindowPreset::Auto | WindowPreset::Flair => None,
         }
     }
 }
@@ -90,6 +91,17 @@ pub fn preset_window(
     let chosen = match preset {
         WindowPreset::Scanner => scanner_window(suggested),
         WindowPreset::Auto => None,
+        WindowPreset::Flair => {
+            let mut values = masked_values(volume.voxels(), brain.voxels());
+            let mut at = |p| quantile(&mut values, p);
+            match (at(0.25), at(0.5), at(0.75)) {
+                (Some(q1), Some(median), Some(q3)) if q3 > q1 => {
+                    let iqr = q3 - q1;
+                    Some((median - 3.0 * iqr, median + 2.5 * iqr))
+                }
+                _ => None,
+            }
+        }
         _ => preset.brain_percentiles().and_then(|(low, high)| {
             let mut values = masked_values(volume.voxels(), brain.voxels());
             match (quantile(&mut values, low), quantile(&mut values, high)) {
@@ -150,6 +162,44 @@ mod tests {
         assert_eq!(scanner_window(Some([100.0, 0.0])), None);
         assert_eq!(scanner_window(Some([f64::NAN, 10.0])), None);
         assert_eq!(scanner_window(None), None);
+    }
+
+    #[test]
+    fn the_flair_preset_follows_the_tissue_not_the_lesion_load() {
+        // Tissue from 400 to 599 (a ramp); a second exam with 2% of its voxels bright plaques
+        // at twice the tissue, and a third with 10% more gain.
+        let tissue = |n: usize| 400.0 + (n % 200) as f32;
+        let exam = |gain: f32, plaques: usize| {
+            let voxels = Array3::from_shape_fn((4, 10, 25), |(k, j, i)| {
+                let n = (k * 10 + j) * 25 + i;
+                if n < plaques {
+                    1200.0
+                } else {
+                    gain * tissue(n)
+                }
+            });
+            Volume::new(voxels, Geometry::axis_aligned([0.0; 3], [1.0; 3]), "exam").unwrap()
+        };
+        let window = |v: &Volume| preset_window(WindowPreset::Flair, v, &v.filled(true), None);
+        let clean = window(&exam(1.0, 0));
+        let loaded = window(&exam(1.0, 20));
+        let brighter = window(&exam(1.1, 0));
+        // Normal tissue sits inside the window, the median a little below its middle.
+        assert!(clean.0 < 400.0 && clean.1 > 600.0, "{clean:?}");
+        // Plaques move it by less than 2% of its width; gain scales it.
+        let width = clean.1 - clean.0;
+        assert!(
+            (loaded.0 - clean.0).abs() < 0.02 * width,
+            "{loaded:?} vs {clean:?}"
+        );
+        assert!(
+            (loaded.1 - clean.1).abs() < 0.02 * width,
+            "{loaded:?} vs {clean:?}"
+        );
+        assert!(
+            (brighter.1 / clean.1 - 1.1).abs() < 0.01,
+            "{brighter:?} vs {clean:?}"
+        );
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub use pdf_error::PdfError;
 
 use std::path::{Path, PathBuf};
 
-use crate::compare::PairView;
+use crate::compare::{PairView, SequenceKind};
 use crate::display::{Window, WindowPreset, pair_windows};
 use crate::error::{Error, Result};
 use crate::ids::ExamId;
@@ -72,12 +72,19 @@ pub fn report_exists(dir: &Path) -> bool {
     REPORT_FILES.iter().any(|f| dir.join(f).exists())
 }
 
-/// The windows the viewer opens a comparison in: key images written without the reader's own
-/// windows use these, so they match what the screen first showed.
-pub const OPENING_WINDOWS: WindowPreset = WindowPreset::Scanner;
+/// The window preset the viewer opens a pair in: key images written without the reader's own
+/// windows use it, so they match what the screen first showed. Tissue-anchored, so both exams
+/// look alike whatever their scanners' scaling: FLAIR's for FLAIR and T2, the brain's range
+/// for T1.
+pub fn opening_preset(kind: SequenceKind) -> WindowPreset {
+    match kind {
+        SequenceKind::Flair | SequenceKind::T2 => WindowPreset::Flair,
+        _ => WindowPreset::Brain,
+    }
+}
 
 /// Writes the report folder of `reading`. Key images show the primary view in `windows` (the
-/// reader's, baseline first; `None`: [`OPENING_WINDOWS`]). Refuses (before writing anything)
+/// reader's, baseline first; `None`: [`opening_preset`]'s). Refuses (before writing anything)
 /// when `dir` already holds a report and `replace` is false.
 pub fn write_report_folder(
     dir: &Path,
@@ -115,7 +122,7 @@ pub fn write_report_folder(
     });
     let mut images = Vec::new();
     if let (Some(view), Some(finals)) = (view, &finals) {
-        let windows = windows.unwrap_or_else(|| pair_windows(view, OPENING_WINDOWS));
+        let windows = windows.unwrap_or_else(|| pair_windows(view, opening_preset(view.kind)));
         let shown = file
             .reading
             .lesions

@@ -444,7 +444,7 @@ fn one_view(
     }
     if response.dragged_by(PointerButton::Secondary) {
         let d = response.drag_delta();
-        commands.push(Command::DragWindow(exam, d.x, d.y));
+        commands.push(Command::DragWindow(d.x, d.y));
     } else if response.dragged_by(PointerButton::Middle)
         || (tool == Tool::Navigate && response.dragged_by(PointerButton::Primary))
     {
