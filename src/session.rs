@@ -162,6 +162,9 @@ pub struct Session {
     pub report: Report,
     pub decisions: BTreeMap<LesionId, Decision>,
     pub marks: Option<SavedMarks>,
+    /// Rulers and regions of interest (absent from sessions saved before they existed).
+    #[serde(default)]
+    pub measurements: Vec<crate::reading::Measurement>,
 }
 
 impl Session {
@@ -190,6 +193,7 @@ impl Session {
             report: reading.report().clone(),
             decisions: reading.decisions.clone(),
             marks: None,
+            measurements: reading.measurements.clone(),
         }
     }
 
@@ -214,6 +218,7 @@ impl Session {
         reading.decisions = self.decisions.clone();
         reading.reader = self.reader.clone();
         reading.notes = self.notes.clone();
+        reading.measurements = self.measurements.clone();
         if let Some(saved) = &self.marks {
             match saved.to_marks() {
                 Ok(marks)

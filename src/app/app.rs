@@ -149,6 +149,18 @@ impl TandemApp {
                     }
                 }
                 Command::ToggleNative => self.show_native = !self.show_native,
+                Command::AddMeasurement(measurement) => {
+                    if let Some(review) = &mut self.review {
+                        review.reading.measurements.push(measurement);
+                    }
+                }
+                Command::DeleteMeasurement(n) => {
+                    if let Some(review) = &mut self.review
+                        && n < review.reading.measurements.len()
+                    {
+                        review.reading.measurements.remove(n);
+                    }
+                }
                 Command::Mark(mark) => {
                     if let Some(review) = &mut self.review {
                         review.apply_mark(mark);

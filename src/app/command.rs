@@ -104,6 +104,9 @@ pub enum Command {
     SetThreshold(f32),
     /// A marking tool or lesion edit.
     Mark(Mark),
+    /// Keep a ruler or region of interest the reader drew, or drop the `n`th.
+    AddMeasurement(tandem::reading::Measurement),
+    DeleteMeasurement(usize),
     /// Save the reading to its session file (asks for a name the first time).
     SaveSession,
     /// Save the reading under a new name.
@@ -260,6 +263,8 @@ impl Command {
             Command::ToggleNative => "Original exams".into(),
             Command::SetOpacity(_) => "Overlay opacity".into(),
             Command::Mark(mark) => mark.text(),
+            Command::AddMeasurement(_) => "Measure".into(),
+            Command::DeleteMeasurement(n) => format!("Delete measurement {}", n + 1),
             Command::SaveSession => "Save session".into(),
             Command::SaveSessionAs => "Save session as…".into(),
             Command::SaveSessionTo(_) => "Save session".into(),
@@ -350,6 +355,8 @@ impl Command {
                 "The z-score a change must reach to be a candidate; reruns detection"
             }
             Command::Mark(mark) => mark.tooltip(),
+            Command::AddMeasurement(_) => "Drag with the ruler or the ellipse tool",
+            Command::DeleteMeasurement(_) => "Remove this measurement",
             Command::SaveSession => {
                 "Save the whole reading (marks, decisions, notes) to come back to it later"
             }

@@ -20,16 +20,27 @@ pub enum Tool {
     Grow,
     /// Drag a box: voxels above the threshold inside it.
     ThresholdBox,
+    /// Drag a line: its length in mm, on every exam at that place.
+    Ruler,
+    /// Drag a box: the ellipse in it, its area and each exam's mean and SD inside.
+    Ellipse,
 }
 
 impl Tool {
-    pub const ALL: [Tool; 5] = [
+    pub const ALL: [Tool; 7] = [
         Tool::Navigate,
         Tool::Brush,
         Tool::Eraser,
         Tool::Grow,
         Tool::ThresholdBox,
+        Tool::Ruler,
+        Tool::Ellipse,
     ];
+
+    /// Whether the tool edits the marks (else it navigates or measures).
+    pub fn marks(self) -> bool {
+        !matches!(self, Tool::Navigate | Tool::Ruler | Tool::Ellipse)
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +49,8 @@ impl Tool {
             Tool::Eraser => "Eraser",
             Tool::Grow => "Grow",
             Tool::ThresholdBox => "Threshold box",
+            Tool::Ruler => "Ruler",
+            Tool::Ellipse => "Ellipse ROI",
         }
     }
 
@@ -50,6 +63,10 @@ impl Tool {
             Tool::ThresholdBox => {
                 "Drag a box: voxels at or above the threshold inside it join the selected lesion"
             }
+            Tool::Ruler => "Drag a line: its length in mm, shown on both exams at that place",
+            Tool::Ellipse => {
+                "Drag a box: the ellipse inside it, its area and each exam's mean and SD"
+            }
         }
     }
 
@@ -60,6 +77,8 @@ impl Tool {
             Tool::Eraser => Key::X,
             Tool::Grow => Key::G,
             Tool::ThresholdBox => Key::T,
+            Tool::Ruler => Key::D,
+            Tool::Ellipse => Key::A,
         }
     }
 }

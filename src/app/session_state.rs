@@ -72,6 +72,13 @@ impl SessionState {
             (id, *d as u8).hash(&mut h);
         }
         (&review.reading.reader, &review.reading.notes).hash(&mut h);
+        for m in &review.reading.measurements {
+            (m.kind, m.plane).hash(&mut h);
+            m.a_mm
+                .iter()
+                .chain(&m.b_mm)
+                .for_each(|v| v.to_bits().hash(&mut h));
+        }
         h.finish()
     }
 }

@@ -432,3 +432,133 @@ fn a_lesion_the_reader_draws_is_located_as_the_comparison_locates_its_own() {
     let name = found[0].location.unwrap().name();
     assert!(harness.query_all_by_label_contains(name).count() >= 2);
 }
+
+/// Drags the primary button across `from` → `to` in a few steps.
+fn drag(
+    harness: &mut egui_kittest::Harness<'_, super::TandemApp>,
+    from: egui::Pos2,
+    to: egui::Pos2,
+) {
+    harness.hover_at(from);
+    harness.drag_at(from);
+    harness.run_steps(2);
+    for step in 1..=6 {
+        harness.hover_at(from + (to - from) * (step as f32 / 6.0));
+        harness.run_steps(1);
+    }
+    harness.drop_at(to);
+    harness.run_steps(3);
+}
+
+#[test]
+fn a_ruler_and_an_ellipse_measure_both_exams_and_go_into_the_session_and_report() {
+    use egui::Key;
+    use tandem::reading::MeasureKind;
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = compared_app(|app| app.prefs.layout = Layout::SideBySide);
+    // D: the ruler, dragged 60 points across the follow-up view.
+    harness.key_press(Key::D);
+    harness.run_steps(2);
+    let rect = harness
+        .get_by_label("Follow-up (registered) · Axial view")
+        .rect();
+    let centre = rect.center();
+    drag(
+        &mut harness,
+        centre - egui::vec2(30.0, 0.0),
+        centre + egui::vec2(30.0, 0.0),
+    );
+    let (length, pixel_mm) = {
+        let review = harness.state().review.as_ref().unwrap();
+        let m = review.reading.measurements.first().expect("a ruler");
+        assert_eq!(m.kind, MeasureKind::Ruler);
+        let view = review.shown_view().unwrap();
+        let points_per_mm = rect.width() as f64
+            / (view.baseline.dims()[0] as f64 * view.baseline.geometry().spacing[0]);
+        (m.length_mm(), 60.0 / points_per_mm)
+    };
+    assert!(
+        (length - pixel_mm).abs() < 0.1 * pixel_mm,
+        "{length} mm for {pixel_mm}"
+    );
+    // It shows, with its length, on all three views at that place.
+    let label = format!("1: {length:.1} mm");
+    assert_eq!(harness.query_all_by_label(&label).count(), 3, "{label}");
+    // A: an ellipse over the middle of the brain; each exam's view states its own values.
+    harness.key_press(Key::A);
+    harness.run_steps(2);
+    drag(
+        &mut harness,
+        centre - egui::vec2(20.0, 20.0),
+        centre + egui::vec2(20.0, 20.0),
+    );
+    let review = harness.state().review.as_ref().unwrap();
+    let ellipse = review
+        .reading
+        .measurements
+        .get(1)
+        .expect("an ellipse")
+        .clone();
+    assert_eq!(ellipse.kind, MeasureKind::Ellipse);
+    let view = review.shown_view().unwrap();
+    let (at_baseline, at_followup) = (
+        ellipse.region_stats(&view.baseline).unwrap(),
+        ellipse.region_stats(&view.followup).unwrap(),
+    );
+    assert!(at_baseline.pixels > 20);
+    let shown = |s: tandem::reading::RegionStats| {
+        format!(
+            "2: {:.0} mm² · {:.0} ± {:.0}",
+            ellipse.area_mm2(&view.baseline),
+            s.mean,
+            s.sd
+        )
+    };
+    harness.get_by_label(&shown(at_baseline));
+    assert_eq!(
+        harness.query_all_by_label(&shown(at_followup)).count(),
+        2,
+        "follow-up and change"
+    );
+    // Listed in the panel; saved with the session and read back; printed in the report.
+    harness.get_by_label_contains("1. Ruler (axial)");
+    let session = dir.path().join("measured.tandem");
+    harness
+        .state_mut()
+        .push_command(Command::SaveSessionTo(session.clone()));
+    harness
+        .state_mut()
+        .push_command(Command::SetReader("Dr Ruler".into()));
+    harness
+        .state_mut()
+        .push_command(Command::WriteReport(dir.path().join("report"), false));
+    super::test_support::step_until(&mut harness, "the report", |app| {
+        app.session
+            .status
+            .as_ref()
+            .is_some_and(|(t, _)| t.contains("Report"))
+            && !app.busy()
+    });
+    let saved = tandem::session::Session::load(&session).unwrap();
+    assert_eq!(saved.measurements.len(), 2);
+    assert_eq!(saved.measurements[1], ellipse);
+    let html = std::fs::read_to_string(dir.path().join("report/report.html")).unwrap();
+    assert!(
+        html.contains("Ruler 1, axial, at"),
+        "the report lists the ruler"
+    );
+    assert!(html.contains(&format!("{length:.1} mm")));
+    assert!(html.contains("Region 2, axial, at"));
+    // The × beside a measurement deletes it.
+    harness.get_all_by_label("×").next().unwrap().click();
+    harness.run_steps(2);
+    let left = &harness
+        .state()
+        .review
+        .as_ref()
+        .unwrap()
+        .reading
+        .measurements;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0], ellipse);
+}

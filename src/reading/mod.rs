@@ -8,11 +8,13 @@
 //! |---|---|
 //! | `mod.rs` | [`Reading`] and [`ExamLocation`]: what a reading owns, and carrying it over a rerun |
 //! | `lesions.rs` | the findings with the decisions and marks applied: what the table lists and the report counts |
+//! | `measurements.rs` | the reader's rulers and elliptical regions of interest, in patient mm |
 //! | `withheld.rs` | the comparison's findings held back from a blind (practice) reading, given back renumbered |
 //!
 //! Exams are a list, the reference (baseline) first, so a reading of N exams keeps this shape.
 
 mod lesions;
+mod measurements;
 mod withheld;
 
 use std::collections::BTreeMap;
@@ -24,6 +26,7 @@ pub use lesions::{
     Decision, MarkedPlace, ReadLesion, ReadSummary, Source, marked_centroids, marked_places,
     read_lesions, read_summary, status_from_volumes,
 };
+pub use measurements::{MeasureKind, Measurement, RegionStats};
 pub use withheld::Withheld;
 
 use crate::compare::{CompareOptions, Comparison, PairView, Report, primary_view};
@@ -56,6 +59,8 @@ pub struct Reading {
     pub reader: String,
     /// Free text for the report.
     pub notes: String,
+    /// Rulers and regions of interest, in the order drawn.
+    pub measurements: Vec<Measurement>,
 }
 
 impl Reading {
@@ -79,6 +84,7 @@ impl Reading {
             marks,
             reader: String::new(),
             notes: String::new(),
+            measurements: Vec::new(),
         }
     }
 
@@ -148,12 +154,13 @@ impl Reading {
     }
 
     /// Takes over the reader's work from the reading this one replaces (the same exams
-    /// compared again, say with another threshold): the reader and notes; decisions on lesions
+    /// compared again, say with another threshold): the reader, notes and measurements; decisions on lesions
     /// that kept their id and place (within 2 mm); the marks when they are on the same grid,
     /// with reader-drawn lesions renumbered above the new comparison's ids.
     pub fn carry_over(&mut self, old: Reading) {
         self.reader = old.reader;
         self.notes = old.notes;
+        self.measurements = old.measurements;
         let same_place = |id: LesionId| match (
             old.comparison.report.lesions.iter().find(|l| l.id == id),
             self.comparison.report.lesions.iter().find(|l| l.id == id),

@@ -7,11 +7,11 @@
 use super::document::{
     Block, Cell, Document, Figure, List, Meta, Paragraph, Role, Section, Span, Table, TableKind,
 };
-use super::report_file::{ReadingSection, ReportFile};
+use super::report_file::{MeasurementRecord, ReadingSection, ReportFile};
 use crate::compare::{ExamRef, PairReport, Report, SeriesRef};
 use crate::counts::{CONTRAST_NOT_ASSESSED, T2_NOT_ASSESSED};
 use crate::info::pretty_date;
-use crate::reading::{Decision, ReadLesion, ReadSummary, Source};
+use crate::reading::{Decision, MeasureKind, ReadLesion, ReadSummary, Source};
 
 /// A key image for the report: which lesion, the caption, the PNG.
 pub struct KeyImage {
@@ -65,6 +65,20 @@ pub fn report_document<'a>(
         sections.push(Section {
             heading: "Reader's notes".into(),
             blocks: vec![paragraph(Role::Body, &reading.notes)],
+        });
+    }
+    if !reading.measurements.is_empty() {
+        sections.push(Section {
+            heading: "Measurements".into(),
+            blocks: vec![Block::List(List {
+                warning: false,
+                items: reading
+                    .measurements
+                    .iter()
+                    .enumerate()
+                    .map(|(n, m)| vec![Span::plain(measurement_text(n + 1, m))])
+                    .collect(),
+            })],
         });
     }
     if !images.is_empty() {
@@ -378,6 +392,24 @@ fn settings_text(r: &Report) -> String {
     )
 }
 
+/// "Ruler 1, axial, at (x, y, z) mm: 12.3 mm" (the centre between its two points).
+fn measurement_text(n: usize, record: &MeasurementRecord) -> String {
+    let m = &record.measurement;
+    let what = match m.kind {
+        MeasureKind::Ruler => "Ruler",
+        MeasureKind::Ellipse => "Region",
+    };
+    let c: Vec<String> = (0..3)
+        .map(|a| format!("{:.0}", (m.a_mm[a] + m.b_mm[a]) / 2.0))
+        .collect();
+    format!(
+        "{what} {n}, {}, at ({}) mm: {}",
+        m.plane.name().to_lowercase(),
+        c.join(", "),
+        record.text
+    )
+}
+
 /// Who read it (or that nobody did yet), and what the reader left undecided. A reading with
 /// decisions or marks was reviewed, named or not: only one with neither is the computer's alone.
 fn closing_text(reading: &ReadingSection) -> String {
@@ -456,6 +488,7 @@ mod tests {
                     rejected: 0,
                 },
                 marks: MarksSummary::default(),
+                measurements: Vec::new(),
             },
         }
     }

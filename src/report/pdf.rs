@@ -256,6 +256,7 @@ mod tests {
                     rejected: 0,
                 },
                 marks: MarksSummary::default(),
+                measurements: Vec::new(),
             },
         }
     }

@@ -6,9 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::Report;
+use crate::compare::{PairView, Report};
 use crate::ids::LesionId;
-use crate::reading::{Decision, ReadLesion, ReadSummary, Reading, read_summary};
+use crate::pipeline::volume::Volume;
+use crate::reading::{
+    Decision, MeasureKind, Measurement, ReadLesion, ReadSummary, Reading, RegionStats, read_summary,
+};
 
 /// The reader's part of `report.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -26,6 +29,51 @@ pub struct ReadingSection {
     pub summary: ReadSummary,
     /// Marked lesions and voxels per exam (baseline first).
     pub marks: MarksSummary,
+    /// The reader's rulers and regions of interest, measured on the compared pair.
+    #[serde(default)]
+    pub measurements: Vec<MeasurementRecord>,
+}
+
+/// A measurement with what it measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MeasurementRecord {
+    #[serde(flatten)]
+    pub measurement: Measurement,
+    /// A ruler's length, mm.
+    pub length_mm: Option<f64>,
+    /// An ellipse's area, mm².
+    pub area_mm2: Option<f64>,
+    /// An ellipse's values on each exam, baseline first.
+    pub stats: Vec<Option<RegionStats>>,
+    /// All of it in words, as the report prints it.
+    pub text: String,
+}
+
+impl MeasurementRecord {
+    /// `measurement` measured on `pair` (baseline, then the follow-up on its grid).
+    pub fn of(measurement: &Measurement, pair: Option<&PairView>) -> Self {
+        let volumes: Vec<&Volume> = pair
+            .map(|v| vec![&v.baseline, &v.followup])
+            .unwrap_or_default();
+        let ellipse = measurement.kind == MeasureKind::Ellipse;
+        Self {
+            measurement: measurement.clone(),
+            length_mm: (!ellipse).then(|| measurement.length_mm()),
+            area_mm2: volumes
+                .first()
+                .filter(|_| ellipse)
+                .map(|v| measurement.area_mm2(v)),
+            stats: if ellipse {
+                volumes
+                    .iter()
+                    .map(|v| measurement.region_stats(v))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            text: measurement.describe(&volumes, &["baseline", "follow-up"]),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -67,6 +115,11 @@ impl ReportFile {
                 lesions,
                 summary,
                 marks,
+                measurements: reading
+                    .measurements
+                    .iter()
+                    .map(|m| MeasurementRecord::of(m, reading.marks_view()))
+                    .collect(),
             },
         }
     }

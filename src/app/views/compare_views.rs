@@ -10,11 +10,11 @@ use tandem::compare::PairView;
 use tandem::ids::ExamId;
 use tandem::pipeline::lesion::Status;
 
-use super::slice_view::ViewResponse;
 use super::slice_view::{SliceTexture, image_view_ui};
+use super::tool_gestures::{MARK, Place, tool_gestures};
 use super::view_annotations::Annotations;
 use crate::app::command::{Command, Layout, QcMode};
-use crate::app::marking::{Mark, Tool};
+use crate::app::marking::Tool;
 use crate::app::review::Review;
 use tandem::display::Greyscale;
 use tandem::display::orientation::{edge_letters, slice_position};
@@ -393,23 +393,30 @@ fn one_view(
             mm_per_pixel: geometry.spacing[axes.across],
         },
     );
-    let tool = if marks_shown {
+    // Measuring works on any pair; marking only on the pair the marks live on.
+    let tool = if marks_shown || !review.marking.tool.marks() {
         review.marking.tool
     } else {
         Tool::Navigate
     };
     let grid_at =
         |(x, y): (f64, f64)| to_grid(&axes, dims, x, y, review.viewport.cursor[axes.through]);
-    tool_gestures(
+    let mm_at = |pixel: (f64, f64)| geometry.index_to_mm(grid_at(pixel));
+    super::measure_overlay::draw_measurements(
         ui,
         review,
+        (view, exam),
         &drawn,
-        tool,
-        exam,
-        axes.through,
-        &grid_at,
-        commands,
+        (plane, &axes, through),
     );
+    let place = Place {
+        exam,
+        plane,
+        through: axes.through,
+        grid_at: &grid_at,
+        mm_at: &mm_at,
+    };
+    tool_gestures(ui, review, &drawn, tool, &place, commands);
     if let Some(pixel) = drawn
         .clicked_pixel
         .filter(|_| matches!(tool, Tool::Navigate | Tool::Grow))
@@ -629,8 +636,6 @@ fn status_line(ui: &mut Ui, review: &Review, view: &PairView) {
     );
 }
 
-/// Colour of the reader's marks (outline) and of the selected lesion (filled).
-const MARK: Color32 = Color32::from_rgb(0, 220, 255);
 /// Colour of the expert reference in practice mode.
 const REFERENCE: Color32 = Color32::from_rgb(255, 0, 200);
 
@@ -646,115 +651,4 @@ fn draw_marks(image: &mut ColorImage, labels: &[u16], review: &Review) {
     }
     let wide: Vec<u32> = labels.iter().map(|l| u32::from(*l)).collect();
     outline(image, &wide, |_| Some(MARK));
-}
-
-/// What the tool in hand does with the mouse on a view: paint, erase, grow from a click, or
-/// a threshold box dragged out; with outlines of the brush and the box as it is dragged.
-#[allow(clippy::too_many_arguments)]
-fn tool_gestures(
-    ui: &Ui,
-    review: &Review,
-    drawn: &ViewResponse,
-    tool: Tool,
-    exam: ExamId,
-    through: usize,
-    grid_at: &dyn Fn((f64, f64)) -> [f64; 3],
-    commands: &mut Vec<Command>,
-) {
-    let response = &drawn.response;
-    let painter = ui.painter_at(drawn.rect);
-    match tool {
-        Tool::Navigate => {}
-        Tool::Brush | Tool::Eraser => {
-            let stroke_id = response.id.with("stroke");
-            let was_down = ui.data(|d| d.get_temp::<bool>(stroke_id)).unwrap_or(false);
-            let down = response.is_pointer_button_down_on()
-                && ui.input(|i| i.pointer.button_down(PointerButton::Primary));
-            if down && let Some(pixel) = drawn.pointer_pixel {
-                commands.push(Command::Mark(Mark::Dab {
-                    exam,
-                    at: grid_at(pixel),
-                    through,
-                    first: !was_down,
-                }));
-            }
-            if was_down && !down {
-                commands.push(Command::Mark(Mark::EndStroke));
-            }
-            ui.data_mut(|d| d.insert_temp(stroke_id, down));
-            if let Some(pixel) = drawn.pointer_pixel {
-                let mm = pixel_mm_of(review, through);
-                let radius = review.marking.radius_mm / mm.max(1e-3) * drawn.points_per_pixel[0];
-                painter.circle_stroke(
-                    drawn.pixel_to_screen(pixel),
-                    radius,
-                    egui::Stroke::new(
-                        1.0,
-                        if tool == Tool::Eraser {
-                            Color32::WHITE
-                        } else {
-                            MARK
-                        },
-                    ),
-                );
-            }
-        }
-        Tool::Grow => {
-            if let Some(pixel) = drawn.clicked_pixel {
-                commands.push(Command::Mark(Mark::Grow {
-                    exam,
-                    at: grid_at(pixel),
-                }));
-            }
-        }
-        Tool::ThresholdBox => {
-            // Start and latest corner live in egui's memory: the release may come with no
-            // pointer position (it left the window), and the box still ends where it was.
-            let corners_id = response.id.with("box corners");
-            // A box may start or end beyond the image: its corners are clamped onto it.
-            let pointer = response
-                .interact_pointer_pos()
-                .map(|p| drawn.clamped_pixel(p));
-            if response.drag_started_by(PointerButton::Primary)
-                && let Some(pixel) = pointer
-            {
-                ui.data_mut(|d| d.insert_temp(corners_id, (pixel, pixel)));
-            }
-            let corners = ui.data(|d| d.get_temp::<((f64, f64), (f64, f64))>(corners_id));
-            if let Some((start, mut end)) = corners {
-                if let Some(now) = pointer {
-                    end = now;
-                    ui.data_mut(|d| d.insert_temp(corners_id, (start, end)));
-                }
-                let rect = egui::Rect::from_two_pos(
-                    drawn.pixel_to_screen(start),
-                    drawn.pixel_to_screen(end),
-                );
-                painter.rect_stroke(
-                    rect,
-                    0.0,
-                    egui::Stroke::new(1.0, MARK),
-                    egui::StrokeKind::Middle,
-                );
-                if response.drag_stopped() {
-                    commands.push(Command::Mark(Mark::Box {
-                        exam,
-                        a: grid_at(start),
-                        b: grid_at(end),
-                        through,
-                    }));
-                    ui.data_mut(|d| d.remove::<((f64, f64), (f64, f64))>(corners_id));
-                }
-            }
-        }
-    }
-}
-
-/// Smallest in-plane voxel size (mm) of the marks' grid for a view through `through`.
-fn pixel_mm_of(review: &Review, through: usize) -> f32 {
-    let spacing = review.reading.marks.geometry().spacing;
-    (0..3)
-        .filter(|a| *a != through)
-        .map(|a| spacing[a])
-        .fold(f64::INFINITY, f64::min) as f32
 }

@@ -1,5 +1,5 @@
-//! The marking tools above the views: the tool in hand, its settings, a new lesion, undo and
-//! redo, and what the last tool use had to say.
+//! The tools above the views (marking and measuring): the tool in hand, its settings, a new
+//! lesion, undo and redo, and what the last tool use had to say.
 
 use egui::Ui;
 
@@ -29,7 +29,7 @@ pub fn marking_toolbar_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Comma
             let command = Command::Mark(Mark::SetTool(tool));
             if ui
                 .add_enabled(
-                    usable || tool == Tool::Navigate,
+                    usable || !tool.marks(),
                     egui::Button::selectable(marking.tool == tool, command.text()),
                 )
                 .on_hover_text(command.tooltip())
@@ -47,7 +47,10 @@ pub fn marking_toolbar_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Comma
         ui.spacing_mut().slider_width = 90.0;
         match marking.tool {
             Tool::Navigate => {
-                ui.weak("Choose a tool to mark.");
+                ui.weak("Choose a tool to mark or to measure.");
+            }
+            Tool::Ruler | Tool::Ellipse => {
+                ui.weak("Drag on a view; the report panel lists the measurements.");
             }
             Tool::Brush | Tool::Eraser => {
                 let mut radius = marking.radius_mm;
@@ -115,7 +118,7 @@ pub fn marking_toolbar_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Comma
                 }
             }
         }
-        if marking.tool != Tool::Navigate && marking.tool != Tool::Eraser {
+        if marking.tool.marks() && marking.tool != Tool::Eraser {
             ui.separator();
             ui.label(match review.selected {
                 Some(id) => format!("Adds to lesion {id} (selected)"),

@@ -7,12 +7,14 @@ mod exam_panel;
 mod lesion_detail;
 mod lesion_table;
 mod marking_toolbar;
+mod measure_overlay;
 mod path_dialogs;
 mod practice_panel;
 mod report_panel;
 mod series_list;
 mod session_dialogs;
 mod slice_view;
+mod tool_gestures;
 mod view_annotations;
 
 pub use change_histogram::change_histogram_ui;

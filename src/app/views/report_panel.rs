@@ -1,5 +1,5 @@
-//! The reading's paperwork: who reads, notes for the report, saving the session and the
-//! report, and what the last save said.
+//! The reading's paperwork: who reads, notes and measurements for the report, saving the
+//! session and the report, and what the last save said.
 
 use egui::Ui;
 
@@ -42,6 +42,7 @@ pub fn report_panel_ui(
     {
         commands.push(Command::SetNotes(notes));
     }
+    measurements_ui(ui, reading, commands);
     ui.horizontal(|ui| {
         for command in [Command::SaveSession, Command::SaveReport] {
             let busy = command == Command::SaveReport && session.report_job.is_running();
@@ -74,5 +75,35 @@ pub fn report_panel_ui(
         } else {
             ui.weak(text);
         }
+    }
+}
+
+/// The reader's rulers and ellipses, each with its value on both exams and a delete button.
+fn measurements_ui(ui: &mut Ui, reading: &Reading, commands: &mut Vec<Command>) {
+    if reading.measurements.is_empty() {
+        return;
+    }
+    ui.strong("Measurements");
+    let pair = reading.marks_view();
+    let volumes: Vec<_> = pair
+        .map(|v| vec![&v.baseline, &v.followup])
+        .unwrap_or_default();
+    for (n, m) in reading.measurements.iter().enumerate() {
+        ui.horizontal(|ui| {
+            let delete = Command::DeleteMeasurement(n);
+            if ui.small_button("×").on_hover_text(delete.text()).clicked() {
+                commands.push(delete);
+            }
+            ui.label(format!(
+                "{}. {} ({}): {}",
+                n + 1,
+                match m.kind {
+                    tandem::reading::MeasureKind::Ruler => "Ruler",
+                    tandem::reading::MeasureKind::Ellipse => "Ellipse",
+                },
+                m.plane.name().to_lowercase(),
+                m.describe(&volumes, &["baseline", "follow-up"])
+            ));
+        });
     }
 }
