@@ -337,6 +337,14 @@ fn a_view_fills_the_area_and_the_panels_fold_away() {
         h.get_by_label("Change · Axial view").rect().width()
     };
     let in_layout = width(&harness);
+    // The views keep to their share: none reaches under the lesion table (a toolbar row wider
+    // than the views once pushed them there, and clicks meant for the table hit the image).
+    let table = harness.get_by_label("Lesion 1").rect().min.x;
+    let views = harness.get_by_label("Change · Axial view").rect().max.x;
+    assert!(
+        views <= table,
+        "views end at {views}, the table starts at {table}"
+    );
     // Double-click the change view: it alone fills the area.
     // (Both clicks in one frame: the harness's frames are a quarter second apart, longer than
     // a double click may take.)

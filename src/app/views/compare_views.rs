@@ -144,8 +144,8 @@ fn controls(
     (shown, panels_hidden): (Layout, bool),
     commands: &mut Vec<Command>,
 ) {
-    // Three short rows: a row wider than the views would widen them past their share.
-    ui.horizontal(|ui| {
+    // Short rows that wrap: a row wider than the views would widen them past their share.
+    ui.horizontal_wrapped(|ui| {
         for layout in Layout::ALL {
             let command = Command::SetLayout(layout);
             if ui
@@ -168,7 +168,7 @@ fn controls(
             }
         }
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         use crate::app::command::WindowPreset;
         for command in [
             Command::WindowPreset(WindowPreset::Scanner),
@@ -187,7 +187,7 @@ fn controls(
             }
         }
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let toggle = Command::ToggleOverlay;
         if ui
             .selectable_label(review.viewport.overlay, toggle.text())
@@ -497,7 +497,7 @@ fn legend(ui: &mut Ui) {
         ui.weak(text);
     };
     // Two short rows rather than one long one, so the legend never widens the view area.
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.weak("Change");
         swatch(
             ui,
@@ -511,7 +511,7 @@ fn legend(ui: &mut Ui) {
         );
         swatch(ui, Color32::from_rgb(0, 120, 255), "decrease");
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.weak("Lesions");
         swatch(ui, Color32::from_rgb(255, 90, 40), "new");
         swatch(ui, Color32::from_rgb(255, 210, 40), "enlarging");

@@ -23,7 +23,7 @@ pub(super) fn mark_button(ui: &mut Ui, mark: Mark, enabled: bool, commands: &mut
 pub fn marking_toolbar_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>) {
     let marking = &review.marking;
     let usable = review.marks_on_screen();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.weak("Marks");
         for tool in Tool::ALL {
             let command = Command::Mark(Mark::SetTool(tool));
@@ -43,7 +43,7 @@ pub fn marking_toolbar_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Comma
         mark_button(ui, Mark::Undo, review.reading.marks.can_undo(), commands);
         mark_button(ui, Mark::Redo, review.reading.marks.can_redo(), commands);
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().slider_width = 90.0;
         match marking.tool {
             Tool::Navigate => {
