@@ -197,10 +197,11 @@ impl QcMode {
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]
 pub enum Layout {
-    /// Baseline, registered follow-up and change side by side, in one plane.
+    /// Baseline, registered follow-up and change in one plane, in a row or wrapped, whichever
+    /// makes the images larger.
     #[default]
     SideBySide,
-    /// 2×2: baseline axial, follow-up axial, follow-up coronal, follow-up sagittal.
+    /// Baseline axial, follow-up axial, follow-up coronal, follow-up sagittal.
     Planes,
     /// One large view: the follow-up with the change overlay, in one plane.
     Single,
@@ -211,8 +212,8 @@ impl Layout {
 
     pub fn name(self) -> &'static str {
         match self {
-            Layout::SideBySide => "1×3",
-            Layout::Planes => "2×2",
+            Layout::SideBySide => "Side by side",
+            Layout::Planes => "Planes",
             Layout::Single => "Single",
         }
     }

@@ -230,14 +230,14 @@ fn layouts_planes_window_and_zoom() {
     let mut harness = sample_app();
     wait_until_compared(&mut harness);
     harness.get_by_label("Baseline · Axial view");
-    // 2×2: baseline axial and the follow-up in all three planes.
+    // Planes: baseline axial and the follow-up in all three planes.
     harness.key_press(egui::Key::Num2);
     harness.run_steps(3);
     for plane in ["Axial", "Coronal", "Sagittal"] {
         harness.get_by_label(&format!("Change · {plane} view"));
     }
     // Single view, sagittal.
-    harness.get_by_label("1×3").click();
+    harness.get_by_label("Side by side").click();
     harness.run_steps(2);
     harness.get_by_label("Sagittal").click();
     harness.run_steps(2);

@@ -19,7 +19,7 @@ fn view_pixels(app: &super::TandemApp, n: usize) -> Vec<egui::Color32> {
 #[test]
 fn the_change_panel_shows_the_follow_up_in_its_window_in_every_layout() {
     let mut harness = compared_app(|app| app.prefs.layout = Layout::SideBySide);
-    // With the overlay off, the change panel of 1×3 is the follow-up beside it, pixel for pixel.
+    // With the overlay off, the change panel side by side is the follow-up beside it, pixel for pixel.
     harness.get_by_label("Change overlay").click();
     harness.run_steps(3);
     assert!(!harness.state().review.as_ref().unwrap().viewport.overlay);
@@ -29,7 +29,7 @@ fn the_change_panel_shows_the_follow_up_in_its_window_in_every_layout() {
     };
     assert!(
         same(harness.state()),
-        "1×3: the change panel is not the follow-up"
+        "side by side: the change panel is not the follow-up"
     );
     // It follows the follow-up's window: a preset, then a right-drag on the follow-up.
     harness
@@ -481,8 +481,10 @@ fn a_ruler_and_an_ellipse_measure_both_exams_and_go_into_the_session_and_report(
         let m = review.reading.measurements.first().expect("a ruler");
         assert_eq!(m.kind, MeasureKind::Ruler);
         let view = review.shown_view().unwrap();
-        let points_per_mm = rect.width() as f64
-            / (view.baseline.dims()[0] as f64 * view.baseline.geometry().spacing[0]);
+        // The image fits its cell (the widget's rect) at its true aspect.
+        let (dims, spacing) = (view.baseline.dims(), view.baseline.geometry().spacing);
+        let points_per_mm = (rect.width() as f64 / (dims[0] as f64 * spacing[0]))
+            .min(rect.height() as f64 / (dims[1] as f64 * spacing[1]));
         (m.length_mm(), 60.0 / points_per_mm)
     };
     assert!(

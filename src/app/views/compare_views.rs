@@ -106,11 +106,14 @@ pub fn compare_views_ui(
         Some(n) => all.get(n).map(|v| (n, *v)).into_iter().collect(),
         None => all.iter().copied().enumerate().collect(),
     };
-    let columns = match (layout, filled) {
-        (_, Some(_)) | (Layout::Single, _) => 1,
-        (Layout::SideBySide, None) => 3,
-        (Layout::Planes, None) => 2,
+    // The views in reading order, in as many columns as make the images largest.
+    let aspect = {
+        let axes = plane_axes(view.baseline.geometry(), review.viewport.plane);
+        let [w, h] = image_size(&axes, view.baseline.dims());
+        let [sw, sh] = pixel_mm(&axes, view.baseline.geometry());
+        (w as f64 * sw / (h as f64 * sh).max(1e-6)) as f32
     };
+    let columns = best_columns(views.len(), ui.available_size(), aspect, VIEW_TITLE_HEIGHT);
     let rows = views.len().div_ceil(columns);
     let height = ui.available_height() / rows as f32;
     if ui.available_width() < 60.0 || height < 40.0 {
@@ -136,6 +139,22 @@ pub fn compare_views_ui(
             });
         });
     }
+}
+
+/// Height of a view's title line, points.
+const VIEW_TITLE_HEIGHT: f32 = 22.0;
+
+/// How many columns `n` views of width/height `aspect` fill `area` with the largest images
+/// (each view under a title `title` high).
+fn best_columns(n: usize, area: egui::Vec2, aspect: f32, title: f32) -> usize {
+    let size = |columns: usize| {
+        let rows = n.div_ceil(columns) as f32;
+        let (w, h) = (area.x / columns as f32, area.y / rows - title);
+        w.min(h * aspect.max(1e-3))
+    };
+    (1..=n.max(1))
+        .max_by(|a, b| size(*a).total_cmp(&size(*b)).then(b.cmp(a)))
+        .unwrap_or(1)
 }
 
 fn controls(
@@ -328,8 +347,13 @@ fn one_view(
         QcMode::Off => format!("{} · {}", content.title(), plane.name()),
         other => format!("{} · {} · {}", content.title(), plane.name(), other.name()),
     };
-    // One line, cut short in a narrow view: a wrapped title would push the image down.
-    ui.add(egui::Label::new(egui::RichText::new(&title).strong()).truncate());
+    // One line, cut short in a narrow view (a wrapped title would push the image down): the
+    // title, then the slice and its position.
+    let slice = slice_position(geometry, &axes, dims, review.viewport.cursor);
+    ui.horizontal(|ui| {
+        ui.add(egui::Label::new(egui::RichText::new(&title).strong()).truncate());
+        ui.add(egui::Label::new(egui::RichText::new(slice).weak()).truncate());
+    });
     let size = image_size(&axes, dims);
     let cursor = to_screen(&axes, dims, review.viewport.cursor);
     let drawn = image_view_ui(
@@ -389,7 +413,6 @@ fn one_view(
         &drawn,
         &Annotations {
             edges: edge_letters(geometry, &axes),
-            slice: slice_position(geometry, &axes, dims, review.viewport.cursor),
             mm_per_pixel: geometry.spacing[axes.across],
         },
     );
@@ -651,4 +674,21 @@ fn draw_marks(image: &mut ColorImage, labels: &[u16], review: &Review) {
     }
     let wide: Vec<u32> = labels.iter().map(|l| u32::from(*l)).collect();
     outline(image, &wide, |_| Some(MARK));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::best_columns;
+
+    #[test]
+    fn views_take_the_columns_that_make_them_largest() {
+        let area = |w, h| egui::vec2(w, h);
+        // Three square views: a row when the area is wide, two rows when it is not.
+        assert_eq!(best_columns(3, area(1300.0, 480.0), 1.0, 22.0), 3);
+        assert_eq!(best_columns(3, area(530.0, 480.0), 1.0, 22.0), 2);
+        assert_eq!(best_columns(3, area(300.0, 900.0), 1.0, 22.0), 1);
+        // Four: 2×2 in a square area; one view alone fills it.
+        assert_eq!(best_columns(4, area(800.0, 800.0), 1.0, 22.0), 2);
+        assert_eq!(best_columns(1, area(800.0, 300.0), 1.0, 22.0), 1);
+    }
 }

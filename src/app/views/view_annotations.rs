@@ -1,6 +1,7 @@
 //! What a reading viewer writes over each image: the patient direction at every edge (R/L,
-//! A/P, S/I), the slice number and position in mm, and a scale bar. Each is a small label over
-//! the image that takes no clicks, so the image under it keeps every gesture.
+//! A/P, S/I) and a scale bar (the slice number and position go on the title line, where they
+//! cover nothing). Each is a small label over the image that takes no clicks, so the image
+//! under it keeps every gesture.
 
 use egui::{Align2, Color32, Pos2, Rect, RichText, Stroke, Ui, Vec2};
 
@@ -10,8 +11,6 @@ use super::slice_view::ViewResponse;
 pub struct Annotations {
     /// Left, right, top, bottom.
     pub edges: [String; 4],
-    /// "slice 56/112 · S 12.5 mm".
-    pub slice: String,
     /// Millimetres per image pixel across.
     pub mm_per_pixel: f64,
 }
@@ -42,7 +41,6 @@ pub fn annotate(ui: &mut Ui, drawn: &ViewResponse, a: &Annotations) {
     note(ui, inner.right_center(), Align2::RIGHT_CENTER, right);
     note(ui, inner.center_top(), Align2::CENTER_TOP, top);
     note(ui, inner.center_bottom(), Align2::CENTER_BOTTOM, bottom);
-    note(ui, inner.left_bottom(), Align2::LEFT_BOTTOM, &a.slice);
     scale_bar(
         ui,
         inner,
@@ -50,8 +48,8 @@ pub fn annotate(ui: &mut Ui, drawn: &ViewResponse, a: &Annotations) {
     );
 }
 
-/// A bar of a round length (1, 2, 5, 10, 20, 50 or 100 mm) between 40 and 120 points long, at
-/// the bottom right.
+/// A bar of a round length (1, 2, 5, 10, 20, 50 or 100 mm), the shortest at least 40 points
+/// long, at the bottom right.
 fn scale_bar(ui: &mut Ui, inner: Rect, points_per_mm: f32) {
     let Some(mm) = [1.0f32, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
         .into_iter()
@@ -60,7 +58,8 @@ fn scale_bar(ui: &mut Ui, inner: Rect, points_per_mm: f32) {
         return;
     };
     let length = mm * points_per_mm;
-    if length > inner.width() / 2.0 {
+    // A third of the width at most: the bottom edge's letter sits in the middle.
+    if length > inner.width() / 3.0 {
         return;
     }
     let y = inner.bottom() - 18.0;
