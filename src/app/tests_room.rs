@@ -572,3 +572,23 @@ fn a_ruler_and_an_ellipse_measure_both_exams_and_go_into_the_session_and_report(
     assert_eq!(left.len(), 1);
     assert_eq!(left[0], ellipse);
 }
+
+#[test]
+fn the_help_lists_the_viewing_keys_and_a_long_title_stays_on_one_line() {
+    use egui::Key;
+    let mut harness = compared_app(|app| app.prefs.layout = Layout::SideBySide);
+    harness.key_press(Key::F1);
+    harness.run_steps(4);
+    // Each row: the key, then what it does ending with the key again.
+    for key in ["Down", "PageDown", "Space", "H", "D", "A"] {
+        harness.get_by_label_contains(&format!("({key})"));
+    }
+    harness.get_by_label("Double-click, or M");
+    harness.key_press(Key::F1);
+    harness.run_steps(2);
+    // The checkerboard's long title is cut short, not wrapped over the image.
+    harness.state_mut().push_command(Command::CycleQc);
+    harness.run_steps(3);
+    let title = harness.get_by_label("Follow-up (registered) · Axial · Checkerboard");
+    assert!(title.rect().height() < 24.0, "{:?}", title.rect());
+}
