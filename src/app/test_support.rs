@@ -1,6 +1,6 @@
 //! What the UI tests share: the sample pair's comparison, run once per test binary and handed
 //! to each app that needs it (as a finished background job, so the app takes it the way it
-//! takes its own), and stepping a harness until a condition holds.
+//! takes its own), stepping a harness until a condition holds, and dragging across a view.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -66,5 +66,18 @@ pub fn step_until(
         std::thread::sleep(Duration::from_millis(20));
         harness.step();
     }
+    harness.run_steps(3);
+}
+
+/// Drags the primary button across `from` → `to` in a few steps.
+pub fn drag(harness: &mut Harness<'_, TandemApp>, from: egui::Pos2, to: egui::Pos2) {
+    harness.hover_at(from);
+    harness.drag_at(from);
+    harness.run_steps(2);
+    for step in 1..=6 {
+        harness.hover_at(from + (to - from) * (step as f32 / 6.0));
+        harness.run_steps(1);
+    }
+    harness.drop_at(to);
     harness.run_steps(3);
 }

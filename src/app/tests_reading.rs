@@ -14,7 +14,7 @@ use tandem::reading::{Decision, Source};
 use super::TandemApp;
 use super::command::Command;
 use super::marking::{Mark, Tool};
-use super::test_support::compared_app;
+use super::test_support::{compared_app, step_until};
 
 const BASELINE: ExamId = ExamId::BASELINE;
 const FOLLOWUP: ExamId = ExamId::FOLLOWUP;
@@ -30,23 +30,9 @@ fn app_with(setup: impl FnOnce(&mut TandemApp) + 'static) -> Harness<'static, Ta
         })
 }
 
-/// Steps until `done` holds (or fails after a generous deadline).
 /// Lesion id `n` (1..).
 fn lesion_id(n: u16) -> LesionId {
     LesionId::from_label(n).unwrap()
-}
-
-fn step_until(harness: &mut Harness<'_, TandemApp>, what: &str, done: impl Fn(&TandemApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "{what} took too long");
-        if let super::jobs::Activity::Failed(message) = &harness.state().comparison {
-            panic!("comparison failed: {message}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
-    harness.run_steps(3);
 }
 
 fn compared(harness: &mut Harness<'_, TandemApp>) {
@@ -501,15 +487,7 @@ fn a_threshold_box_dragged_on_a_view_takes_bright_voxels_in_its_slab() {
         rect.min + egui::vec2(2.0, 2.0),
         rect.max - egui::vec2(2.0, 2.0),
     );
-    harness.hover_at(from);
-    harness.drag_at(from);
-    harness.run_steps(2);
-    for step in 1..=8 {
-        harness.hover_at(from + (to - from) * (step as f32 / 8.0));
-        harness.run_steps(1);
-    }
-    harness.drop_at(to);
-    harness.run_steps(3);
+    super::test_support::drag(&mut harness, from, to);
     let review = harness.state().review.as_ref().unwrap();
     let id = review.selected.expect("the box made a lesion");
     let labels = review.reading.marks.labels(FOLLOWUP).unwrap();

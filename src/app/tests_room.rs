@@ -5,7 +5,7 @@
 use egui_kittest::kittest::Queryable;
 
 use super::command::{Command, Layout, WindowPreset};
-use super::test_support::compared_app;
+use super::test_support::{compared_app, drag};
 
 /// The pixels of compare view `n` (in the layout's order).
 fn view_pixels(app: &super::TandemApp, n: usize) -> Vec<egui::Color32> {
@@ -439,23 +439,6 @@ fn a_lesion_the_reader_draws_is_located_as_the_comparison_locates_its_own() {
     // The table says where.
     let name = found[0].location.unwrap().name();
     assert!(harness.query_all_by_label_contains(name).count() >= 2);
-}
-
-/// Drags the primary button across `from` → `to` in a few steps.
-fn drag(
-    harness: &mut egui_kittest::Harness<'_, super::TandemApp>,
-    from: egui::Pos2,
-    to: egui::Pos2,
-) {
-    harness.hover_at(from);
-    harness.drag_at(from);
-    harness.run_steps(2);
-    for step in 1..=6 {
-        harness.hover_at(from + (to - from) * (step as f32 / 6.0));
-        harness.run_steps(1);
-    }
-    harness.drop_at(to);
-    harness.run_steps(3);
 }
 
 #[test]
