@@ -1,4 +1,5 @@
-//! Command-line interface: `tandem [view]`, `tandem info`, `tandem synth`, `tandem bench-load`.
+//! Command-line interface: `tandem [view]`, `practice`, `info`, `synth`, `compare`, `batch`,
+//! `score`, `teach-pack`, `bench-load`.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -92,6 +93,21 @@ enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Compare every pair of a manifest (CSV with a header row: baseline,followup[,id]), each
+    /// in its own process, into OUT/<id>/ (a report folder per row), then write
+    /// OUT/summary.csv with every row's counts. Rows already done are skipped, so it resumes;
+    /// a failed row's reason is kept in its folder and it is tried again next time.
+    Batch {
+        manifest: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Pairs compared at once (each uses every core: more only helps on a large machine).
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// Compare only row N (1-based): one task of an array job.
+        #[arg(long)]
+        row: Option<usize>,
+    },
     /// Score marks against a reference, lesion by lesion (MSSEG-2 rules) and voxel by voxel.
     /// REF and MARKS are each a Tandem session (.tandem) or report folder (their new and
     /// enlarging lesions at follow-up), a NIfTI label map or a DICOM SEG (every marked voxel).
@@ -166,6 +182,12 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             (false, _, None) => Err("synth needs --out".into()),
         },
         Some(Command::BenchLoad { paths, runs }) => bench_load(&paths, runs),
+        Some(Command::Batch {
+            manifest,
+            out,
+            jobs,
+            row,
+        }) => crate::batch_run::batch(&manifest, &out, jobs, row),
         Some(Command::TeachPack {
             session,
             out,

@@ -13,6 +13,7 @@
 //! | [`reading`] | the reading, one owned model (exams, options, comparison, decisions, marks, reader, notes); the findings with the decisions and marks applied: what the table lists and the report counts |
 //! | [`session`] | the session file: a [`reading::Reading`] saved, versioned, atomically, autosaved for recovery, and restored onto a fresh comparison |
 //! | [`display`] | display maths shared by the views and the key images: plane reformat (MPR, radiological), windows and grey levels |
+//! | [`batch`] | a trial's pairs: the manifest, which rows are finished, the summary CSV |
 //! | [`report`] | the report folder: report.json, report.html and report.pdf with key images, NIfTI and DICOM SEG label exports |
 //! | [`training`] | practice mode: marks scored against a reference (MSSEG-2 rules) |
 //! | [`synth`] | the deterministic synthetic MS patient behind `sample_data/` and the tests |
@@ -28,6 +29,7 @@
 //! ARCHITECTURE.md is the one detailed module table; this one and `src/app/mod.rs`'s stay at
 //! the level of folders.
 
+pub mod batch;
 pub mod build_info;
 pub mod clock;
 pub mod compare;

@@ -2,6 +2,7 @@
 //! headless command. All the work lives in the library; this file only wires it up.
 
 mod app;
+mod batch_run;
 mod cli;
 
 use std::process::ExitCode;

@@ -388,3 +388,73 @@ fn score_compares_marks_with_a_reference() {
     assert!(!no_grid.status.success());
     assert!(String::from_utf8_lossy(&no_grid.stderr).contains("no grid of its own"));
 }
+
+#[test]
+fn batch_compares_each_row_keeps_failures_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("trial.csv");
+    std::fs::write(
+        &manifest,
+        format!(
+            "id,baseline,followup\nP01,{0}/baseline,{0}/followup\nP02,nowhere/a,nowhere/b\n",
+            sample()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "batch",
+            manifest.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        tandem(&args)
+    };
+    let first = run(&["--jobs", "2"]);
+    let stderr = String::from_utf8_lossy(&first.stderr).into_owned();
+    assert_eq!(first.status.code(), Some(1), "a row failed: {stderr}");
+    assert!(out.join("P01/report.json").is_file(), "{stderr}");
+    assert!(out.join("P01/report.pdf").is_file());
+    let failed = std::fs::read_to_string(out.join("P02/batch-failed.txt")).unwrap();
+    assert!(
+        failed.contains("nowhere"),
+        "the reason names the folder: {failed}"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let lines: Vec<&str> = summary.lines().collect();
+    assert_eq!(lines.len(), 3, "{summary}");
+    assert!(lines[0].starts_with("id,baseline,followup,state,new,enlarging,enhancing"));
+    assert!(
+        lines[1].starts_with("P01,") && lines[1].contains(",done,2,1,2,active,true,"),
+        "{summary}"
+    );
+    assert!(
+        lines[2].starts_with("P02,") && lines[2].contains(",failed,"),
+        "{summary}"
+    );
+    // Again, row 1 alone (an array task): already done, so nothing is compared again.
+    let written = std::fs::metadata(out.join("P01/report.json"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let again = run(&["--row", "1"]);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("1 row(s) already done, skipped"));
+    let now = std::fs::metadata(out.join("P01/report.json"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(written, now);
+    // A row the manifest does not have, and a manifest without the columns, are refused.
+    let beyond = run(&["--row", "3"]);
+    assert_eq!(beyond.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&beyond.stderr).contains("lists rows 1 to 2"));
+    std::fs::write(&manifest, "before,after\na,b\n").unwrap();
+    let bad = run(&[]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("must name the columns baseline and followup")
+    );
+}
