@@ -164,39 +164,132 @@ fn block_sums(
 }
 
 /// A block grid back on the full grid `dim`, trilinearly: block `c` covers voxels `c·f ..
-/// c·f + f − 1` and is centred at `c·f + (f − 1)/2`.
+/// c·f + f − 1` and is centred at `c·f + (f − 1)/2`. Separably: each plane interpolates the two
+/// coarse planes around it along columns once per coarse row, then every voxel blends four of
+/// those rows; the same operations, in the same order, as [`Corners::interpolate`] at each
+/// voxel, so the field is bit for bit the trilinear one, at a few flops a voxel instead of the
+/// corners found again for each.
+///
+/// [`Corners::interpolate`]: crate::pipeline::resample::Corners::interpolate
 fn upsample(
     coarse: &Array3<f32>,
     [fi, fj, fk]: [usize; 3],
     dim: (usize, usize, usize),
 ) -> Array3<f32> {
-    let view = coarse.view();
     let (ck, cj, ci) = coarse.dim();
     let mut out = Array3::<f32>::zeros(dim);
+    let (Some(values), true) = (coarse.as_slice(), ck * cj * ci > 0) else {
+        return out;
+    };
+    let (ni, nj, nk) = (dim.2, dim.1, dim.0);
+    let (along_i, along_j, along_k) = (
+        blend_weights(ni, fi, ci),
+        blend_weights(nj, fj, cj),
+        blend_weights(nk, fk, ck),
+    );
     out.axis_iter_mut(ndarray::Axis(0))
         .into_par_iter()
-        .enumerate()
-        .for_each(|(k, mut plane)| {
-            let z = (k as f64 - (fk as f64 - 1.0) / 2.0) / fk as f64;
-            let z = z.clamp(0.0, ck.saturating_sub(1) as f64);
-            for ((j, i), out) in plane.indexed_iter_mut() {
-                let y = (j as f64 - (fj as f64 - 1.0) / 2.0) / fj as f64;
-                let x = (i as f64 - (fi as f64 - 1.0) / 2.0) / fi as f64;
-                let (x, y) = (
-                    x.clamp(0.0, ci.saturating_sub(1) as f64),
-                    y.clamp(0.0, cj.saturating_sub(1) as f64),
+        .zip(along_k.par_iter())
+        .for_each(|(mut plane, &(z0, z1, fz))| {
+            // Coarse rows of planes z0 and z1 interpolated along columns onto the full width.
+            let rows_of = |z: usize| -> Vec<f32> {
+                let mut rows = Vec::with_capacity(cj * ni);
+                for y in 0..cj {
+                    let row = &values[(z * cj + y) * ci..(z * cj + y + 1) * ci];
+                    rows.extend(along_i.iter().map(|&(x0, x1, fx)| {
+                        row.get(x0).copied().unwrap_or(0.0) * (1.0 - fx)
+                            + row.get(x1).copied().unwrap_or(0.0) * fx
+                    }));
+                }
+                rows
+            };
+            let (low, high) = (rows_of(z0), rows_of(z1));
+            for (mut line, &(y0, y1, fy)) in plane.outer_iter_mut().zip(&along_j) {
+                let (a, b, c, d) = (
+                    coarse_row(&low, y0, ni),
+                    coarse_row(&low, y1, ni),
+                    coarse_row(&high, y0, ni),
+                    coarse_row(&high, y1, ni),
                 );
-                if let Some(v) = crate::pipeline::resample::trilinear(&view, x, y, z) {
-                    *out = v;
+                for ((((out, a), b), c), d) in line.iter_mut().zip(a).zip(b).zip(c).zip(d) {
+                    let c0 = a * (1.0 - fy) + b * fy;
+                    let c1 = c * (1.0 - fy) + d * fy;
+                    *out = c0 * (1.0 - fz) + c1 * fz;
                 }
             }
         });
     out
 }
 
+/// Row `y` of rows `n` long laid end to end (empty past the end).
+fn coarse_row(rows: &[f32], y: usize, n: usize) -> &[f32] {
+    rows.get(y * n..(y + 1) * n).unwrap_or(&[])
+}
+
+/// For each of `n` voxels along an axis of blocks of `f`: the two coarse indices around its
+/// centre (of `coarse`, clamped at the ends) and the fraction between them.
+fn blend_weights(n: usize, f: usize, coarse: usize) -> Vec<(usize, usize, f32)> {
+    let last = coarse.saturating_sub(1);
+    (0..n)
+        .map(|v| {
+            let at = ((v as f64 - (f as f64 - 1.0) / 2.0) / f as f64).clamp(0.0, last as f64);
+            let lower = at as usize;
+            (lower, (lower + 1).min(last), (at - lower as f64) as f32)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The field, voxel by voxel through the generic trilinear interpolation: what `upsample`
+    /// must equal bit for bit.
+    fn upsample_by_trilinear(
+        coarse: &Array3<f32>,
+        [fi, fj, fk]: [usize; 3],
+        (nk, nj, ni): (usize, usize, usize),
+    ) -> Array3<f32> {
+        let (ck, cj, ci) = coarse.dim();
+        let at = |v: usize, f: usize, c: usize| {
+            ((v as f64 - (f as f64 - 1.0) / 2.0) / f as f64).clamp(0.0, c.saturating_sub(1) as f64)
+        };
+        Array3::from_shape_fn((nk, nj, ni), |(k, j, i)| {
+            crate::pipeline::resample::trilinear(
+                &coarse.view(),
+                at(i, fi, ci),
+                at(j, fj, cj),
+                at(k, fk, ck),
+            )
+            .unwrap()
+        })
+    }
+
+    #[test]
+    fn the_separable_upsampling_is_the_trilinear_one_bit_for_bit() {
+        for (factor, dim) in [
+            ([4usize, 4, 4], (17usize, 23usize, 30usize)),
+            ([3, 5, 2], (9, 10, 11)),
+            ([1, 1, 1], (3, 4, 5)),
+            ([8, 8, 8], (5, 6, 7)),
+        ] {
+            let coarse_dim = (
+                dim.0.div_ceil(factor[2]),
+                dim.1.div_ceil(factor[1]),
+                dim.2.div_ceil(factor[0]),
+            );
+            let coarse = Array3::from_shape_fn(coarse_dim, |(k, j, i)| {
+                ((k * 31 + j * 17 + i * 7) % 13) as f32 * 0.37 + 0.9
+            });
+            let fast = upsample(&coarse, factor, dim);
+            let slow = upsample_by_trilinear(&coarse, factor, dim);
+            assert_eq!(fast.dim(), slow.dim());
+            assert!(
+                fast.iter().zip(&slow).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "factor {factor:?}, dim {dim:?}"
+            );
+        }
+    }
 
     /// A FLAIR-like brain (white matter 100, cortex 120 in stripes, CSF 20, a few plaques at
     /// 160, Gaussian noise σ 3) under a ±12% left-to-right shading: corrected, white matter is
