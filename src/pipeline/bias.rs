@@ -285,7 +285,9 @@ mod tests {
             let slow = upsample_by_trilinear(&coarse, factor, dim);
             assert_eq!(fast.dim(), slow.dim());
             assert!(
-                fast.iter().zip(&slow).all(|(a, b)| a.to_bits() == b.to_bits()),
+                fast.iter()
+                    .zip(&slow)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
                 "factor {factor:?}, dim {dim:?}"
             );
         }

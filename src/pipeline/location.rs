@@ -47,6 +47,34 @@ impl Location {
     }
 }
 
+/// The array indices `(k, j, i)` of the voxels labelled `label`, in one pass over the grid.
+fn lesion_voxels<L: Copy + PartialEq>(
+    labels: &Array3<L>,
+    label: L,
+) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let (_, nj, ni) = labels.dim();
+    let flat: Vec<usize> = match labels.as_slice() {
+        Some(values) => values
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| **l == label)
+            .map(|(n, _)| n)
+            .collect(),
+        None => labels
+            .indexed_iter()
+            .filter(|(_, l)| **l == label)
+            .map(|((k, j, i), _)| (k * nj + j) * ni + i)
+            .collect(),
+    };
+    flat.into_iter().map(move |n| {
+        (
+            n / (nj * ni).max(1),
+            n / ni.max(1) % nj.max(1),
+            n % ni.max(1),
+        )
+    })
+}
+
 /// The landmarks the locations are told from, on one grid.
 pub struct Landmarks {
     /// The grid of the lesions located (the exam's own grid, or another's: `across`).
@@ -270,18 +298,20 @@ impl Landmarks {
         }
         let [fi, fj, fk] = self.factor;
         let [ri, rj, rk] = self.refine;
+        // The lesion's voxels, found in one pass over the grid (then each zone looks at those
+        // only), as the landmark cells they fall in.
+        let cells =
+            lesion_voxels(labels, label).map(|(k, j, i)| (k / fk * rk, j / fj * rj, i / fi * ri));
+        let cells: Vec<(usize, usize, usize)> = cells.collect();
         // A lesion voxel covers `refine` landmark voxels along a thick-slice axis: any of them.
         let touches = |zone: &Mask| {
-            labels.indexed_iter().any(|((k, j, i), l)| {
-                let (ck, cj, ci) = (k / fk * rk, j / fj * rj, i / fi * ri);
-                *l == label
-                    && (0..rk).any(|a| {
-                        (0..rj).any(|b| {
-                            (0..ri).any(|c| {
-                                zone.get((ck + a, cj + b, ci + c)).copied().unwrap_or(false)
-                            })
-                        })
+            cells.iter().any(|&(ck, cj, ci)| {
+                (0..rk).any(|a| {
+                    (0..rj).any(|b| {
+                        (0..ri)
+                            .any(|c| zone.get((ck + a, cj + b, ci + c)).copied().unwrap_or(false))
                     })
+                })
             })
         };
         self.classify(touches)
@@ -330,28 +360,28 @@ impl Landmarks {
             .map(|s| ((s / step).ceil() as usize).max(1));
         let map = IndexMap::new(lesion_geometry, &self.zone_geometry, to_exam);
         let at = |p: usize, n: usize| (p as f64 + 0.5) / n as f64 - 0.5;
+        let voxels: Vec<(usize, usize, usize)> = lesion_voxels(labels, label).collect();
         let touches = |zone: &Mask| {
-            labels.indexed_iter().any(|((k, j, i), l)| {
-                *l == label
-                    && (0..points[2]).any(|c| {
-                        (0..points[1]).any(|b| {
-                            (0..points[0]).any(|a| {
-                                let x = map.apply(
-                                    i as f64 + at(a, points[0]),
-                                    j as f64 + at(b, points[1]),
-                                    k as f64 + at(c, points[2]),
-                                );
-                                let [xi, xj, xk] = x.map(|v| v.round());
-                                xi >= 0.0
-                                    && xj >= 0.0
-                                    && xk >= 0.0
-                                    && zone
-                                        .get((xk as usize, xj as usize, xi as usize))
-                                        .copied()
-                                        .unwrap_or(false)
-                            })
+            voxels.iter().any(|&(k, j, i)| {
+                (0..points[2]).any(|c| {
+                    (0..points[1]).any(|b| {
+                        (0..points[0]).any(|a| {
+                            let x = map.apply(
+                                i as f64 + at(a, points[0]),
+                                j as f64 + at(b, points[1]),
+                                k as f64 + at(c, points[2]),
+                            );
+                            let [xi, xj, xk] = x.map(|v| v.round());
+                            xi >= 0.0
+                                && xj >= 0.0
+                                && xk >= 0.0
+                                && zone
+                                    .get((xk as usize, xj as usize, xi as usize))
+                                    .copied()
+                                    .unwrap_or(false)
                         })
                     })
+                })
             })
         };
         self.classify(touches)
