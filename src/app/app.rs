@@ -25,6 +25,7 @@ impl TandemApp {
             compare_textures: Vec::new(),
             help: false,
             panels_hidden: false,
+            startup: super::startup_clock::StartupClock::new(std::time::Instant::now()),
             pair_chosen: false,
             settings: tandem::pipeline::change::ChangeSettings::default(),
             show_native: false,
@@ -559,6 +560,11 @@ impl eframe::App for TandemApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         let start = std::time::Instant::now();
         self.draw(ui);
+        let image = self.exams.iter().any(|slot| slot.shown.is_some());
+        let table = self.review.is_some() && !self.show_native;
+        if self.startup.frame(image, table) {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         let now = ui.input(|i| i.time);
         self.frame_times
             .push_back((now, start.elapsed().as_secs_f32() * 1000.0));

@@ -19,6 +19,7 @@
 //! | `practice_state.rs` | a practice round's state (`Practice`) |
 //! | `session_io.rs` | sessions (save, open, autosave, recovery, moved exams) and saving the report |
 //! | `session_state.rs` | what the app knows of the reading's files (`SessionState`) |
+//! | `startup_clock.rs` | when the first image and the comparison's table were drawn (benchmark readout) |
 //! | `views/` | widgets as functions: exam panel, series list, slice view |
 
 #[allow(clippy::module_inception)]
@@ -36,6 +37,7 @@ mod recovery;
 mod review;
 mod session_io;
 mod session_state;
+mod startup_clock;
 mod state;
 mod viewing;
 mod views;
@@ -81,6 +83,7 @@ pub fn run(startup: Startup) -> Result<ExitCode, String> {
         Startup::Practice(case) => (None, Some(case)),
     };
     let (baseline, followup) = exams.unzip();
+    let launched = std::time::Instant::now();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Tandem")
@@ -95,6 +98,8 @@ pub fn run(startup: Startup) -> Result<ExitCode, String> {
         options,
         Box::new(move |cc| {
             let mut app = TandemApp::new(&cc.egui_ctx, baseline, followup);
+            // Timed from the window's request, not from the app's construction.
+            app.startup = startup_clock::StartupClock::new(launched);
             if let Some(case) = practice {
                 app.push_command(command::Command::OpenPractice(case));
             }

@@ -49,6 +49,8 @@ pub struct TandemApp {
     pub help: bool,
     /// The side panels are hidden: the images have the whole window.
     pub panels_hidden: bool,
+    /// When the first image and the comparison's table were drawn (a benchmark's readout).
+    pub startup: super::startup_clock::StartupClock,
     /// The reader picked the series to compare (else they are paired automatically).
     pub pair_chosen: bool,
     /// Show each exam on its own grid (the original follow-up) instead of the comparison.
