@@ -53,6 +53,10 @@ pub struct ScoredLesion {
     /// Detected reference lesions: the volume the marks give it (the marks overlapping it);
     /// the error is `marked − reference`.
     pub marked_volume_mm3: Option<f64>,
+    /// A false mark that lies in an expert's lesion but covers too little of it (the β rule:
+    /// the lesion lies mostly outside the marks), not one outside every expert lesion.
+    #[serde(default)]
+    pub inside_reference: bool,
 }
 
 /// The score of one set of marks.
@@ -239,6 +243,7 @@ pub fn score(
             centroid_mm: *centroid,
             volume_mm3: *size as f64 * voxel_mm3,
             marked_volume_mm3: None,
+            inside_reference: false,
         };
         if found.get(a).copied().unwrap_or(false) {
             detected_list.push(ScoredLesion {
@@ -254,10 +259,14 @@ pub fn score(
         .enumerate()
         .skip(1)
         .filter(|(b, _)| !true_marks.get(*b).copied().unwrap_or(false))
-        .map(|(_, (centroid, size))| ScoredLesion {
+        .map(|(b, (centroid, size))| ScoredLesion {
             centroid_mm: *centroid,
             volume_mm3: *size as f64 * voxel_mm3,
             marked_volume_mm3: None,
+            // Row b of the transposed table: its overlap with each reference lesion (0: none).
+            inside_reference: transposed
+                .get(b)
+                .is_some_and(|row| row.iter().skip(1).any(|n| *n > 0)),
         })
         .collect();
 
@@ -358,6 +367,10 @@ mod tests {
         assert_eq!(s.misses[0].centroid_mm, [31.0, 6.0, 11.0]);
         assert_eq!(s.false_marks.len(), 1);
         assert_eq!(s.false_marks[0].centroid_mm, [11.0, 31.0, 31.0]);
+        assert!(
+            !s.false_marks[0].inside_reference,
+            "outside every expert lesion"
+        );
         // Dice: 64 + 125 shared of 216 + 216 voxels.
         assert!((s.dice - 2.0 * 189.0 / 432.0).abs() < 1e-12);
     }
@@ -406,6 +419,10 @@ mod tests {
         // under the MSSEG-2 rule it is no true mark either.
         assert_eq!(s.lesion_ppv, 0.0);
         assert_eq!((s.misses.len(), s.false_marks.len()), (1, 1));
+        assert!(
+            s.false_marks[0].inside_reference,
+            "false for being too small, not misplaced"
+        );
     }
 
     #[test]

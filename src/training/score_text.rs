@@ -46,6 +46,8 @@ pub struct ScoreItem {
     pub reference_mm3: Option<f64>,
     /// The trainee's volume (none for a miss).
     pub marked_mm3: Option<f64>,
+    /// A false mark inside an expert's lesion, covering too little of it.
+    pub inside_reference: bool,
 }
 
 /// Every lesion of `s`: found, then missed, then false marks, each in the score's order.
@@ -67,6 +69,7 @@ pub fn score_items(s: &Score) -> Vec<ScoreItem> {
                     Outcome::Missed => None,
                     Outcome::FalseMark => Some(l.volume_mm3),
                 },
+                inside_reference: outcome == Outcome::FalseMark && l.inside_reference,
             })
             .collect()
     };
@@ -110,6 +113,10 @@ impl ScoreItem {
         match self.outcome {
             Outcome::Found => format!("Found at {at} mm: {reference} mm³, marked {marked} mm³."),
             Outcome::Missed => format!("Missed at {at} mm: {reference} mm³."),
+            Outcome::FalseMark if self.inside_reference => format!(
+                "False mark at {at} mm: {marked} mm³, inside an expert lesion but covering too \
+                 little of it."
+            ),
             Outcome::FalseMark => format!("False mark at {at} mm: {marked} mm³."),
         }
     }
@@ -132,6 +139,10 @@ impl ScoreItem {
                 )
             }
             Outcome::Missed => format!("Missed: the expert's lesion at {at}, {reference} mm³"),
+            Outcome::FalseMark if self.inside_reference => format!(
+                "{mark} at {at}: inside the expert's lesion but too small ({marked} mm³): also a \
+                 false mark"
+            ),
             Outcome::FalseMark => format!("{mark} at {at}: a false mark, {marked} mm³"),
         }
     }
@@ -215,6 +226,7 @@ mod tests {
 
     fn lesion(x: f64, volume_mm3: f64, marked: Option<f64>) -> ScoredLesion {
         ScoredLesion {
+            inside_reference: false,
             centroid_mm: [x, -2.04, 12.35],
             volume_mm3,
             marked_volume_mm3: marked,
@@ -277,6 +289,21 @@ mod tests {
         assert_eq!(
             items[2].label(None),
             "A mark at (7, -2, 12) mm: a false mark, 5 mm³"
+        );
+        // A mark inside an expert lesion but too small for it says so.
+        let small = ScoreItem {
+            inside_reference: true,
+            ..items[2]
+        };
+        assert_eq!(
+            small.label(seven),
+            "Your lesion 7 at (7, -2, 12) mm: inside the expert's lesion but too small (5 mm³): \
+             also a false mark"
+        );
+        assert!(
+            small
+                .sentence()
+                .ends_with("inside an expert lesion but covering too little of it.")
         );
         assert_eq!(
             score_text(&score()),
