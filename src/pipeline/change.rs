@@ -79,8 +79,6 @@ pub struct ChangeMaps {
     pub brain: Image<bool>,
     /// Follow-up, resampled and normalised to baseline intensities.
     pub followup: Image<f32>,
-    /// Follow-up minus baseline.
-    pub difference: Image<f32>,
     /// Difference in units of its robust spread in the brain.
     pub z: Image<f32>,
     /// Robust standard deviation of the difference in the brain.
@@ -155,15 +153,14 @@ pub fn change_maps(
     let median = quantile(&mut inside, 0.5).unwrap_or(0.0);
     let mut deviations: Vec<f32> = inside.par_iter().map(|d| (d - median).abs()).collect();
     let noise_sigma = (quantile(&mut deviations, 0.5).unwrap_or(1.0) * 1.4826).max(1e-3);
-    let mut z = Array3::<f32>::zeros(baseline.dim());
+    // The difference becomes z in place: nothing needs it afterwards, and a grid less is alive.
+    let mut z = difference;
     Zip::from(&mut z)
-        .and(&difference)
         .and(brain)
-        .par_for_each(|z, d, m| *z = if *m { (d - median) / noise_sigma } else { 0.0 });
+        .par_for_each(|d, m| *d = if *m { (*d - median) / noise_sigma } else { 0.0 });
     let on_grid = |voxels| baseline_image.derived(voxels);
     ChangeMaps {
         followup: on_grid(normalised),
-        difference: on_grid(difference),
         z: on_grid(z),
         brain: brain_image,
         noise_sigma,
