@@ -181,17 +181,21 @@ impl Review {
     pub fn flagged(&self) -> Vec<LesionId> {
         self.lesions
             .iter()
-            .filter(|l| l.status.is_flagged() || l.enhancing)
+            .filter(|l| l.flagged())
             .map(|l| l.id)
             .collect()
+    }
+
+    /// Whether lesion `id` is one of the comparison's (not the reader's own).
+    pub fn found_by_comparison(&self, id: LesionId) -> bool {
+        self.report().lesions.iter().any(|l| l.id == id)
     }
 
     /// Flagged lesions the reader has neither confirmed nor rejected.
     pub fn undecided(&self) -> usize {
         self.lesions
             .iter()
-            .filter(|l| l.status.is_flagged() || l.enhancing)
-            .filter(|l| l.decision == tandem::reading::Decision::Pending)
+            .filter(|l| l.flagged() && l.decision == tandem::reading::Decision::Pending)
             .count()
     }
 
@@ -266,17 +270,14 @@ impl Review {
         if !self.own_counts {
             return read_summary(self.reading.report(), &self.lesions);
         }
-        let mut report = self.reading.report().clone();
-        report.lesions.clear();
-        report.enhancement.clear();
-        report.enhancement_post_minus_pre = None;
         let own: Vec<ReadLesion> = self
             .lesions
             .iter()
             .filter(|l| l.source != tandem::reading::Source::Algorithm)
             .cloned()
             .collect();
-        read_summary(&report, &own)
+        let assessed = self.reading.report().summary.counts;
+        tandem::reading::summary_of(assessed, &[], &own)
     }
 
     /// Ids the comparison uses; reader lesions are numbered above them.

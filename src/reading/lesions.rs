@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{LesionReport, Report, Volumes};
+use crate::compare::{EnhancementReport, LesionReport, Report, Volumes};
 use crate::counts::Counts;
 use crate::ids::LesionId;
 use crate::marks::{LesionKind, Marks};
@@ -83,6 +83,11 @@ impl ReadLesion {
     /// Counted in the report (not rejected).
     pub fn counted(&self) -> bool {
         self.decision != Decision::Rejected
+    }
+
+    /// Flagged for the reader's word: new, enlarging, an unexplained change, or enhancing.
+    pub fn flagged(&self) -> bool {
+        self.status.is_flagged() || self.enhancing
     }
 }
 
@@ -282,6 +287,21 @@ pub fn read_lesions(
 
 /// The report's counts over `lesions` (from [`read_lesions`]).
 pub fn read_summary(report: &Report, lesions: &[ReadLesion]) -> ReadSummary {
+    let foci = report
+        .enhancement_post_minus_pre
+        .as_ref()
+        .unwrap_or(&report.enhancement);
+    summary_of(report.summary.counts, foci, lesions)
+}
+
+/// The counts of `lesions` and the enhancing `foci`, bounded by what the comparison could
+/// assess (`assessed`): [`read_summary`]'s work, for a caller that counts some lesions only (a
+/// practice round counts the trainee's, with no foci of the comparison's).
+pub fn summary_of(
+    assessed: Counts,
+    foci: &[EnhancementReport],
+    lesions: &[ReadLesion],
+) -> ReadSummary {
     let kept = |id: LesionId| {
         lesions
             .iter()
@@ -294,10 +314,6 @@ pub fn read_summary(report: &Report, lesions: &[ReadLesion]) -> ReadSummary {
             .filter(|l| l.counted() && l.kind != LesionKind::Other && l.status == status)
             .count()
     };
-    let foci = report
-        .enhancement_post_minus_pre
-        .as_ref()
-        .unwrap_or(&report.enhancement);
     let kept_foci: Vec<_> = foci
         .iter()
         .filter(|f| f.lesion_id.is_none_or(kept))
@@ -308,7 +324,6 @@ pub fn read_summary(report: &Report, lesions: &[ReadLesion]) -> ReadSummary {
         .filter(|l| !kept_foci.iter().any(|f| f.lesion_id == Some(l.id)))
         .count();
     // What the comparison could assess bounds what the reading counts.
-    let assessed = report.summary.counts;
     let counts = Counts::assessed(
         assessed
             .t2_compared()

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 pub use lesions::{
     Decision, MarkedPlace, ReadLesion, ReadSummary, Source, marked_centroids, marked_places,
-    read_lesions, read_summary, status_from_volumes,
+    read_lesions, read_summary, status_from_volumes, summary_of,
 };
 pub use measurements::{MeasureKind, Measurement, RegionStats};
 pub use withheld::Withheld;
