@@ -34,8 +34,7 @@ impl Review {
             self.selected = Some(id);
             return id;
         };
-        let found = self.report().lesions.iter().any(|l| l.id == id);
-        if found && !self.reading.marks.ids().contains(&id) {
+        if self.found_by_comparison(id) && !self.reading.marks.ids().contains(&id) {
             self.accept(id);
         }
         id
@@ -149,8 +148,7 @@ impl Review {
             Mark::Delete(id) => {
                 self.reading.marks.delete(id);
                 // A reader's own lesion is gone; a comparison's stays, unmarked.
-                let found = self.report().lesions.iter().any(|l| l.id == id);
-                if self.selected == Some(id) && !found {
+                if self.selected == Some(id) && !self.found_by_comparison(id) {
                     self.selected = None;
                 }
             }
@@ -178,7 +176,7 @@ impl Review {
             .record(id)
             .cloned()
             .unwrap_or(LesionRecord {
-                origin: if self.report().lesions.iter().any(|l| l.id == id) {
+                origin: if self.found_by_comparison(id) {
                     Origin::Candidate
                 } else {
                     Origin::Reader

@@ -416,7 +416,7 @@ fn closing_text(reading: &ReadingSection) -> String {
     let undecided = reading
         .lesions
         .iter()
-        .filter(|l| l.source == Source::Algorithm && (l.status.is_flagged() || l.enhancing))
+        .filter(|l| l.source == Source::Algorithm && l.flagged())
         .filter(|l| l.decision == Decision::Pending)
         .count();
     let reviewed = !reading.decisions.is_empty() || reading.marks.lesions > 0;

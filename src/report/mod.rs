@@ -127,7 +127,7 @@ pub fn write_report_folder(
             .reading
             .lesions
             .iter()
-            .filter(|l| l.counted() && (l.status.is_flagged() || l.enhancing));
+            .filter(|l| l.counted() && l.flagged());
         let image_dir = dir.join("key-images");
         for lesion in shown {
             let Some(image) =

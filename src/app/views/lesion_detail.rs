@@ -52,7 +52,7 @@ pub fn lesion_detail_ui(
         }
     });
     ui.horizontal_wrapped(|ui| {
-        let from_comparison = review.report().lesions.iter().any(|l| l.id == id);
+        let from_comparison = review.found_by_comparison(id);
         mark_button(ui, Mark::Accept(id), from_comparison && !marked, commands);
         mark_button(ui, Mark::Split(id), marked, commands);
         mark_button(ui, Mark::Delete(id), marked, commands);

@@ -89,7 +89,7 @@ pub fn lesion_table_ui(ui: &mut Ui, review: &Review, commands: &mut Vec<Command>
                             "auto: found by the comparison; marked: found by the comparison and \
                              outlined by you; reader: drawn by you",
                         );
-                        let flagged = lesion.status.is_flagged() || lesion.enhancing;
+                        let flagged = lesion.flagged();
                         let shown = flagged || lesion.source != Source::Algorithm;
                         ui.label(if shown { lesion.decision.label() } else { "" });
                         ui.end_row();
