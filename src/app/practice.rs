@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use tandem::pipeline::geometry::{norm, sub};
 use tandem::training::practice::{
     AnswerCheck, Case, HistoryEntry, PracticeResult, history_path, read_history, save_round,
 };
@@ -97,11 +98,7 @@ impl TandemApp {
             .iter()
             .map(|item| {
                 let is_mark = item.outcome != tandem::training::score_text::Outcome::Missed;
-                let distance = |c: &[f64; 3]| {
-                    (0..3)
-                        .map(|a| (c[a] - item.centroid_mm[a]).powi(2))
-                        .sum::<f64>()
-                };
+                let distance = |c: &[f64; 3]| norm(sub(*c, item.centroid_mm));
                 centres
                     .iter()
                     .filter(|(id, _)| is_mark && ids.contains(id))
@@ -183,16 +180,14 @@ impl TandemApp {
                 }
             }
             Command::EndPractice => {
-                let withheld = self.practice.take().and_then(|p| p.withheld);
+                // The findings a blind round held back come back with it, as when shown.
+                if let Some(p) = &mut self.practice {
+                    p.candidates_shown = true;
+                }
+                self.sync_withheld();
+                self.practice = None;
                 if let Some(review) = self.review.as_mut() {
                     review.reference = None;
-                    // The findings a blind round held back come back with it.
-                    if let Some((generation, findings)) = withheld
-                        && generation == review.generation
-                    {
-                        review.reading.restore_findings(findings);
-                        review.resync();
-                    }
                 }
             }
             _ => {}
